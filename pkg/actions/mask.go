@@ -1,0 +1,155 @@
+package actions
+
+import (
+	"bytes"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+)
+
+// Redacted replaces a secret in everything lockstep prints or renders.
+const Redacted = "***"
+
+// Masker knows every secret seen in this run and removes them from text. It is
+// the last line of defence behind the renderers, which never print sensitive
+// values in the first place.
+type Masker struct {
+	mu      sync.RWMutex
+	secrets map[string]bool
+	r       *strings.Replacer
+}
+
+// NewMasker returns an empty Masker.
+func NewMasker() *Masker { return &Masker{secrets: map[string]bool{}} }
+
+// Add registers secrets and returns those not seen before. A multi-line
+// secret is also registered line by line, because logs are redacted a line at
+// a time.
+func (m *Masker) Add(secrets ...string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var added []string
+	var all []string
+	for _, s := range secrets {
+		all = append(all, s)
+		if strings.Contains(s, "\n") {
+			for _, line := range strings.Split(s, "\n") {
+				if line = strings.TrimSpace(line); line != "" {
+					all = append(all, line)
+				}
+			}
+		}
+	}
+	for _, s := range all {
+		if s == "" || m.secrets[s] {
+			continue
+		}
+		m.secrets[s] = true
+		added = append(added, s)
+	}
+	if len(added) > 0 {
+		// Longest first, so a secret that contains another is replaced whole.
+		all = make([]string, 0, len(m.secrets))
+		for s := range m.secrets {
+			all = append(all, s)
+		}
+		sort.Slice(all, func(i, j int) bool {
+			if len(all[i]) != len(all[j]) {
+				return len(all[i]) > len(all[j])
+			}
+			return all[i] < all[j]
+		})
+		pairs := make([]string, 0, 2*len(all))
+		for _, s := range all {
+			pairs = append(pairs, s, Redacted)
+		}
+		m.r = strings.NewReplacer(pairs...)
+	}
+	return added
+}
+
+// Redact returns s with every registered secret replaced by ***.
+func (m *Masker) Redact(s string) string {
+	m.mu.RLock()
+	r := m.r
+	m.mu.RUnlock()
+	if r == nil {
+		return s
+	}
+	return r.Replace(s)
+}
+
+// lineWriter redacts whole lines (a secret can be split across two writes but
+// not across a newline) and, in action mode, neutralises workflow commands in
+// untrusted output so that Terraform's output cannot issue ::add-mask::,
+// ::error:: or similar commands on lockstep's behalf.
+type lineWriter struct {
+	mu      sync.Mutex
+	w       io.Writer
+	m       *Masker
+	buf     []byte
+	actions bool
+}
+
+func (lw *lineWriter) Write(p []byte) (int, error) {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	lw.buf = append(lw.buf, p...)
+	i := bytes.LastIndexByte(lw.buf, '\n')
+	if i < 0 {
+		return len(p), nil
+	}
+	if err := lw.emit(lw.buf[:i+1]); err != nil {
+		return 0, err
+	}
+	lw.buf = append(lw.buf[:0], lw.buf[i+1:]...)
+	return len(p), nil
+}
+
+// Flush writes a trailing partial line.
+func (lw *lineWriter) Flush() error {
+	lw.mu.Lock()
+	defer lw.mu.Unlock()
+	if len(lw.buf) == 0 {
+		return nil
+	}
+	err := lw.emit(append(lw.buf, '\n'))
+	lw.buf = lw.buf[:0]
+	return err
+}
+
+func (lw *lineWriter) emit(chunk []byte) error {
+	s := lw.m.Redact(string(chunk))
+	if lw.actions {
+		s = neutraliseCommands(s)
+	}
+	_, err := io.WriteString(lw.w, s)
+	return err
+}
+
+// neutraliseCommands breaks "::" at the start of a line (after optional
+// blanks), where the runner would read a workflow command, with a zero-width
+// space that keeps the line readable.
+func neutraliseCommands(s string) string {
+	if !strings.Contains(s, "::") {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		line, rest, found := strings.Cut(s, "\n")
+		trimmed := strings.TrimLeft(line, " \t")
+		if strings.HasPrefix(trimmed, "::") {
+			b.WriteString(line[:len(line)-len(trimmed)])
+			b.WriteString(":\u200b")
+			b.WriteString(trimmed[1:])
+		} else {
+			b.WriteString(line)
+		}
+		if found {
+			b.WriteByte('\n')
+		}
+		s = rest
+	}
+	return b.String()
+}

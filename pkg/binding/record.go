@@ -1,0 +1,100 @@
+// Package binding owns the plan binding record: the small JSON file that plan
+// writes beside the saved plan (<plan-file>.lockstep.json) and that apply
+// checks before touching Terraform, so that only the exact plan that was
+// reviewed, for this commit, directory, environment and Terraform version, is
+// ever applied.
+package binding
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// SchemaVersion is the record format; apply refuses records it does not know.
+const SchemaVersion = 1
+
+// Counts are the plan's counts, as in Terraform's own Plan: line.
+type Counts struct {
+	Add     int `json:"add"`
+	Change  int `json:"change"`
+	Destroy int `json:"destroy"`
+	Replace int `json:"replace"`
+}
+
+// Record binds a saved plan to the run that made it.
+type Record struct {
+	SchemaVersion    int       `json:"schema_version"`
+	PlanSHA256       string    `json:"plan_sha256"`
+	PlanFile         string    `json:"plan_file"` // relative to the working directory
+	Commit           string    `json:"commit"`
+	Directory        string    `json:"directory"` // relative to the repository root
+	Environment      string    `json:"environment"`
+	TerraformVersion string    `json:"terraform_version"`
+	LockstepVersion  string    `json:"lockstep_version"`
+	Counts           Counts    `json:"counts"`
+	HasChanges       bool      `json:"has_changes"`
+	Fingerprint      string    `json:"fingerprint,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
+}
+
+// Path is where the record for planFile lives.
+func Path(planFile string) string { return planFile + ".lockstep.json" }
+
+// FileSHA256 returns the hex SHA-256 of a file.
+func FileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hashing %s: %w", path, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// Write stores the record at path atomically (a temporary file renamed into
+// place), so a crash never leaves half a record that apply might trust.
+func Write(path string, r Record) error {
+	r.SchemaVersion = SchemaVersion
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding the binding record: %w", err)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".lockstep-record-*")
+	if err != nil {
+		return fmt.Errorf("writing the binding record %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing the binding record %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing the binding record %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("writing the binding record %s: %w", path, err)
+	}
+	return nil
+}
+
+// Read loads the record at path.
+func Read(path string) (Record, error) {
+	var r Record
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(data, &r); err != nil {
+		return r, fmt.Errorf("decoding the binding record %s: %w", path, err)
+	}
+	return r, nil
+}

@@ -1,0 +1,76 @@
+package config
+
+// Input describes one action input (and its command-line flag of the same
+// name). The list is the single source for action.yml, the flag parser and
+// the README's reference; a test keeps action.yml in step with it.
+type Input struct {
+	Name        string
+	Default     string // the default as written in action.yml ("" when derived at run time)
+	Description string
+}
+
+// Inputs lists every input of the design contract, in the order action.yml
+// and the README present them.
+var Inputs = []Input{
+	{"command", "", "What to run: validate, plan, apply, deploy, verify, rollback, detect or history."},
+	{"working-directory", ".", "The Terraform root module, relative to the repository root. A newline-separated list runs several stacks."},
+	{"environment", "", "The target environment; policies are keyed by it."},
+	{"github-token", "${{ github.token }}", "Token for comments, deployments and workflow dispatch."},
+	{"terraform-path", "terraform", "The Terraform (or OpenTofu) binary."},
+	{"var-files", "", "Newline-separated -var-file paths, relative to the working directory."},
+	{"backend-config", "", "Newline-separated -backend-config values for terraform init."},
+	{"plan-file", "tfplan", "Saved plan path, relative to the working directory."},
+	{"comment", "auto", "Post the plan as a PR comment: auto (on pull requests), always (also on pushes, to the commit's pull requests) or never."},
+	{"allow-destroy", "false", "Allow applying a plan that deletes or replaces resources."},
+	{"require-approval", "auto", "auto (required for production-like environments), true or false."},
+	{"app-version", "", "The application version; default: the tag name on tag refs, else the short commit SHA."},
+	{"infra-version", "", "The infrastructure version; default: the short SHA of the last commit that touched working-directory."},
+	{"deploy-workflow", "", "Workflow file name to dispatch for the app deploy; lockstep waits for its run."},
+	{"deploy-command", "", "Shell command that deploys the app."},
+	{"strategy", "auto", "direct or canary; auto is canary for production, direct elsewhere."},
+	{"canary-steps", "10,50,100", "Canary traffic weights, in order, ending at 100."},
+	{"smoke-urls", "", "Newline-separated URLs that must answer as expect-status says."},
+	{"smoke-timeout", "2m", "How long smoke checks may retry."},
+	{"rollback", "auto", "App rollback when checks fail: auto or never. Infrastructure is never rolled back."},
+	{"config", ".lockstep.yml", "Optional policy file (environments, paths, stacks)."},
+	{"lock-timeout", "5m", "Terraform state lock timeout for plan and apply."},
+	{"deploy-timeout", "30m", "How long deploy waits for a dispatched workflow run."},
+	{"canary-bake", "1m", "Wait after each canary step before its checks."},
+	{"expect-status", "2xx", "What a smoke check must answer: a code (200), a class (2xx) or a comma-separated list."},
+	{"watch", "0", "Keep probing this long after deploy; fail on too many errors."},
+	{"infra-paths", "", "Newline-separated globs that decide infra-changed."},
+	{"app-paths", "", "Newline-separated globs that decide app-changed."},
+	{"parallelism", "", "Stacks planned or applied at once; default: the number of CPUs."},
+}
+
+// Output describes one action output.
+type Output struct {
+	Name        string
+	Description string
+}
+
+// Outputs lists every output of the design contract.
+var Outputs = []Output{
+	{"has-changes", "true when the plan changes resources or outputs."},
+	{"add", "Resources to add, as in Terraform's own Plan: line."},
+	{"change", "Resources to change, as in Terraform's own Plan: line."},
+	{"destroy", "Resources to destroy, as in Terraform's own Plan: line."},
+	{"replace", "Resources to replace (each also counted in add and destroy)."},
+	{"plan-sha256", "SHA-256 of the saved plan file."},
+	{"plan-file", "Path of the saved plan file, relative to the repository root."},
+	{"comment-url", "URL of the plan comment on the pull request."},
+	{"infra-version", "The infrastructure version."},
+	{"app-version", "The application version."},
+	{"deployment-version", "app:<app-version>-infra:<infra-version>."},
+	{"deployment-id", "ID of the GitHub Deployment created for the app."},
+	{"result", "success, failed or refused."},
+	{"failure-reason", "A short machine-readable reason when result is not success."},
+	{"outputs-json", "Non-sensitive Terraform outputs after apply, as JSON."},
+	{"stacks", "Changed stacks as a matrix: {\"include\":[{\"directory\":...,\"environment\":...}]}."},
+	{"layers", "Stacks grouped in apply order, as JSON."},
+	{"infra-changed", "true when infra-paths changed."},
+	{"app-changed", "true when app-paths changed."},
+}
+
+// Commands lists the valid values of the command input.
+var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history"}
