@@ -1,0 +1,34 @@
+package fakegithub
+
+// registerRoutes wires every endpoint. Order matters where a literal segment
+// competes with a wildcard (see [Server.handle]).
+func (s *Server) registerRoutes() {
+	const repo = "/repos/{owner}/{repo}"
+
+	// Issues: comments (issues.go). issues/comments/{id} before issues/{number}/comments.
+	s.handle("GET", repo+"/issues/comments/{id}", s.getComment)
+	s.handle("PATCH", repo+"/issues/comments/{id}", s.editComment)
+	s.handle("DELETE", repo+"/issues/comments/{id}", s.deleteComment)
+	s.handle("GET", repo+"/issues/{number}/comments", s.listComments)
+	s.handle("POST", repo+"/issues/{number}/comments", s.createComment)
+
+	// Pulls (pulls.go).
+	s.handle("GET", repo+"/pulls/{number}", s.getPull)
+	s.handle("GET", repo+"/pulls/{number}/files", s.listPullFiles)
+	s.handle("GET", repo+"/commits/{sha}/pulls", s.listCommitPulls)
+
+	// Environments (environments.go).
+	s.handle("GET", repo+"/environments/{name}", s.getEnvironment)
+
+	// Deployments (deployments.go).
+	s.handle("POST", repo+"/deployments", s.createDeployment)
+	s.handle("GET", repo+"/deployments", s.listDeployments)
+	s.handle("GET", repo+"/deployments/{id}", s.getDeployment)
+	s.handle("POST", repo+"/deployments/{id}/statuses", s.createDeploymentStatus)
+	s.handle("GET", repo+"/deployments/{id}/statuses", s.listDeploymentStatuses)
+
+	// Actions (actions.go).
+	s.handle("POST", repo+"/actions/workflows/{file}/dispatches", s.dispatchWorkflow)
+	s.handle("GET", repo+"/actions/workflows/{file}/runs", s.listWorkflowRuns)
+	s.handle("GET", repo+"/actions/runs/{id}", s.getWorkflowRun)
+}
