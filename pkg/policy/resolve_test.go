@@ -1,0 +1,156 @@
+package policy
+
+import (
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestProductionLike(t *testing.T) {
+	for env, want := range map[string]bool{
+		"production": true, "Production": true, "PROD": true, "prd": true, " prod ": true,
+		"staging": false, "prod-eu": false, "preprod": false, "": false, "dev": false,
+	} {
+		assert.Equal(t, want, ProductionLike(env), "ProductionLike(%q)", env)
+	}
+}
+
+func TestResolve(t *testing.T) {
+	file := mustParse(t, `environments:
+  Production:
+    approval: none
+    allow-destroy: true
+    strategy: direct
+    canary-steps: [25, 100]
+  staging:
+    approval: required
+    strategy: canary
+  prd:
+    allow-destroy: false
+`)
+	defaults := func(approval, destroy, strategy, steps string) map[string]string {
+		return map[string]string{FieldApproval: approval, FieldAllowDestroy: destroy, FieldStrategy: strategy, FieldCanarySteps: steps}
+	}
+	const in, fi, de = SourceInput, SourceFile, SourceDefault
+
+	tests := []struct {
+		name string
+		file *File
+		env  string
+		o    Overrides
+		want Policy
+	}{
+		{
+			name: "no file, production-like name: approval and canary",
+			env:  "production",
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "no file, prod in upper case",
+			env:  "PROD",
+			want: Policy{Environment: "PROD", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "no file, other name: no approval, direct",
+			env:  "staging",
+			want: Policy{Environment: "staging", Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "no file, empty environment",
+			env:  "",
+			want: Policy{Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "empty file is the same as no file",
+			file: &File{},
+			env:  "prd",
+			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "file entry matched in any case overrides production defaults",
+			file: file,
+			env:  "production",
+			want: Policy{Environment: "production", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, Source: defaults(fi, fi, fi, fi)},
+		},
+		{
+			name: "file entry makes a non-production environment strict",
+			file: file,
+			env:  "Staging",
+			want: Policy{Environment: "Staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, Source: defaults(fi, de, fi, de)},
+		},
+		{
+			name: "partial file entry keeps the defaults for the rest",
+			file: file,
+			env:  "prd",
+			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, fi, de, de)},
+		},
+		{
+			name: "environment not in the file uses defaults",
+			file: file,
+			env:  "dev",
+			want: Policy{Environment: "dev", Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+		},
+		{
+			name: "auto and nil inputs are not given",
+			file: file,
+			env:  "staging",
+			o:    Overrides{RequireApproval: "auto", Strategy: "auto"},
+			want: Policy{Environment: "staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, Source: defaults(fi, de, fi, de)},
+		},
+		{
+			name: "inputs override the file",
+			file: file,
+			env:  "production",
+			o:    Overrides{RequireApproval: "true", AllowDestroy: boolPtr(false), Strategy: "canary", CanarySteps: []int{5, 100}},
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{5, 100}, ProductionLike: true, Source: defaults(in, in, in, in)},
+		},
+		{
+			name: "inputs override the defaults",
+			env:  "prod",
+			o:    Overrides{RequireApproval: "false", AllowDestroy: boolPtr(true), Strategy: "direct"},
+			want: Policy{Environment: "prod", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(in, in, in, de)},
+		},
+		{
+			name: "an explicit allow-destroy false beats the file's true",
+			file: file,
+			env:  "production",
+			o:    Overrides{AllowDestroy: boolPtr(false)},
+			want: Policy{Environment: "production", Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, Source: defaults(fi, in, fi, fi)},
+		},
+		{
+			name: "require-approval true on a non-production environment",
+			env:  "dev",
+			o:    Overrides{RequireApproval: "true"},
+			want: Policy{Environment: "dev", ApprovalRequired: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(in, de, de, de)},
+		},
+		{
+			name: "unknown override values count as not given",
+			env:  "production",
+			o:    Overrides{RequireApproval: "maybe", Strategy: "blue-green"},
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, Resolve(tt.file, tt.env, tt.o))
+		})
+	}
+}
+
+func TestResolveDoesNotAlias(t *testing.T) {
+	f := mustParse(t, "environments:\n  prod:\n    canary-steps: [50, 100]\n")
+	p := Resolve(f, "prod", Overrides{})
+	p.CanarySteps[0] = 1
+	assert.Equal(t, []int{50, 100}, Resolve(f, "prod", Overrides{}).CanarySteps)
+	p = Resolve(nil, "prod", Overrides{})
+	p.CanarySteps[0] = 1
+	assert.Equal(t, []int{10, 50, 100}, Resolve(nil, "prod", Overrides{}).CanarySteps)
+}
+
+func mustParse(t *testing.T, y string) *File {
+	t.Helper()
+	f, err := Parse(".lockstep.yml", []byte(y))
+	require.NoError(t, err)
+	return f
+}
