@@ -1,0 +1,102 @@
+package plan
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+
+	tfjson "github.com/hashicorp/terraform-json"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// clonePlan round-trips a plan through JSON so that edits do not leak.
+func clonePlan(t *testing.T, p *tfjson.Plan) *tfjson.Plan {
+	t.Helper()
+	b, err := json.Marshal(p)
+	require.NoError(t, err)
+	var out tfjson.Plan
+	require.NoError(t, json.Unmarshal(b, &out))
+	return &out
+}
+
+func findChange(p *tfjson.Plan, addr string) *tfjson.Change {
+	for _, rc := range p.ResourceChanges {
+		if rc.Address == addr {
+			return rc.Change
+		}
+	}
+	return nil
+}
+
+func TestFingerprint(t *testing.T) {
+	base := loadPlan(t, "sensitive")
+	want := Fingerprint(base)
+	require.Len(t, want, 64)
+
+	tests := []struct {
+		name string
+		edit func(p *tfjson.Plan)
+		same bool
+	}{
+		{"identical plan", func(p *tfjson.Plan) {}, true},
+		{"resource order", func(p *tfjson.Plan) { slices.Reverse(p.ResourceChanges) }, true},
+		{"plan metadata", func(p *tfjson.Plan) {
+			p.Timestamp = "2030-01-01T00:00:00Z"
+			p.TerraformVersion = "9.9.9"
+		}, true},
+		{"a rotated secret", func(p *tfjson.Plan) {
+			c := findChange(p, "terraform_data.db")
+			c.After.(map[string]any)["input"].(map[string]any)["password"] = "rotated-password"
+		}, true},
+		{"a sensitive output value", func(p *tfjson.Plan) {
+			p.OutputChanges["password"].After = "another"
+		}, true},
+		{"a non-sensitive value", func(p *tfjson.Plan) {
+			c := findChange(p, "terraform_data.db")
+			c.After.(map[string]any)["input"].(map[string]any)["user"] = "root"
+		}, false},
+		{"an action", func(p *tfjson.Plan) {
+			findChange(p, "terraform_data.key").Actions = tfjson.Actions{tfjson.ActionDelete, tfjson.ActionCreate}
+		}, false},
+		{"an output", func(p *tfjson.Plan) {
+			p.OutputChanges["api_key_length"].After = 20.0
+		}, false},
+		{"a dropped change", func(p *tfjson.Plan) { p.ResourceChanges = p.ResourceChanges[1:] }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := clonePlan(t, base)
+			tt.edit(p)
+			got := Fingerprint(p)
+			if tt.same {
+				assert.Equal(t, want, got)
+			} else {
+				assert.NotEqual(t, want, got)
+			}
+		})
+	}
+}
+
+func TestFingerprintIgnoresNoOps(t *testing.T) {
+	p := loadPlan(t, "update")
+	q := clonePlan(t, p)
+	c := findChange(q, "terraform_data.unchanged")
+	require.True(t, c.Actions.NoOp())
+	c.Before.(map[string]any)["input"] = "refreshed"
+	c.After.(map[string]any)["input"] = "refreshed"
+	assert.Equal(t, Fingerprint(p), Fingerprint(q))
+}
+
+func TestFingerprintEdgeCases(t *testing.T) {
+	assert.Empty(t, Fingerprint(nil))
+	empty := Fingerprint(&tfjson.Plan{})
+	assert.Len(t, empty, 64)
+	assert.Equal(t, empty, Fingerprint(&tfjson.Plan{ResourceChanges: []*tfjson.ResourceChange{nil, {Address: "x"}}}))
+	noop, err := Summarize(loadPlan(t, "no-op"))
+	require.NoError(t, err)
+	assert.Empty(t, noop.Changes)
+	assert.Equal(t, empty, Fingerprint(loadPlan(t, "no-op")), "a plan without changes fingerprints like an empty one")
+	assert.False(t, strings.ContainsAny(Fingerprint(loadPlan(t, "medium")), "ABCDEF"), "lower-case hex")
+}

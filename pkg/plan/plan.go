@@ -1,0 +1,316 @@
+package plan
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+
+	tfjson "github.com/hashicorp/terraform-json"
+)
+
+// Action is what a plan does to one resource instance or output.
+type Action string
+
+// The actions a Change or OutputChange can carry.
+const (
+	ActionCreate  Action = "create"
+	ActionUpdate  Action = "update"
+	ActionDelete  Action = "delete"
+	ActionReplace Action = "replace"
+	ActionRead    Action = "read"
+	ActionNoOp    Action = "no-op"
+	ActionImport  Action = "import"
+	ActionMove    Action = "move"
+	ActionForget  Action = "forget"
+)
+
+// Placeholders used in OutputChange.Before and OutputChange.After instead of a
+// value. Real values are rendered as JSON (strings keep their quotes), so a
+// placeholder can never be mistaken for a value.
+const (
+	ValueSensitive = "(sensitive)"
+	ValueUnknown   = "(known after apply)"
+	ValueAbsent    = "—"
+)
+
+// MaxValueRunes is the length, in runes, past which a rendered output value is
+// cut and ends with "…".
+const MaxValueRunes = 200
+
+// Change is one resource instance change. It never holds attribute values:
+// only names, paths and flags.
+type Change struct {
+	// Address is the absolute resource instance address, for example
+	// module.net.aws_subnet.private["a"].
+	Address string
+	// ModuleAddress is the module part of Address; empty in the root module.
+	ModuleAddress string
+	// Type and Name are the resource type and name, without index or module.
+	Type, Name string
+	// Mode is "managed" or "data".
+	Mode string
+	// Action is the classified action; see the Action constants.
+	Action Action
+	// CreateBeforeDestroy is set on a replace planned as [create, delete]
+	// (lifecycle create_before_destroy).
+	CreateBeforeDestroy bool
+	// KeepsOld is set on a replace planned as [create, forget]: the new object
+	// is created and the old one leaves the state without being destroyed
+	// (a removed block with destroy = false). Such a change is not Dangerous.
+	KeepsOld bool
+	// ChangedAttributes are the top-level attribute names whose value differs
+	// or becomes unknown, for updates and replaces, sorted.
+	ChangedAttributes []string
+	// ReplacePaths are the attributes forcing replacement, rendered like
+	// engine_version, tags["a"] or ingress[0].cidr_blocks.
+	ReplacePaths []string
+	// PreviousAddress is set when the resource moved from another address.
+	PreviousAddress string
+	// Importing is set when the resource is being imported.
+	Importing bool
+	// ActionReason is Terraform's action_reason, such as
+	// "replace_because_tainted" or "delete_because_no_resource_config".
+	ActionReason string
+	// Deposed is the deposed object key when the change is to a deposed
+	// object (left over from a failed create_before_destroy); empty otherwise.
+	Deposed string
+}
+
+// Moved reports whether the change moves the resource from another address.
+func (c Change) Moved() bool { return c.PreviousAddress != "" && c.PreviousAddress != c.Address }
+
+// OutputChange is one root module output whose value changes.
+type OutputChange struct {
+	Name      string
+	Action    Action // create, update or delete
+	Sensitive bool   // any part of the old or new value is sensitive
+	// Before and After are rendered values: ValueSensitive, ValueUnknown,
+	// ValueAbsent, or compact JSON cut at MaxValueRunes. Sensitive or unknown
+	// parts of a structured value appear as the placeholder string inside it.
+	Before, After string
+}
+
+// Summary is everything lockstep reports about a plan.
+type Summary struct {
+	// Add, Change and Destroy are exactly the numbers of Terraform's
+	// "Plan: X to add, Y to change, Z to destroy." line: a replace counts as
+	// one add and one destroy; reads, no-ops, moves, imports and forgets do
+	// not count; deleted data sources are ignored.
+	Add, Change, Destroy int
+	// Replace counts replacements (each also counted in Add, and in Destroy
+	// unless the old object is kept). Import is Terraform's "N to import":
+	// every importing resource, also those updated while imported. Move
+	// counts every moved resource, Forget every resource removed from the
+	// state without being destroyed, Read every data source read during apply.
+	Replace, Import, Move, Forget, Read int
+	// Changes lists every resource change except pure no-ops, ordered by
+	// action (delete, replace, create, update, import, move, forget, read),
+	// then address, then deposed key.
+	Changes []Change
+	// Drift lists changes Terraform detected outside of Terraform since the
+	// last apply (resource_drift), ordered like Changes.
+	Drift []Change
+	// Outputs lists the root outputs whose value changes, sorted by name.
+	Outputs []OutputChange
+	// TerraformVersion is the version of Terraform that made the plan.
+	TerraformVersion string
+	// Secrets holds every sensitive value seen in the plan, deduplicated,
+	// longest first, for ::add-mask:: and redaction. See Summarize for what is
+	// collected and what is deliberately left out.
+	Secrets []string
+}
+
+// Summarize classifies the plan's changes and counts them the way Terraform
+// does, collects drift and output changes, and gathers the sensitive values.
+//
+// Secrets are collected from resource_changes, resource_drift and
+// output_changes wherever before_sensitive or after_sensitive marks a value
+// (at any depth), from sensitive outputs in the prior state and planned values,
+// and from root variables declared sensitive. A marked string is collected as
+// it is (and, when it spans lines, also line by line, because ::add-mask:: masks
+// one line at a time); a marked number, or a marked object or list as a whole,
+// is collected as its compact JSON, and the strings and numbers inside a marked
+// object or list are collected too. Values shorter than three characters and
+// the literals true, false and null are left out on purpose: masking "1", "on"
+// or "true" everywhere would make every log unreadable while protecting nothing.
+//
+// Summarize returns an error for a nil plan, a resource change without a
+// change body, or an action combination it does not know, rather than
+// miscount what will be destroyed.
+func Summarize(p *tfjson.Plan) (*Summary, error) {
+	if p == nil {
+		return nil, errors.New("summarizing plan: plan is nil")
+	}
+	s := &Summary{TerraformVersion: p.TerraformVersion}
+	secrets := newSecretSet()
+
+	for i, rc := range p.ResourceChanges {
+		if rc == nil || rc.Change == nil {
+			return nil, fmt.Errorf("summarizing resource change %d: change is missing", i)
+		}
+		secrets.addMarked(rc.Change.Before, rc.Change.BeforeSensitive)
+		secrets.addMarked(rc.Change.After, rc.Change.AfterSensitive)
+
+		k, err := classify(rc)
+		if err != nil {
+			return nil, err
+		}
+		// Terraform renders nothing for deleted data sources and does not
+		// count them.
+		if k.action == ActionDelete && rc.Mode != tfjson.ManagedResourceMode {
+			continue
+		}
+		if k.action == ActionNoOp {
+			continue
+		}
+		c := newChange(rc, k)
+		s.count(c)
+		s.Changes = append(s.Changes, c)
+	}
+
+	for i, rc := range p.ResourceDrift {
+		if rc == nil || rc.Change == nil {
+			return nil, fmt.Errorf("summarizing resource drift %d: change is missing", i)
+		}
+		secrets.addMarked(rc.Change.Before, rc.Change.BeforeSensitive)
+		secrets.addMarked(rc.Change.After, rc.Change.AfterSensitive)
+		k, err := classify(rc)
+		if err != nil {
+			return nil, fmt.Errorf("summarizing drift: %w", err)
+		}
+		// Outside refresh-only mode Terraform shows moves with the planned
+		// changes, not as drift, and hides drift that changes nothing.
+		if k.action == ActionNoOp || k.action == ActionMove || k.action == ActionImport {
+			continue
+		}
+		s.Drift = append(s.Drift, newChange(rc, k))
+	}
+
+	for name, oc := range p.OutputChanges {
+		if oc == nil {
+			continue
+		}
+		secrets.addMarked(oc.Before, oc.BeforeSensitive)
+		secrets.addMarked(oc.After, oc.AfterSensitive)
+		o, ok, err := newOutputChange(name, oc)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			s.Outputs = append(s.Outputs, o)
+		}
+	}
+
+	addStateSecrets(secrets, p)
+	addVariableSecrets(secrets, p)
+
+	sortChanges(s.Changes)
+	sortChanges(s.Drift)
+	slices.SortFunc(s.Outputs, func(a, b OutputChange) int { return cmp.Compare(a.Name, b.Name) })
+	s.Secrets = secrets.list()
+	return s, nil
+}
+
+// count adds one listed change to the counters, mirroring Terraform's
+// jsonformat renderer.
+func (s *Summary) count(c Change) {
+	if c.Importing {
+		s.Import++
+	}
+	if c.Moved() {
+		s.Move++
+	}
+	switch c.Action {
+	case ActionCreate:
+		s.Add++
+	case ActionUpdate:
+		s.Change++
+	case ActionDelete:
+		s.Destroy++
+	case ActionReplace:
+		s.Replace++
+		s.Add++
+		if c.KeepsOld {
+			s.Forget++
+		} else {
+			s.Destroy++
+		}
+	case ActionForget:
+		s.Forget++
+	case ActionRead:
+		s.Read++
+	}
+}
+
+// HasResourceChanges reports whether applying the plan would change any
+// resource or the state's record of one: a create, update, delete, replace,
+// import, move or forget. Data source reads and output-only changes do not
+// count.
+func (s *Summary) HasResourceChanges() bool {
+	if s == nil {
+		return false
+	}
+	for _, c := range s.Changes {
+		if c.Action != ActionRead {
+			return true
+		}
+	}
+	return false
+}
+
+// Dangerous returns the changes that destroy an object: deletes and replaces
+// (except replaces that keep the old object), in Summary order.
+func (s *Summary) Dangerous() []Change {
+	if s == nil {
+		return nil
+	}
+	var out []Change
+	for _, c := range s.Changes {
+		if IsDangerous(c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// IsDangerous reports whether c destroys an object: a delete, or a replace
+// that does not keep the old object.
+func IsDangerous(c Change) bool {
+	return c.Action == ActionDelete || (c.Action == ActionReplace && !c.KeepsOld)
+}
+
+// ActionOrder is the rank of an action in Summary.Changes: delete first, read
+// last. Unknown actions sort after read.
+func ActionOrder(a Action) int {
+	switch a {
+	case ActionDelete:
+		return 0
+	case ActionReplace:
+		return 1
+	case ActionCreate:
+		return 2
+	case ActionUpdate:
+		return 3
+	case ActionImport:
+		return 4
+	case ActionMove:
+		return 5
+	case ActionForget:
+		return 6
+	case ActionRead:
+		return 7
+	default:
+		return 8
+	}
+}
+
+func sortChanges(cs []Change) {
+	slices.SortStableFunc(cs, func(a, b Change) int {
+		return cmp.Or(
+			cmp.Compare(ActionOrder(a.Action), ActionOrder(b.Action)),
+			cmp.Compare(a.Address, b.Address),
+			cmp.Compare(a.Deposed, b.Deposed),
+		)
+	})
+}

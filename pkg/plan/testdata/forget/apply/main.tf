@@ -1,0 +1,7 @@
+resource "terraform_data" "kept" {
+  input = "k"
+}
+
+resource "terraform_data" "legacy" {
+  input = "l"
+}

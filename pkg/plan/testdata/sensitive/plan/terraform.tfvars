@@ -1,0 +1,1 @@
+api_key = "api-key-from-tfvars"
