@@ -1,0 +1,140 @@
+package comment
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+)
+
+// ApplyResource is one resource in an apply report.
+type ApplyResource struct {
+	Address string
+	Action  string
+	Error   string // Terraform's error, for failed resources
+}
+
+// ApplyResult is what an apply did, per resource.
+type ApplyResult struct {
+	Applied, Failed, NotReached []ApplyResource
+	// Errors are Terraform errors not tied to one resource.
+	Errors []string
+}
+
+// maxApplyRows caps each list of an apply report; the rest is counted.
+const maxApplyRows = 200
+
+// RenderApply renders the result of an apply for the job summary and the PR
+// comment: on success what was applied; on failure exactly which resources
+// were applied, which failed with Terraform's error, which were never
+// reached, and how to fix forward. Infrastructure is never rolled back, so
+// the report says so.
+func RenderApply(m Meta, r ApplyResult, failure string) string {
+	var b strings.Builder
+	where := Code(m.Directory)
+	if m.Environment != "" {
+		where += " → " + EscapeText(m.Environment)
+	}
+	fmt.Fprintf(&b, "### Terraform apply · %s\n\n", where)
+	if failure == "" {
+		if len(r.Applied) == 0 {
+			b.WriteString("✅ **Nothing to apply**: the saved plan had no changes.\n\n")
+		} else {
+			fmt.Fprintf(&b, "✅ **Applied %s** from the reviewed plan.\n\n", plural(len(r.Applied), "change", "changes"))
+		}
+	} else {
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **The apply failed.** %s applied, %s failed, %s not reached. "+
+			"lockstep does not roll infrastructure back: it now stands as listed below.\n\n",
+			num(len(r.Applied)), num(len(r.Failed)), num(len(r.NotReached)))
+	}
+	writeApplyList(&b, "❌ Failed", r.Failed, true)
+	writeApplyList(&b, "✅ Applied", r.Applied, false)
+	writeApplyList(&b, "⏸️ Not reached", r.NotReached, false)
+	if len(r.Errors) > 0 {
+		b.WriteString("**Errors**\n\n")
+		for _, e := range r.Errors {
+			fmt.Fprintf(&b, "- %s\n", EscapeText(truncate(e, 1000)))
+		}
+		b.WriteString("\n")
+	}
+	if failure != "" {
+		fmt.Fprintf(&b, "**Error:** %s\n\n", EscapeText(truncate(failure, 2000)))
+		b.WriteString("**What to do:** fix forward in a new pull request (its plan starts from the state above), " +
+			"or revert the change and run the pipeline so that a reviewed plan brings the infrastructure back. " +
+			"Do not re-run this job: its plan is now stale and will be refused.\n\n")
+	}
+	b.WriteString(footerLine(m))
+	return b.String()
+}
+
+func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withError bool) {
+	if len(rs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "**%s (%s)**\n\n", title, num(len(rs)))
+	if withError {
+		b.WriteString("| resource | action | error |\n| --- | --- | --- |\n")
+	} else {
+		b.WriteString("| resource | action |\n| --- | --- |\n")
+	}
+	for i, r := range rs {
+		if i == maxApplyRows {
+			fmt.Fprintf(b, "\nand %s more.\n", num(len(rs)-maxApplyRows))
+			break
+		}
+		if withError {
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cellCode(r.Address), EscapeText(r.Action), EscapeText(truncate(r.Error, 500)))
+		} else {
+			fmt.Fprintf(b, "| %s | %s |\n", cellCode(r.Address), EscapeText(r.Action))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// RenderRefusal renders why apply refused to touch the infrastructure.
+func RenderRefusal(dir, env, reason string) string {
+	where := Code(dir)
+	if env != "" {
+		where += " → " + EscapeText(env)
+	}
+	return fmt.Sprintf("### Terraform apply · %s\n\n> [!CAUTION]\n> **Refused: nothing was applied.** %s\n\n", where, EscapeText(truncate(reason, 3000)))
+}
+
+// PlainHeadline is the plan's counts as one plain-text line, for a terminal
+// prompt.
+func PlainHeadline(s *plan.Summary) string {
+	if s == nil || len(s.Changes) == 0 && len(s.Outputs) == 0 {
+		return "No changes."
+	}
+	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", s.Add, s.Change, s.Destroy)
+	if s.Replace > 0 {
+		line += fmt.Sprintf(" (%d replaced)", s.Replace)
+	}
+	for _, c := range s.Dangerous() {
+		line += "\n  " + string(c.Action) + " " + sanitize(c.Address, false)
+	}
+	return line
+}
+
+// CellCode renders s as inline code safe inside a table cell.
+func CellCode(s string) string { return cellCode(s) }
+
+func footerLine(m Meta) string {
+	var parts []string
+	if m.Commit != "" {
+		parts = append(parts, "commit "+Code(prefix(m.Commit, 7)))
+	}
+	if m.TerraformVersion != "" {
+		parts = append(parts, "Terraform "+EscapeText(m.TerraformVersion))
+	}
+	if m.PlanSHA256 != "" {
+		parts = append(parts, "plan "+Code("sha256:"+prefix(m.PlanSHA256, 12)))
+	}
+	if u := safeURL(m.RunURL); u != "" {
+		parts = append(parts, "[run]("+u+")")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "<sub>" + strings.Join(parts, " · ") + "</sub>\n"
+}

@@ -1,0 +1,139 @@
+package comment
+
+import (
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+)
+
+// TestDegradeOrder sweeps budgets and checks the order of degradation: the
+// plan text is trimmed before the table is compressed, and the delete and
+// replace rows are capped only once the plan text is down to its stub. The
+// headline and the warning are always there.
+func TestDegradeOrder(t *testing.T) {
+	s, text := huge(400, 300<<10)
+	m := testMeta("4be1c0d7a1b2c3d4")
+	marker := Marker(m.Directory, m.Environment)
+	seen := map[string]bool{}
+	for budget := 60000; budget >= 1500; budget -= 250 {
+		body := Render(s, text, m, Options{MaxRunes: budget, Marker: true})
+		checkBody(t, body, budget, utf8.RuneCountInString, marker)
+
+		require.Contains(t, body, "**"+num(s.Add)+" to add, "+num(s.Change)+" to change, "+num(s.Destroy)+" to destroy**", "budget %d", budget)
+		require.Contains(t, body, "> [!CAUTION]", "budget %d", budget)
+
+		fullPlan := strings.Contains(body, "Full plan · ") && !strings.Contains(body, " shown</summary>")
+		trimmed := strings.Contains(body, "lines cut here")
+		planStub := strings.Contains(body, "📄 The full plan")
+		grouped := strings.Contains(body, " × `")
+		capped := strings.Contains(body, "more deletes and replaces")
+		counted := strings.Contains(body, "| ➕ create | ") && strings.Contains(body, " resources | |\n") && !grouped
+
+		if grouped || capped || counted {
+			assert.False(t, fullPlan, "budget %d: table compressed while the plan text is whole", budget)
+		}
+		if capped || counted {
+			assert.False(t, trimmed, "budget %d: delete rows capped while plan lines are shown", budget)
+			assert.True(t, planStub || !strings.Contains(body, "```diff"), "budget %d: plan text shown while rows capped", budget)
+		}
+		switch {
+		case counted:
+			seen["counts"] = true
+		case capped:
+			seen["capped"] = true
+		case grouped:
+			seen["grouped"] = true
+		case trimmed:
+			seen["trimmed"] = true
+		}
+	}
+	assert.Equal(t, map[string]bool{"trimmed": true, "grouped": true, "capped": true, "counts": true}, seen,
+		"the sweep should go through every level")
+}
+
+func TestRenderEdgeCases(t *testing.T) {
+	medium, text, fp := realPlan(t, "medium")
+	tests := []struct {
+		name   string
+		s      *plan.Summary
+		text   string
+		m      Meta
+		o      Options
+		budget int
+		want   []string
+	}{
+		{name: "nil summary", s: nil, o: Options{Marker: true}, budget: DefaultCommentBudget,
+			want: []string{"**No changes.**", "### Terraform plan · `.`"}},
+		{name: "zero meta", s: medium, text: text, budget: DefaultCommentBudget,
+			want: []string{"**5 to add, 1 to change, 3 to destroy**"}},
+		{name: "tiny budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 300, Marker: true}, budget: 300},
+		{name: "absurd budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 10, Marker: true}, budget: 10},
+		{name: "no plan text", s: medium, m: testMeta(fp), budget: DefaultCommentBudget,
+			want: []string{"| 🗑️ delete |"}},
+		{name: "whitespace plan text", s: medium, text: "\n \n\t\n", m: testMeta(fp), budget: DefaultCommentBudget},
+		{name: "outputs only", s: &plan.Summary{Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"v"`}}},
+			budget: DefaultCommentBudget, want: []string{"**No resource changes.** 1 output changes; applying saves the new value to the state"}},
+		{name: "drift only", s: &plan.Summary{Drift: []plan.Change{{Address: "a.b", Action: plan.ActionUpdate}}},
+			budget: DefaultCommentBudget, want: []string{"**No changes.** Your infrastructure matches the configuration · 1 resource changed outside Terraform"}},
+		{name: "move only keeps terraform's zero counts", s: &plan.Summary{Move: 1, Changes: []plan.Change{{Address: "a.b", Action: plan.ActionMove, PreviousAddress: "a.c"}}},
+			budget: DefaultCommentBudget, want: []string{"**0 to add, 0 to change, 0 to destroy** · 1 moved", "moved from `a.c`"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := Render(tt.s, tt.text, tt.m, tt.o)
+			marker := ""
+			if tt.o.Marker && tt.budget >= 100 {
+				marker = Marker(tt.m.Directory, tt.m.Environment)
+			}
+			if tt.budget >= 100 {
+				checkBody(t, body, tt.budget, utf8.RuneCountInString, marker)
+			}
+			assert.LessOrEqual(t, utf8.RuneCountInString(body), tt.budget)
+			for _, w := range tt.want {
+				assert.Contains(t, body, w)
+			}
+			sum := RenderSummary(tt.s, tt.text, tt.m)
+			checkBody(t, sum, SummaryBudgetBytes, func(s string) int { return len(s) }, "")
+		})
+	}
+}
+
+func TestSensitiveOutputNeverShowsValue(t *testing.T) {
+	s := &plan.Summary{
+		Outputs: []plan.OutputChange{{Name: "pw", Action: plan.ActionUpdate, Sensitive: true, Before: `"old-pw"`, After: `"new-pw"`}},
+	}
+	body := Render(s, "", Meta{}, Options{})
+	assert.NotContains(t, body, "old-pw")
+	assert.NotContains(t, body, "new-pw")
+	assert.Contains(t, body, "| ✏️ changed | `pw` | *(sensitive)* | *(sensitive)* |")
+}
+
+func TestRedactsSecretsEverywhere(t *testing.T) {
+	s := &plan.Summary{
+		Add:     1,
+		Changes: []plan.Change{{Address: `x.y["hunter2-key"]`, Action: plan.ActionCreate, Type: "x"}},
+		Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"pre hunter2-key post"`}},
+		Secrets: []string{"hunter2-key"},
+	}
+	text := "  + resource \"x\" \"y\" {\n      + k = \"hunter2-key\"\n    }\n"
+	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
+		assert.NotContains(t, body, "hunter2-key")
+		assert.Equal(t, 3, strings.Count(body, "(sensitive value)"), body)
+	}
+}
+
+func TestFooterAndHeadline(t *testing.T) {
+	m := testMeta("4be1c0d7a1b2c3d4e5f6")
+	m.Now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", -5*3600))
+	body := Render(&plan.Summary{TerraformVersion: "1.11.4"}, "", m, Options{})
+	assert.Contains(t, body, "<sub>lockstep 0.1.0 · Terraform 1.11.4 · plan `sha256:9c1e5b0a7d3f…` · fingerprint `4be1c0d7a1b2c3d4` · updated 2026-01-02 08:04 UTC</sub>")
+	assert.Contains(t, body, "commit `3f9a2c1` · [run 4211](https://github.com/octo-org/shop/actions/runs/4211)")
+	m.TerraformVersion = "1.12.0"
+	assert.Contains(t, Render(&plan.Summary{TerraformVersion: "1.11.4"}, "", m, Options{}), "Terraform 1.12.0")
+}
