@@ -11,9 +11,6 @@ func lookPath(p string) (string, error) {
 	if p == "" {
 		p = "terraform"
 	}
-	if filepath.IsAbs(p) {
-		return p, nil
-	}
 	found, err := exec.LookPath(p)
 	if err != nil {
 		return "", fmt.Errorf("finding terraform-path %q: %w (install Terraform or set terraform-path)", p, err)

@@ -1,0 +1,92 @@
+package binding
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func writePlan(t *testing.T, content string) (string, Record) {
+	t.Helper()
+	plan := filepath.Join(t.TempDir(), "tfplan")
+	require.NoError(t, os.WriteFile(plan, []byte(content), 0o644))
+	sum, err := FileSHA256(plan)
+	require.NoError(t, err)
+	rec := Record{PlanSHA256: sum, PlanFile: "tfplan", Commit: "3f9a2c1d0e5b", Directory: "infra",
+		Environment: "production", TerraformVersion: "1.11.4", CreatedAt: time.Unix(0, 0).UTC()}
+	require.NoError(t, Write(Path(plan), rec))
+	return plan, rec
+}
+
+var run = Run{Commit: "3f9a2c1d0e5b", Directory: "infra", Environment: "production", TerraformVersion: "1.11.4"}
+
+func TestCheckMatches(t *testing.T) {
+	plan, want := writePlan(t, "plan bytes")
+	got, err := Check(plan, run)
+	require.NoError(t, err)
+	assert.Equal(t, want.PlanSHA256, got.PlanSHA256)
+	assert.Equal(t, SchemaVersion, got.SchemaVersion)
+}
+
+func TestCheckRefuses(t *testing.T) {
+	tests := []struct {
+		name   string
+		mutate func(t *testing.T, plan string, r *Run)
+		field  string
+		msg    string
+	}{
+		{"tampered plan", func(t *testing.T, plan string, r *Run) {
+			require.NoError(t, os.WriteFile(plan, []byte("plan bytes, edited"), 0o644))
+		}, "plan-sha256", "the plan file is not the one that was reviewed"},
+		{"another commit", func(t *testing.T, plan string, r *Run) { r.Commit = "abcdef0123456" },
+			"commit", "the plan was made for commit 3f9a2c1, but this run is for commit abcdef0: re-run the plan for commit abcdef0"},
+		{"another directory", func(t *testing.T, plan string, r *Run) { r.Directory = "infra/db" },
+			"directory", `the plan was made for working directory "infra", not "infra/db"`},
+		{"another environment", func(t *testing.T, plan string, r *Run) { r.Environment = "staging" },
+			"environment", `the plan was made for environment "production", not "staging": re-run the plan for "staging"`},
+		{"another terraform", func(t *testing.T, plan string, r *Run) { r.TerraformVersion = "1.5.7" },
+			"terraform-version", "the plan was made with Terraform 1.11.4, but this run has Terraform 1.5.7"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			plan, _ := writePlan(t, "plan bytes")
+			r := run
+			tt.mutate(t, plan, &r)
+			_, err := Check(plan, r)
+			var mm *MismatchError
+			require.ErrorAs(t, err, &mm)
+			assert.Equal(t, tt.field, mm.Field)
+			assert.Contains(t, err.Error(), tt.msg)
+		})
+	}
+}
+
+func TestCheckMissingRecord(t *testing.T) {
+	plan, _ := writePlan(t, "plan bytes")
+	require.NoError(t, os.Remove(Path(plan)))
+	_, err := Check(plan, run)
+	var missing *MissingError
+	require.ErrorAs(t, err, &missing)
+	assert.Contains(t, err.Error(), "only a plan made by lockstep plan can be applied")
+}
+
+func TestCheckUnknownSchema(t *testing.T) {
+	plan, _ := writePlan(t, "plan bytes")
+	require.NoError(t, os.WriteFile(Path(plan), []byte(`{"schema_version": 99}`), 0o644))
+	_, err := Check(plan, run)
+	var mm *MismatchError
+	require.ErrorAs(t, err, &mm)
+	assert.Equal(t, "schema", mm.Field)
+}
+
+func TestCheckCorruptRecord(t *testing.T) {
+	plan, _ := writePlan(t, "plan bytes")
+	require.NoError(t, os.WriteFile(Path(plan), []byte(`{"schema_version": 1,`), 0o644))
+	_, err := Check(plan, run)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "decoding the binding record")
+}

@@ -1,0 +1,116 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/github"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/terraform"
+)
+
+// app is one loaded run: configuration, GitHub context and reporter. Commands
+// take it and wire the concrete adapters they need; this package is the only
+// place that does.
+type app struct {
+	env   Env
+	cfg   *config.Config
+	gh    *config.Context
+	r     *actions.Reporter
+	local *localFlags // nil in action mode
+}
+
+// absDir resolves a working directory against the repository root.
+func (a *app) absDir(dir string) string {
+	if filepath.IsAbs(dir) {
+		return dir
+	}
+	return filepath.Join(a.gh.Workspace, filepath.FromSlash(dir))
+}
+
+// repoPath turns a file inside a working directory into a path relative to
+// the repository root, which is where annotations must point to land on the
+// pull request's files.
+func (a *app) repoPath(dir, file string) string {
+	if filepath.IsAbs(file) {
+		if rel, err := filepath.Rel(a.gh.Workspace, file); err == nil && !strings.HasPrefix(rel, "..") {
+			return filepath.ToSlash(rel)
+		}
+		return filepath.ToSlash(file)
+	}
+	if filepath.IsAbs(dir) {
+		return a.repoPath("", filepath.Join(dir, file))
+	}
+	return path.Clean(path.Join(filepath.ToSlash(dir), filepath.ToSlash(file)))
+}
+
+// terraform returns a Terraform runner for dir whose human output goes to
+// the masked log.
+func (a *app) terraform(dir string) (*terraform.Terraform, error) {
+	return terraform.New(terraform.Options{ExecPath: a.cfg.TerraformPath, Dir: a.absDir(dir), Log: a.r.Log()})
+}
+
+// gitHead returns the commit checked out in dir, or "" outside a git
+// repository.
+func gitHead(ctx context.Context, dir string) string {
+	cmd := exec.CommandContext(ctx, "git", "rev-parse", "HEAD")
+	cmd.Dir = dir
+	out, err := cmd.Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// short returns the 7-character form of a commit SHA.
+func short(sha string) string {
+	if len(sha) > 7 {
+		return sha[:7]
+	}
+	return sha
+}
+
+// policy resolves the environment's policy: .lockstep.yml (when present),
+// overridden by the inputs the user gave.
+func (a *app) policy() (policy.Policy, error) {
+	path := a.cfg.ConfigFile
+	if !filepath.IsAbs(path) {
+		path = filepath.Join(a.gh.Workspace, filepath.FromSlash(path))
+	}
+	f, err := policy.Load(path)
+	if err != nil {
+		return policy.Policy{}, &badInput{fmt.Errorf("input %q: %w", "config", err)}
+	}
+	o := policy.Overrides{RequireApproval: a.cfg.RequireApproval, Strategy: a.cfg.Strategy}
+	if a.cfg.Set["allow-destroy"] {
+		o.AllowDestroy = &a.cfg.AllowDestroy
+	}
+	if a.cfg.Set["canary-steps"] {
+		o.CanarySteps = a.cfg.CanarySteps
+	}
+	return policy.Resolve(f, a.cfg.Environment, o), nil
+}
+
+// github returns the GitHub API client for this run's repository.
+func (a *app) github() (*github.Client, error) {
+	if a.gh.Owner == "" {
+		return nil, fmt.Errorf("GITHUB_REPOSITORY is not set")
+	}
+	if a.cfg.GitHubToken == "" {
+		return nil, fmt.Errorf("input %q is empty", "github-token")
+	}
+	return github.New(github.Options{
+		Token:      a.cfg.GitHubToken,
+		APIURL:     a.gh.APIURL,
+		Owner:      a.gh.Owner,
+		Repo:       a.gh.Repo,
+		HTTPClient: a.env.HTTPClient,
+		Now:        a.env.Now,
+	})
+}

@@ -1,0 +1,239 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/binding"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/terraform"
+)
+
+// refusal is apply saying no before touching the infrastructure: exit 1,
+// result "refused".
+type refusal struct {
+	reason string
+	err    error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+func (r *refusal) Unwrap() error { return &failure{reason: r.reason, err: r.err} }
+
+func refuse(reason string, err error) error { return &refusal{reason: reason, err: err} }
+
+// runApply applies the reviewed saved plan and nothing else. In order, before
+// Terraform changes anything: the binding record must match the plan file
+// and this run; the environment's policy must allow the plan (destroy guard);
+// approval must be in place (a GitHub environment with required reviewers,
+// or a "yes" at the terminal). Then Terraform applies the saved plan, and
+// the report says per resource what was applied, what failed and what was
+// never reached. Infrastructure is never rolled back.
+func runApply(ctx context.Context, a *app) error {
+	if len(a.cfg.WorkingDirectories) > 1 {
+		return &badInput{&config.InputError{Input: "working-directory", Value: strings.Join(a.cfg.WorkingDirectories, ", "),
+			Problem: "names several stacks; apply one per step for now", Flag: a.local != nil}}
+	}
+	err := applyDir(ctx, a, a.cfg.WorkingDirectory())
+	var r *refusal
+	if errors.As(err, &r) {
+		_ = a.r.SetOutput("result", "refused")
+		_ = a.r.SetOutput("failure-reason", r.reason)
+		_ = a.r.Summary(comment.RenderRefusal(a.cfg.WorkingDirectory(), a.cfg.Environment, r.err.Error()))
+	}
+	return err
+}
+
+func applyDir(ctx context.Context, a *app, dir string) error {
+	abs := a.absDir(dir)
+	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
+	tf, err := a.terraform(dir)
+	if err != nil {
+		return &badInput{err}
+	}
+	tfVersion, err := tf.Version(ctx)
+	if err != nil {
+		return fail("terraform-failed", err)
+	}
+
+	// 1. The binding: exactly the plan that was made for this run.
+	record, err := binding.Check(planPath, binding.Run{Commit: a.gh.SHA, Directory: dir, Environment: a.cfg.Environment, TerraformVersion: tfVersion})
+	if err != nil {
+		var mm *binding.MismatchError
+		var missing *binding.MissingError
+		switch {
+		case errors.As(err, &mm):
+			return refuse("binding-"+mm.Field, err)
+		case errors.As(err, &missing):
+			return refuse("binding-missing", err)
+		}
+		return refuse("binding-unreadable", err)
+	}
+
+	// 2. Init against the committed lock file (the plan artifact carries no
+	// .terraform directory), then read the saved plan: never re-plan.
+	end := a.r.Group("terraform init in " + dir)
+	err = tf.Init(ctx, terraform.InitOptions{BackendConfig: a.cfg.BackendConfig})
+	end()
+	if err != nil {
+		return fail("init-failed", err)
+	}
+	tfPlan, err := tf.ShowPlan(ctx, a.cfg.PlanFile)
+	if err != nil {
+		return refuse("plan-unreadable", err)
+	}
+	summary, err := plan.Summarize(tfPlan)
+	if err != nil {
+		return fail("plan-unreadable", fmt.Errorf("summarising the saved plan: %w", err))
+	}
+	a.r.Mask(summary.Secrets...)
+	if fp := plan.Fingerprint(tfPlan); record.Fingerprint != "" && fp != record.Fingerprint {
+		return refuse("binding-fingerprint", fmt.Errorf("the saved plan's changes (fingerprint %s) are not the ones recorded at plan time (%s): re-run the plan and review it again", short16(fp), short16(record.Fingerprint)))
+	}
+
+	// 3. Policy: destroy guard and approval.
+	pol, err := a.policy()
+	if err != nil {
+		return err
+	}
+	var dangerous []string
+	for _, c := range summary.Dangerous() {
+		dangerous = append(dangerous, c.Address)
+	}
+	if err := policy.DestroyGuard(pol, dangerous); err != nil {
+		return refuse("destroy-not-allowed", err)
+	}
+	if !record.HasChanges {
+		a.r.Printf("The plan has no changes: nothing to apply.")
+		return a.finishApply(ctx, dir, &terraform.ApplyReport{}, summary)
+	}
+	if pol.ApprovalRequired {
+		if err := a.approve(ctx, summary, record); err != nil {
+			return err
+		}
+	}
+
+	// 4. Apply the saved plan.
+	end = a.r.Group("terraform apply in " + dir)
+	report, applyErr := tf.Apply(ctx, terraform.ApplyOptions{PlanFile: a.cfg.PlanFile, LockTimeout: a.cfg.LockTimeout})
+	end()
+	if errors.Is(applyErr, terraform.ErrStalePlan) {
+		return refuse("plan-stale", applyErr)
+	}
+	if applyErr != nil {
+		_ = a.r.SetOutput("result", "failed")
+		_ = a.r.SetOutput("failure-reason", "apply-failed")
+		_ = a.r.Summary(comment.RenderApply(applyMeta(a, dir, record), applyResult(report), applyErr.Error()))
+		return fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
+	}
+	return a.finishApply(ctx, dir, report, summary)
+}
+
+// finishApply reports a successful apply: outputs, the non-sensitive
+// Terraform outputs for the app deploy, and the summary.
+func (a *app) finishApply(ctx context.Context, dir string, report *terraform.ApplyReport, summary *plan.Summary) error {
+	outputs := map[string]json.RawMessage{}
+	names := make([]string, 0, len(report.Outputs))
+	for name, o := range report.Outputs {
+		if !o.Sensitive {
+			outputs[name] = o.Value
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	data, err := json.Marshal(outputs)
+	if err != nil {
+		return fmt.Errorf("encoding outputs-json: %w", err)
+	}
+	for _, o := range [][2]string{{"result", "success"}, {"outputs-json", string(data)}} {
+		if err := a.r.SetOutput(o[0], o[1]); err != nil {
+			return err
+		}
+	}
+	record, _ := binding.Read(binding.Path(filepath.Join(a.absDir(dir), filepath.FromSlash(a.cfg.PlanFile))))
+	return a.r.Summary(comment.RenderApply(applyMeta(a, dir, record), applyResult(report), ""))
+}
+
+func applyMeta(a *app, dir string, record binding.Record) comment.Meta {
+	return comment.Meta{
+		Directory:        dir,
+		Environment:      a.cfg.Environment,
+		Commit:           a.gh.SHA,
+		RunURL:           a.gh.RunURL(),
+		TerraformVersion: record.TerraformVersion,
+		PlanSHA256:       record.PlanSHA256,
+		Fingerprint:      record.Fingerprint,
+		Now:              a.env.Now(),
+	}
+}
+
+func applyResult(r *terraform.ApplyReport) comment.ApplyResult {
+	conv := func(rs []terraform.ResourceResult) []comment.ApplyResource {
+		out := make([]comment.ApplyResource, len(rs))
+		for i, x := range rs {
+			out[i] = comment.ApplyResource{Address: x.Address, Action: x.Action, Error: x.Error}
+		}
+		return out
+	}
+	return comment.ApplyResult{Applied: conv(r.Applied), Failed: conv(r.Failed), NotReached: conv(r.NotReached), Errors: r.Errors}
+}
+
+// approve makes sure a person approved this apply. In Actions the gate is
+// GitHub's own (the apply job names the environment, whose required
+// reviewers must approve before the job starts); lockstep checks the gate
+// exists and refuses when it does not (fail closed). At a terminal, a person
+// types "yes" after reading the summary, or passes --auto-approve.
+func (a *app) approve(ctx context.Context, summary *plan.Summary, record binding.Record) error {
+	env := a.cfg.Environment
+	if a.local == nil {
+		gh, err := a.github()
+		if err != nil {
+			return refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but lockstep cannot check its GitHub environment: %w", env, err))
+		}
+		e, err := gh.Environment(ctx, env)
+		if err != nil {
+			return refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but reading its GitHub environment failed: %w", env, err))
+		}
+		if !e.Exists || e.RequiredReviewers == 0 {
+			what := "has no required reviewers"
+			if !e.Exists {
+				what = "does not exist in this repository"
+			}
+			return refuse("approval-not-configured", fmt.Errorf("approval is required for %q, but the GitHub environment %q %s, so nobody approved this apply. "+
+				"Add required reviewers: Settings → Environments → %s → Required reviewers (and name the environment on the apply job), "+
+				"or set require-approval: false (input) or approval: none (.lockstep.yml) if this environment really needs no approval", env, env, what, env))
+		}
+		a.r.Printf("Approval: the GitHub environment %q requires %d reviewer(s); the job runs only after one approved.", env, e.RequiredReviewers)
+		return nil
+	}
+	if a.local.autoApprove {
+		a.r.Printf("Approval: --auto-approve given.")
+		return nil
+	}
+	if !a.env.IsTerminal() {
+		return refuse("approval-missing", fmt.Errorf("approval is required for %q and there is no terminal to ask: pass --auto-approve to approve non-interactively", env))
+	}
+	fmt.Fprintf(a.env.Stderr, "\n%s\nApply this plan (sha256 %s) to %q? Only 'yes' will be accepted: ",
+		comment.PlainHeadline(summary), short16(record.PlanSHA256), env)
+	answer, _ := bufio.NewReader(io.LimitReader(a.env.Stdin, 1024)).ReadString('\n')
+	if strings.TrimSpace(answer) != "yes" {
+		return refuse("approval-declined", errors.New("apply cancelled: approval was not given"))
+	}
+	return nil
+}
+
+func short16(s string) string {
+	if len(s) > 16 {
+		return s[:16]
+	}
+	return s
+}

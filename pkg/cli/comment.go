@@ -1,0 +1,130 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/github"
+)
+
+// commentPRs decides which pull requests get the comment: the event's pull
+// request (comment: auto or always), or on a push the pull requests the
+// commit belongs to (comment: always). Errors are returned for the caller to
+// turn into a warning: a comment is never worth failing a plan for.
+func (a *app) commentPRs(ctx context.Context, gh *github.Client) ([]int, error) {
+	switch {
+	case a.cfg.Comment == config.Never:
+		return nil, nil
+	case a.gh.IsPullRequest() && a.gh.PullRequest > 0:
+		return []int{a.gh.PullRequest}, nil
+	case a.cfg.Comment == config.Always && a.gh.SHA != "":
+		return gh.PullRequestsForCommit(ctx, a.gh.SHA)
+	}
+	return nil, nil
+}
+
+// wantsComment reports whether this run posts comments at all.
+func (a *app) wantsComment() bool {
+	if a.local != nil || a.cfg.Comment == config.Never {
+		return false
+	}
+	return a.gh.IsPullRequest() || a.cfg.Comment == config.Always
+}
+
+// upsertComments puts body (whose first line is marker) on each pull request
+// of this run, editing lockstep's earlier comment in place. It never fails
+// the command: without permission (a fork's read-only token) or when GitHub
+// keeps failing, a warning says why and the job summary still has
+// everything. It returns the first comment's URL.
+func (a *app) upsertComments(ctx context.Context, marker, body string) string {
+	if a.local != nil {
+		if a.local.commentFile != "" {
+			if err := os.WriteFile(a.local.commentFile, []byte(a.r.Masker().Redact(body)), 0o644); err != nil {
+				a.r.Warnf("writing --comment-file: %v", err)
+			}
+		}
+		return ""
+	}
+	if !a.wantsComment() {
+		return ""
+	}
+	gh, err := a.github()
+	if err != nil {
+		a.r.Warnf("No PR comment was posted: %v. The job summary has the full plan.", err)
+		return ""
+	}
+	prs, err := a.commentPRs(ctx, gh)
+	if err != nil {
+		a.r.Warnf("No PR comment was posted: finding the pull requests of commit %s: %v. The job summary has the full plan.", short(a.gh.SHA), err)
+		return ""
+	}
+	body = a.r.Masker().Redact(body)
+	var first string
+	for _, pr := range prs {
+		c, res, err := gh.UpsertComment(ctx, pr, marker, body)
+		switch {
+		case err != nil && github.IsPermission(err):
+			a.r.Warnf("No comment on PR #%d: the token may not write pull request comments (pull requests from forks get a read-only token; the workflow needs `pull-requests: write`). The job summary has the full plan.", pr)
+			continue
+		case err != nil:
+			a.r.Warnf("No comment on PR #%d: GitHub kept failing: %v. The job summary has the full plan.", pr, err)
+			continue
+		}
+		a.r.Printf("PR #%d comment %s: %s", pr, res, c.URL)
+		if first == "" {
+			first = c.URL
+		}
+	}
+	return first
+}
+
+// applyMarker identifies the apply-result comment of a directory and
+// environment, beside the plan comment.
+func applyMarker(dir, env string) string {
+	return strings.Replace(comment.Marker(dir, env), "lockstep:plan", "lockstep:apply", 1)
+}
+
+// reviewedFingerprint finds, on a push, the fingerprint that reviewers saw in
+// the plan comment of the pull request this commit came from. ok is false
+// when there is no such comment to compare with.
+func (a *app) reviewedFingerprint(ctx context.Context, dir string) (fp string, pr int, ok bool) {
+	if a.local != nil || a.gh.IsPullRequest() || a.gh.SHA == "" || a.cfg.GitHubToken == "" {
+		return "", 0, false
+	}
+	gh, err := a.github()
+	if err != nil {
+		return "", 0, false
+	}
+	prs, err := gh.PullRequestsForCommit(ctx, a.gh.SHA)
+	if err != nil || len(prs) == 0 {
+		return "", 0, false
+	}
+	c, err := gh.FindComment(ctx, prs[0], comment.Marker(dir, a.cfg.Environment))
+	if err != nil || c == nil {
+		return "", prs[0], false
+	}
+	const key = "fingerprint `"
+	i := strings.LastIndex(c.Body, key)
+	if i < 0 {
+		return "", prs[0], false
+	}
+	rest := c.Body[i+len(key):]
+	j := strings.IndexByte(rest, '`')
+	if j <= 0 {
+		return "", prs[0], false
+	}
+	return rest[:j], prs[0], true
+}
+
+// fingerprintNote tells approvers whether this plan is the change reviewers
+// saw on the pull request.
+func fingerprintNote(current, reviewed string, pr int) string {
+	if strings.HasPrefix(current, reviewed) {
+		return fmt.Sprintf("✅ **Same change as reviewed:** this plan's fingerprint `%s` matches the plan reviewers saw on PR #%d.", short16(current), pr)
+	}
+	return fmt.Sprintf("⚠️ **Not the change reviewers saw:** this plan's fingerprint `%s` differs from `%s` on PR #%d (the target branch moved, or the infrastructure drifted since). Read the plan below before approving.", short16(current), reviewed, pr)
+}

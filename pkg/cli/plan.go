@@ -1,0 +1,191 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/lockstep-ci/lockstep/pkg/binding"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/terraform"
+	"github.com/lockstep-ci/lockstep/pkg/version"
+)
+
+// planned is one stack's finished plan.
+type planned struct {
+	dir      string
+	summary  *plan.Summary
+	text     string // Terraform's human plan text, for the collapsed section
+	record   binding.Record
+	planFile string // relative to the repository root
+	meta     comment.Meta
+}
+
+// runPlan plans the working directory, records the binding, and reports the
+// summary (job summary or stdout) and outputs.
+func runPlan(ctx context.Context, a *app) error {
+	if len(a.cfg.WorkingDirectories) > 1 {
+		return &badInput{&config.InputError{Input: "working-directory", Value: fmt.Sprint(a.cfg.WorkingDirectories),
+			Problem: "names several stacks; plan one per step (a matrix job per stack) for now"}}
+	}
+	p, err := planDir(ctx, a, a.cfg.WorkingDirectory())
+	if err != nil {
+		return err
+	}
+	s := p.summary
+	outputs := [][2]string{
+		{"has-changes", strconv.FormatBool(p.record.HasChanges)},
+		{"add", strconv.Itoa(s.Add)},
+		{"change", strconv.Itoa(s.Change)},
+		{"destroy", strconv.Itoa(s.Destroy)},
+		{"replace", strconv.Itoa(s.Replace)},
+		{"plan-sha256", p.record.PlanSHA256},
+		{"plan-file", p.planFile},
+		{"result", "success"},
+	}
+	body := comment.Render(s, p.text, p.meta, comment.Options{Marker: true})
+	if url := a.upsertComments(ctx, comment.Marker(p.dir, a.cfg.Environment), body); url != "" {
+		outputs = append(outputs, [2]string{"comment-url", url})
+	}
+	for _, o := range outputs {
+		if err := a.r.SetOutput(o[0], o[1]); err != nil {
+			return err
+		}
+	}
+	summary := comment.RenderSummary(s, p.text, p.meta)
+	// On a push, approvers read this summary: tell them whether it is the
+	// change reviewers saw on the pull request.
+	if reviewed, pr, ok := a.reviewedFingerprint(ctx, p.dir); ok && p.record.HasChanges {
+		summary = fingerprintNote(p.record.Fingerprint, reviewed, pr) + "\n\n" + summary
+	}
+	return a.r.Summary(summary)
+}
+
+// planDir runs init, plan -out and show -json in one stack, summarises the
+// plan, masks its secrets and writes the binding record.
+func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
+	abs := a.absDir(dir)
+	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
+		return nil, &config.InputError{Input: "working-directory", Value: dir, Problem: "is not a directory in the repository", Flag: a.local != nil}
+	}
+	for _, vf := range a.cfg.VarFiles {
+		if _, err := os.Stat(filepath.Join(abs, filepath.FromSlash(vf))); err != nil {
+			return nil, &config.InputError{Input: "var-files", Value: vf, Problem: "does not exist in " + dir + " (paths are relative to the working directory)", Flag: a.local != nil}
+		}
+	}
+	tf, err := a.terraform(dir)
+	if err != nil {
+		return nil, &badInput{err}
+	}
+	tfVersion, err := tf.Version(ctx)
+	if err != nil {
+		return nil, fail("terraform-failed", err)
+	}
+
+	// A plan file or record left by an earlier run must never pair with this
+	// run's: remove both before planning.
+	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
+	for _, stale := range []string{planPath, binding.Path(planPath)} {
+		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("removing the old %s: %w", stale, err)
+		}
+	}
+
+	end := a.r.Group("terraform init in " + dir)
+	err = tf.Init(ctx, terraform.InitOptions{BackendConfig: a.cfg.BackendConfig})
+	end()
+	if err != nil {
+		return nil, fail("init-failed", err)
+	}
+
+	a.r.Printf("Running terraform plan in %s…", dir)
+	res, err := tf.Plan(ctx, terraform.PlanOptions{Out: a.cfg.PlanFile, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout})
+	if err != nil {
+		_, _ = a.r.Log().Write([]byte(res.Text))
+		return nil, fail("plan-failed", err)
+	}
+
+	tfPlan, err := tf.ShowPlan(ctx, a.cfg.PlanFile)
+	if err != nil {
+		return nil, fail("plan-failed", err)
+	}
+	summary, err := plan.Summarize(tfPlan)
+	if err != nil {
+		return nil, fail("plan-failed", fmt.Errorf("summarising the plan: %w", err))
+	}
+	// Secrets are masked before the plan text (or anything else from this
+	// plan) reaches the log.
+	a.r.Mask(summary.Secrets...)
+	text := terraform.DisplayText(res.Text)
+	end = a.r.Group("terraform plan in " + dir)
+	_, _ = a.r.Log().Write([]byte(text))
+	end()
+
+	sha, err := binding.FileSHA256(planPath)
+	if err != nil {
+		return nil, err
+	}
+	record := binding.Record{
+		PlanSHA256:       sha,
+		PlanFile:         a.cfg.PlanFile,
+		Commit:           a.gh.SHA,
+		Directory:        dir,
+		Environment:      a.cfg.Environment,
+		TerraformVersion: tfVersion,
+		LockstepVersion:  version.Version,
+		Counts:           binding.Counts{Add: summary.Add, Change: summary.Change, Destroy: summary.Destroy, Replace: summary.Replace},
+		HasChanges:       res.HasChanges,
+		Fingerprint:      plan.Fingerprint(tfPlan),
+		CreatedAt:        a.env.Now().UTC(),
+	}
+	if err := binding.Write(binding.Path(planPath), record); err != nil {
+		return nil, err
+	}
+	return &planned{
+		dir:      dir,
+		summary:  summary,
+		text:     text,
+		record:   record,
+		planFile: a.repoPath(dir, a.cfg.PlanFile),
+		meta: comment.Meta{
+			Directory:        dir,
+			Environment:      a.cfg.Environment,
+			Commit:           a.gh.HeadSHA,
+			RunURL:           a.gh.RunURL(),
+			TerraformVersion: tfVersion,
+			LockstepVersion:  version.Version,
+			PlanSHA256:       sha,
+			Fingerprint:      record.Fingerprint,
+			Next:             nextStep(a, res.HasChanges),
+			Now:              a.env.Now(),
+		},
+	}, nil
+}
+
+// nextStep tells reviewers what happens after this plan.
+func nextStep(a *app, hasChanges bool) string {
+	env := a.cfg.Environment
+	if env == "" {
+		env = "the default environment"
+	} else {
+		env = "**" + comment.EscapeText(env) + "**"
+	}
+	approval := "without approval"
+	if a.cfg.RequireApproval == "true" || (a.cfg.RequireApproval == config.Auto && policy.ProductionLike(a.cfg.Environment)) {
+		approval = "only after one of the environment's required reviewers approves it on the run page"
+	}
+	switch {
+	case !hasChanges:
+		return "Nothing to apply: the apply step is skipped and the app still deploys to " + env + "."
+	case a.gh.IsPullRequest():
+		return "Merging this pull request plans again on the target branch; that plan is applied to " + env + " " + approval + ", and the app deploys after the apply succeeds."
+	default:
+		return "This exact saved plan (checked by its SHA-256) is applied to " + env + " " + approval + "; the app deploys after the apply succeeds."
+	}
+}

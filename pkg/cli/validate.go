@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	tfjson "github.com/hashicorp/terraform-json"
+
+	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/terraform"
+)
+
+// finding is one problem validate found: an unformatted file or a Terraform
+// diagnostic, already placed relative to the repository root.
+type finding struct {
+	annotation actions.Annotation
+	source     string // "fmt" or "validate"
+}
+
+// runValidate runs terraform fmt -check, init -backend=false and validate
+// -json in every working directory. Every problem becomes an annotation on
+// the pull request's files, a log line and a row in the job summary (GitHub
+// shows only 10 error annotations per step; the summary lists them all).
+func runValidate(ctx context.Context, a *app) error {
+	var findings []finding
+	var errs []error
+	for _, dir := range a.cfg.WorkingDirectories {
+		f, err := validateDir(ctx, a, dir)
+		findings = append(findings, f...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	errorCount := 0
+	for _, f := range findings {
+		a.r.Annotate(f.annotation)
+		if f.annotation.Level == "error" {
+			errorCount++
+		}
+	}
+	if err := a.r.Summary(validateSummary(a.cfg.WorkingDirectories, findings)); err != nil {
+		return err
+	}
+	switch {
+	case len(errs) > 0:
+		return fail("validate-failed", errs[0])
+	case errorCount > 0:
+		_ = a.r.SetOutput("result", "failed")
+		_ = a.r.SetOutput("failure-reason", "validate-failed")
+		return fail("validate-failed", fmt.Errorf("validate found %d error(s); each is annotated above and listed in the job summary", errorCount))
+	}
+	return a.r.SetOutput("result", "success")
+}
+
+func validateDir(ctx context.Context, a *app, dir string) ([]finding, error) {
+	tf, err := a.terraform(dir)
+	if err != nil {
+		return nil, &badInput{err}
+	}
+	var findings []finding
+
+	end := a.r.Group("terraform fmt -check in " + dir)
+	files, err := tf.FormatCheck(ctx)
+	end()
+	if err != nil {
+		return nil, fail("validate-failed", err)
+	}
+	for _, f := range files {
+		findings = append(findings, finding{source: "fmt", annotation: actions.Annotation{
+			Level:   "error",
+			File:    a.repoPath(dir, f),
+			Title:   "Terraform file is not formatted",
+			Message: fmt.Sprintf("run `terraform fmt` in %s to format %s", dir, f),
+		}})
+	}
+
+	end = a.r.Group("terraform init -backend=false in " + dir)
+	err = tf.Init(ctx, terraform.InitOptions{NoBackend: true})
+	end()
+	if err != nil {
+		return findings, fail("init-failed", err)
+	}
+
+	out, err := tf.Validate(ctx)
+	if err != nil {
+		return findings, fail("validate-failed", err)
+	}
+	for _, d := range out.Diagnostics {
+		findings = append(findings, finding{source: "validate", annotation: diagnosticAnnotation(a, dir, d)})
+	}
+	return findings, nil
+}
+
+// diagnosticAnnotation places a Terraform diagnostic on its file and range.
+func diagnosticAnnotation(a *app, dir string, d tfjson.Diagnostic) actions.Annotation {
+	level := "error"
+	if d.Severity == tfjson.DiagnosticSeverityWarning {
+		level = "warning"
+	}
+	an := actions.Annotation{Level: level, Title: d.Summary, Message: d.Detail}
+	if an.Message == "" {
+		an.Message = d.Summary
+	}
+	if d.Range != nil && d.Range.Filename != "" {
+		an.File = a.repoPath(dir, d.Range.Filename)
+		an.Line, an.Col = d.Range.Start.Line, d.Range.Start.Column
+		an.EndLine, an.EndColumn = d.Range.End.Line, d.Range.End.Column
+	}
+	return an
+}
+
+// validateSummary renders every finding as a Markdown table for the job
+// summary.
+func validateSummary(dirs []string, findings []finding) string {
+	var b strings.Builder
+	where := comment.Code(strings.Join(dirs, ", "))
+	errorCount, warnCount := 0, 0
+	for _, f := range findings {
+		if f.annotation.Level == "error" {
+			errorCount++
+		} else {
+			warnCount++
+		}
+	}
+	fmt.Fprintf(&b, "### Terraform validate · %s\n\n", where)
+	if len(findings) == 0 {
+		b.WriteString("✅ **Valid and formatted.** `terraform fmt -check` and `terraform validate` found nothing.\n\n")
+		return b.String()
+	}
+	fmt.Fprintf(&b, "❌ **%d error(s), %d warning(s).**", errorCount, warnCount)
+	if errorCount > 10 {
+		b.WriteString(" GitHub shows only the first 10 error annotations of a step; all are listed here.")
+	}
+	b.WriteString("\n\n| | where | problem | detail |\n| --- | --- | --- | --- |\n")
+	for _, f := range findings {
+		an := f.annotation
+		icon := "❌"
+		if an.Level == "warning" {
+			icon = "⚠️"
+		}
+		loc := an.File
+		if an.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", an.File, an.Line)
+		}
+		detail := an.Message
+		if f.source == "fmt" {
+			detail = "not formatted: run terraform fmt"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", icon, comment.CellCode(loc), comment.EscapeText(an.Title), comment.EscapeText(detail))
+	}
+	b.WriteString("\n")
+	return b.String()
+}
