@@ -1,0 +1,650 @@
+package act
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+
+	"github.com/lockstep-ci/lockstep/test/fakegithub"
+	"github.com/lockstep-ci/lockstep/test/tftest"
+)
+
+// EnvHelper, set to 1 in act's environment, makes the test binary act as the
+// stand-in for the substituted actions (RunHelper) when a step executes it.
+const EnvHelper = "LOCKSTEP_ACT_HELPER"
+
+const (
+	owner = "octo-org"
+	repo  = "shop"
+	// callerJob is the job of testdata/repo/.github/workflows/caller.yml that
+	// calls pipeline.yml; act names the called jobs "<callerJob>/pipeline.yml/<id>".
+	callerJob = "lockstep"
+	// Values of the TERRAFORM_ENV and DEPLOY_ENV secrets; none may show in act's log.
+	apiToken     = "tok-Act5ecretValue-0xC0FFEE"
+	greeting     = "hello from the act test"
+	deployTarget = "dt-Act5ecretTarget-0xBEEF"
+	actTimeout   = 150 * time.Second
+)
+
+var pipelineJobs = []string{"validate", "plan", "apply", "deploy", "verify"}
+
+func TestMain(m *testing.M) {
+	if os.Getenv(EnvHelper) == "1" && len(os.Args) > 1 {
+		os.Exit(RunHelper(os.Args[1], os.Args[2:], os.Getenv, os.Stdout, os.Stderr))
+	}
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+var (
+	buildOnce sync.Once
+	binDir    string
+	binErr    error
+)
+
+// lockstepBinary builds cmd/lockstep once for all the act tests, unless
+// LOCKSTEP_BINARY names a binary to test instead (a release build, say).
+func lockstepBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LOCKSTEP_BINARY"); p != "" {
+		return p
+	}
+	buildOnce.Do(func() {
+		if binDir, binErr = os.MkdirTemp("", "lockstep-act-bin-"); binErr != nil {
+			return
+		}
+		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "lockstep"), "./cmd/lockstep")
+		cmd.Dir = tftest.RepoRoot()
+		if out, err := cmd.CombinedOutput(); err != nil {
+			binErr = fmt.Errorf("building lockstep: %w\n%s", err, out)
+		}
+	})
+	require.NoError(t, binErr)
+	return filepath.Join(binDir, "lockstep")
+}
+
+// actBinary finds act: LOCKSTEP_ACT, the repository's .bin/act (make tools),
+// then PATH. Without it the test skips, unless LOCKSTEP_REQUIRE_ACT is set.
+func actBinary(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("LOCKSTEP_ACT"); p != "" {
+		return p
+	}
+	if p := filepath.Join(tftest.RepoRoot(), ".bin", "act"); isExecutable(p) {
+		return p
+	}
+	if p, err := exec.LookPath("act"); err == nil {
+		return p
+	}
+	if os.Getenv("LOCKSTEP_REQUIRE_ACT") != "" {
+		t.Fatal("act not found: run `make tools` (installs act v0.2.89 into .bin/) or set LOCKSTEP_ACT")
+	}
+	t.Skip("act not found: run `make tools`; set LOCKSTEP_REQUIRE_ACT=1 to make this a failure")
+	return ""
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+// TestPullRequestPlansOnly: on a pull request validate and plan run; apply,
+// deploy and verify do not, and no plan leaves the plan job.
+func TestPullRequestPlansOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "infra")
+	w.gh.AddPullRequest(owner, repo, 7, w.sha)
+	res := w.act("pull_request")
+
+	res.requireJobs(t, map[string]string{
+		"validate": "success", "plan": "success",
+		"apply": "skipped", "deploy": "skipped", "verify": "skipped",
+	})
+	// The workflow's outputs, as the caller sees them.
+	require.Equal(t, "true", res.outputs["has-changes"], "the stack is new: the plan creates it")
+	require.Equal(t, res.steps["plan"]["plan-sha256"], res.outputs["plan-sha256"])
+	require.Regexp(t, `^[0-9a-f]{64}$`, res.outputs["plan-sha256"])
+	// Not asserted here: the `result` output. act exposes a skipped job's outputs as their
+	// unevaluated templates (GitHub gives ""), which breaks the ||-chain over verify, deploy
+	// and apply; the push tests assert it where those jobs run.
+	require.Empty(t, w.artifacts(), "no plan artifact on pull requests")
+	require.Empty(t, w.gh.Deployments(owner, repo))
+	require.Zero(t, w.smokeHits.Load())
+	res.requireNoSecrets(t)
+
+	// The plan job had what commenting needs: the event, the token and the API.
+	comments := w.gh.Comments(owner, repo, 7)
+	require.Len(t, comments, 1, "one plan comment")
+	require.True(t, strings.HasPrefix(comments[0].Body, "<!-- lockstep:plan dir=infra env=staging -->"), "marker first:\n%s", comments[0].Body)
+	require.Equal(t, comments[0].HTMLURL, res.outputs["comment-url"])
+	for _, s := range []string{apiToken, deployTarget} {
+		require.NotContains(t, comments[0].Body, s)
+	}
+}
+
+// TestPushWithChangesAppliesThenDeploys: on a push with changes, apply runs
+// with the uploaded plan, then deploy and verify.
+func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "infra")
+	res := w.act("push")
+
+	// Plan and its artifact.
+	require.Equal(t, "true", res.steps["plan"]["has-changes"])
+	arts := w.artifacts()
+	require.Len(t, arts, 1, "one plan artifact")
+	require.Equal(t, []string{"tfplan", "tfplan.lockstep.json"}, arts[0].Files, "the plan and its binding record, never show -json")
+	require.True(t, arts[0].RetentionDays >= 1 && arts[0].RetentionDays <= 3, "retention-days %d", arts[0].RetentionDays)
+	require.Regexp(t, `^lockstep-plan-staging-[0-9a-f]{12}-1$`, arts[0].Name)
+
+	// Apply, deploy, verify, in that order.
+	res.requireJobs(t, map[string]string{
+		"validate": "success", "plan": "success", "apply": "success", "deploy": "success", "verify": "success",
+	})
+	res.requireOrder(t, "plan", "apply", "deploy", "verify")
+	require.FileExists(t, w.state, "apply wrote the state")
+	require.Equal(t, "true", res.outputs["has-changes"])
+	require.Equal(t, "success", res.outputs["result"])
+	require.Regexp(t, `^app:.+-infra:.+$`, res.outputs["deployment-version"])
+	w.requireAppDeployment(t)
+	require.Contains(t, w.deployed(), deployTarget, "deploy-command ran with DEPLOY_ENV")
+	require.Positive(t, w.smokeHits.Load(), "verify probed the smoke URL")
+	res.requireNoSecrets(t)
+}
+
+// TestPushWithoutChangesSkipsApplyAndDeploys: with nothing to change, apply
+// is skipped and the app still deploys and is verified.
+func TestPushWithoutChangesSkipsApplyAndDeploys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "infra")
+	w.applyDirectly("infra")
+	res := w.act("push")
+
+	require.Equal(t, "false", res.steps["plan"]["has-changes"])
+	require.Empty(t, w.artifacts(), "no plan artifact without changes")
+	res.requireJobs(t, map[string]string{
+		"validate": "success", "plan": "success", "apply": "skipped", "deploy": "success", "verify": "success",
+	})
+	require.Equal(t, "false", res.outputs["has-changes"])
+	require.Equal(t, "success", res.outputs["result"])
+	require.Regexp(t, `^app:.+-infra:.+$`, res.outputs["deployment-version"])
+	w.requireAppDeployment(t)
+	require.Contains(t, w.deployed(), deployTarget)
+	res.requireNoSecrets(t)
+}
+
+// TestFailedApplyStopsTheDeploy: when apply fails (a provisioner exits 1),
+// deploy and verify do not run.
+func TestFailedApplyStopsTheDeploy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "infra-fails")
+	res := w.act("push")
+
+	// act stops the run at a failed job, so the caller's report job does not
+	// run: read the jobs' own outputs from the log instead.
+	require.Equal(t, "true", res.steps["plan"]["has-changes"])
+	require.Len(t, w.artifacts(), 1)
+	res.requireJobs(t, map[string]string{
+		"validate": "success", "plan": "success", "apply": "failure", "deploy": "skipped", "verify": "skipped",
+	})
+	// Failing is not enough: it must fail for the provisioner, not for a
+	// missing command or a refused binding.
+	if !strings.Contains(res.log, "this provisioner fails on purpose") {
+		t.Fatalf("apply failed, but not because Terraform ran the failing provisioner\n%s", res.awaiting())
+	}
+	require.Equal(t, "failed", res.steps["apply"]["result"])
+	require.Empty(t, w.gh.Deployments(owner, repo), "no app deployment after a failed apply")
+	require.Empty(t, w.deployed())
+	require.Zero(t, w.smokeHits.Load())
+}
+
+// world is one act run's surroundings: the caller's repository, the fake
+// GitHub, a smoke-check target, state outside the workspace and the folder
+// standing in for the artifact and cache services.
+type world struct {
+	t         *testing.T
+	dir       string
+	repo      string
+	sha       string
+	stack     string
+	state     string
+	shared    string
+	deployLog string
+	report    string
+	gh        *fakegithub.Server
+	smoke     *httptest.Server
+	smokeHits atomic.Int64
+}
+
+func newWorld(t *testing.T, stack string) *world {
+	t.Helper()
+	actBinary(t) // skip before any work when act is missing
+	bin := lockstepBinary(t)
+	helper, err := os.Executable()
+	require.NoError(t, err)
+	inputs, err := ReadActionInputs(filepath.Join(tftest.RepoRoot(), "action.yml"))
+	require.NoError(t, err)
+
+	dir := t.TempDir()
+	w := &world{
+		t:         t,
+		dir:       dir,
+		repo:      filepath.Join(dir, "repo"),
+		stack:     stack,
+		state:     filepath.Join(dir, "state", "terraform.tfstate"),
+		shared:    filepath.Join(dir, "shared"),
+		deployLog: filepath.Join(dir, "deployed.log"),
+		report:    filepath.Join(dir, "outputs.json"),
+	}
+	require.NoError(t, os.MkdirAll(filepath.Dir(w.state), 0o755))
+	require.NoError(t, os.MkdirAll(w.shared, 0o755))
+
+	// The caller's repository: testdata/repo plus the real pipeline.yml, both
+	// substituted.
+	require.NoError(t, copyDir(filepath.Join("testdata", "repo"), w.repo))
+	o := Options{Binary: bin, Helper: helper, Inputs: inputs}
+	workflows := filepath.Join(w.repo, ".github", "workflows")
+	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
+	require.NoError(t, SubstituteFile(filepath.Join(workflows, "caller.yml"), filepath.Join(workflows, "caller.yml"), o))
+	w.git("init", "-q", "-b", "main")
+	w.git("remote", "add", "origin", "https://github.com/"+owner+"/"+repo+".git")
+	w.git("add", "-A")
+	w.git("-c", "user.name=act test", "-c", "user.email=act@lockstep.invalid", "commit", "-q", "-m", "the caller's repository")
+	w.sha = w.git("rev-parse", "HEAD")
+
+	w.gh = fakegithub.New(t)
+	w.gh.AddRepo(owner, repo)
+	w.gh.SetEnvironment(owner, repo, "staging")
+
+	w.smoke = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, _ *http.Request) {
+		w.smokeHits.Add(1)
+		fmt.Fprintln(rw, "ok")
+	}))
+	t.Cleanup(w.smoke.Close)
+	return w
+}
+
+func (w *world) git(args ...string) string {
+	w.t.Helper()
+	cmd := exec.Command("git", args...)
+	cmd.Dir = w.repo
+	cmd.Env = append(os.Environ(), "GIT_CONFIG_GLOBAL=/dev/null", "GIT_CONFIG_NOSYSTEM=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(w.t, err, "git %v:\n%s", args, out)
+	return strings.TrimSpace(string(out))
+}
+
+// applyDirectly applies a stack with Terraform into the world's state, so
+// that the pipeline's plan finds nothing to change.
+func (w *world) applyDirectly(stack string) {
+	w.t.Helper()
+	work := filepath.Join(w.dir, "direct")
+	require.NoError(w.t, copyDir(filepath.Join(w.repo, stack), work))
+	tf := tftest.Path(w.t)
+	for _, args := range [][]string{
+		{"init", "-input=false", "-backend-config=path=" + w.state},
+		{"apply", "-input=false", "-auto-approve"},
+	} {
+		cmd := exec.Command(tf, args...)
+		cmd.Dir = work
+		cmd.Env = append(w.baseEnv(), "TF_VAR_api_token="+apiToken, "TF_VAR_greeting="+greeting)
+		out, err := cmd.CombinedOutput()
+		require.NoError(w.t, err, "terraform %v:\n%s", args, out)
+	}
+}
+
+// baseEnv is the environment act and the steps run in: this process's,
+// without anything a surrounding GitHub Actions job or a user's Terraform or
+// act configuration would leak in, plus what the action's image sets.
+func (w *world) baseEnv() []string {
+	home := filepath.Join(w.dir, "home")
+	_ = os.MkdirAll(home, 0o755)
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "GITHUB_"), strings.HasPrefix(k, "RUNNER_"), strings.HasPrefix(k, "ACTIONS_"),
+			strings.HasPrefix(k, "INPUT_"), strings.HasPrefix(k, "TF_"), strings.HasPrefix(k, "LOCKSTEP_"),
+			strings.HasPrefix(k, "XDG_"), k == "HOME", k == "CI", k == "PATH":
+			continue
+		}
+		env = append(env, kv)
+	}
+	tfDir := filepath.Dir(tftest.Path(w.t))
+	return append(env,
+		"PATH="+tfDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+		"HOME="+home,
+		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
+		// As in the action's image (Dockerfile).
+		"CHECKPOINT_DISABLE=1",
+		"TF_IN_AUTOMATION=1",
+	)
+}
+
+// result is what one act run showed.
+type result struct {
+	jobs    map[string]string // pipeline job ID -> success, failure or skipped
+	order   []string          // pipeline job IDs in the order they finished or were skipped
+	log     string            // every message act logged
+	outputs map[string]string // pipeline.yml's outputs, from the caller's report job
+	// steps are the step outputs each pipeline job set, from act's log (the
+	// report job does not run after a failed job).
+	steps map[string]map[string]string
+}
+
+// act runs the caller workflow for event and collects the results. A failing
+// act run is not a test failure by itself: the jobs' results are asserted.
+func (w *world) act(event string) result {
+	w.t.Helper()
+	eventFile := filepath.Join(w.dir, "event.json")
+	require.NoError(w.t, os.WriteFile(eventFile, w.eventPayload(event), 0o644))
+	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), map[string]string{
+		"GITHUB_TOKEN":  "ghs_actTestToken0123456789",
+		"TERRAFORM_ENV": "# exported by pipeline.yml's Export TERRAFORM_ENV step\nTF_VAR_api_token=" + apiToken + "\nTF_VAR_greeting=" + greeting + "\n",
+		"DEPLOY_ENV":    "DEPLOY_TARGET=" + deployTarget,
+	})
+	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{
+		"WORKING_DIRECTORY": w.stack,
+		"BACKEND_CONFIG":    "path=" + w.state,
+		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
+		"SMOKE_URLS":        w.smoke.URL + "/healthz",
+		"REPORT_FILE":       w.report,
+	})
+	empty := filepath.Join(w.dir, "empty.env")
+	require.NoError(w.t, os.WriteFile(empty, nil, 0o644))
+
+	ctx, cancel := context.WithTimeout(context.Background(), actTimeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, actBinary(w.t), event,
+		"--directory", w.repo,
+		"--workflows", filepath.Join(".github", "workflows", "caller.yml"),
+		"--no-recurse",
+		"--platform", "ubuntu-latest=-self-hosted",
+		"--eventpath", eventFile,
+		"--json", "--verbose",
+		"--action-cache-path", filepath.Join(w.dir, "act-cache"),
+		"--no-cache-server",
+		"--defaultbranch", "main",
+		"--actor", "octocat",
+		"--env", "GITHUB_API_URL="+strings.TrimSuffix(w.gh.APIURL(), "/"),
+		"--secret-file", secrets,
+		"--var-file", vars,
+		"--env-file", empty,
+		"--input-file", empty,
+	)
+	cmd.Dir = w.repo
+	cmd.Env = append(w.baseEnv(),
+		EnvHelper+"=1",
+		EnvRepo+"="+w.repo,
+		EnvShared+"="+w.shared,
+	)
+	out, err := cmd.CombinedOutput()
+	require.NoError(w.t, ctx.Err(), "act did not finish within %s", actTimeout)
+	res := parseActLog(out)
+	if err != nil || os.Getenv("LOCKSTEP_ACT_VERBOSE") != "" {
+		w.t.Logf("act exited with %v; its log (without debug lines):\n%s", err, humanLog(out))
+	}
+	w.t.Cleanup(func() {
+		if w.t.Failed() && err == nil {
+			w.t.Logf("act's log (without debug lines):\n%s", humanLog(out))
+		}
+	})
+	res.outputs = map[string]string{}
+	if data, err := os.ReadFile(w.report); err == nil {
+		require.NoError(w.t, json.Unmarshal(data, &res.outputs), "the report job's file:\n%s", data)
+	} else {
+		w.t.Logf("the caller's report job wrote no outputs: %v", err)
+	}
+	return res
+}
+
+func (w *world) eventPayload(event string) []byte {
+	repository := map[string]any{
+		"name": repo, "full_name": owner + "/" + repo, "default_branch": "main",
+		"owner": map[string]any{"login": owner},
+	}
+	var payload map[string]any
+	switch event {
+	case "push":
+		payload = map[string]any{
+			"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": w.sha,
+			"head_commit": map[string]any{"id": w.sha}, "repository": repository,
+		}
+	case "pull_request":
+		payload = map[string]any{
+			"action": "synchronize", "number": 7, "repository": repository,
+			"pull_request": map[string]any{
+				"number": 7,
+				"head":   map[string]any{"sha": w.sha, "ref": "feature"},
+				"base":   map[string]any{"sha": w.sha, "ref": "main"},
+			},
+		}
+	default:
+		w.t.Fatalf("no payload for event %s", event)
+	}
+	data, err := json.Marshal(payload)
+	require.NoError(w.t, err)
+	return data
+}
+
+// artifacts lists what the upload stand-in stored.
+func (w *world) artifacts() []ArtifactMeta {
+	w.t.Helper()
+	files, _ := filepath.Glob(filepath.Join(w.shared, "artifacts", "*.json"))
+	var out []ArtifactMeta
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		require.NoError(w.t, err)
+		var m ArtifactMeta
+		require.NoError(w.t, json.Unmarshal(data, &m))
+		out = append(out, m)
+	}
+	return out
+}
+
+func (w *world) deployed() string {
+	data, _ := os.ReadFile(w.deployLog)
+	return string(data)
+}
+
+// requireAppDeployment checks lockstep's own record of the app deployment:
+// a deploy:app Deployment in the environment whose latest status is success.
+// (act creates no automatic environment Deployments, so every Deployment the
+// fake GitHub holds is lockstep's.)
+func (w *world) requireAppDeployment(t *testing.T) {
+	t.Helper()
+	deps := w.gh.Deployments(owner, repo)
+	require.NotEmpty(t, deps, "deploy recorded a GitHub Deployment")
+	for _, d := range deps {
+		require.Equal(t, "deploy:app", d.Task, "lockstep's deployments carry task deploy:app, apart from the apply job's automatic ones")
+		require.Equal(t, "staging", d.Environment)
+	}
+	last := deps[len(deps)-1]
+	statuses := w.gh.Statuses(owner, repo, last.ID)
+	require.NotEmpty(t, statuses)
+	require.Equal(t, "success", statuses[len(statuses)-1].State)
+}
+
+func (r result) requireJobs(t *testing.T, want map[string]string) {
+	t.Helper()
+	got := map[string]string{}
+	for _, j := range pipelineJobs {
+		got[j] = r.jobs[j]
+		if got[j] == "" {
+			got[j] = "(never reported)"
+		}
+	}
+	if !assertEqualMaps(want, got) {
+		t.Fatalf("pipeline job results:\n  want %v\n  got  %v\n%s", want, got, r.awaiting())
+	}
+}
+
+// awaiting explains a failed job whose lockstep command is not built yet.
+func (r result) awaiting() string {
+	var notes []string
+	for _, m := range notImplemented.FindAllStringSubmatch(r.log, -1) {
+		notes = append(notes, fmt.Sprintf("  note: `lockstep %s` is not implemented yet in this build", m[1]))
+	}
+	return strings.Join(dedupe(notes), "\n")
+}
+
+var notImplemented = regexp.MustCompile(`command "([a-z]+)" is not implemented`)
+
+func (r result) requireOrder(t *testing.T, jobs ...string) {
+	t.Helper()
+	pos := map[string]int{}
+	for i, j := range r.order {
+		if _, ok := pos[j]; !ok {
+			pos[j] = i
+		}
+	}
+	for i := 1; i < len(jobs); i++ {
+		require.Less(t, pos[jobs[i-1]], pos[jobs[i]], "%s finished before %s", jobs[i-1], jobs[i])
+	}
+}
+
+// requireNoSecrets checks that no secret value reached act's log unmasked.
+func (r result) requireNoSecrets(t *testing.T) {
+	t.Helper()
+	for _, s := range []string{apiToken, deployTarget} {
+		if i := strings.Index(r.log, s); i >= 0 {
+			t.Errorf("a secret value reached act's log: …%s…", r.log[max(0, i-200):i])
+		}
+	}
+}
+
+// actLine is one line of `act --json` output.
+type actLine struct {
+	Job       string `json:"job"`
+	JobID     string `json:"jobID"`
+	JobResult string `json:"jobResult"`
+	Level     string `json:"level"`
+	Msg       string `json:"msg"`
+}
+
+// setOutput is how act logs a step output.
+var setOutput = regexp.MustCompile(`^\s*⚙\s+::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
+
+func parseActLog(out []byte) result {
+	res := result{jobs: map[string]string{}, steps: map[string]map[string]string{}}
+	var msgs []string
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var l actLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			msgs = append(msgs, sc.Text())
+			continue
+		}
+		msgs = append(msgs, l.Msg)
+		if !strings.HasPrefix(l.Job, callerJob+"/") {
+			continue
+		}
+		if m := setOutput.FindStringSubmatch(l.Msg); m != nil {
+			if res.steps[l.JobID] == nil {
+				res.steps[l.JobID] = map[string]string{}
+			}
+			res.steps[l.JobID][m[1]] = m[2]
+		}
+		if l.JobResult == "" {
+			continue
+		}
+		// act may log a job as skipped before it runs it: the last word counts.
+		res.jobs[l.JobID] = l.JobResult
+		if l.JobResult != "skipped" {
+			res.order = append(res.order, l.JobID)
+		}
+	}
+	res.log = strings.Join(msgs, "\n")
+	return res
+}
+
+// humanLog is act's output without debug lines, for test logs.
+func humanLog(out []byte) string {
+	var b strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		var l actLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			b.WriteString(sc.Text() + "\n")
+			continue
+		}
+		if l.Level == "debug" && l.JobResult == "" {
+			continue
+		}
+		fmt.Fprintf(&b, "[%s] %s\n", l.Job, strings.TrimRight(l.Msg, "\n"))
+	}
+	return b.String()
+}
+
+func writeYAML(t *testing.T, path string, m map[string]string) string {
+	t.Helper()
+	data, err := yaml.Marshal(m)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	return path
+}
+
+func copyDir(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".terraform" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
+		}
+		return copyFile(path, filepath.Join(dst, rel), 0o644)
+	})
+}
+
+func assertEqualMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func dedupe(s []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, v := range s {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
+}
