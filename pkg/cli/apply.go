@@ -132,7 +132,7 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	if applyErr != nil {
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "apply-failed")
-		_ = a.r.Summary(comment.RenderApply(applyMeta(a, dir, record), applyResult(report), applyErr.Error()))
+		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), applyErr.Error()))
 		return fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return a.finishApply(ctx, dir, report, summary)
@@ -160,7 +160,17 @@ func (a *app) finishApply(ctx context.Context, dir string, report *terraform.App
 		}
 	}
 	record, _ := binding.Read(binding.Path(filepath.Join(a.absDir(dir), filepath.FromSlash(a.cfg.PlanFile))))
-	return a.r.Summary(comment.RenderApply(applyMeta(a, dir, record), applyResult(report), ""))
+	a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), ""))
+	return nil
+}
+
+// reportApply puts the apply report in the job summary and on the pull
+// request the commit came from, beside its plan comment.
+func (a *app) reportApply(ctx context.Context, dir, body string) {
+	if err := a.r.Summary(body); err != nil {
+		a.r.Warnf("writing the job summary: %v", err)
+	}
+	a.upsertComments(ctx, applyMarker(dir, a.cfg.Environment), applyMarker(dir, a.cfg.Environment)+"\n"+body, true)
 }
 
 func applyMeta(a *app, dir string, record binding.Record) comment.Meta {

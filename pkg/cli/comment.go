@@ -15,24 +15,26 @@ import (
 // request (comment: auto or always), or on a push the pull requests the
 // commit belongs to (comment: always). Errors are returned for the caller to
 // turn into a warning: a comment is never worth failing a plan for.
-func (a *app) commentPRs(ctx context.Context, gh *github.Client) ([]int, error) {
+func (a *app) commentPRs(ctx context.Context, gh *github.Client, onPush bool) ([]int, error) {
 	switch {
 	case a.cfg.Comment == config.Never:
 		return nil, nil
 	case a.gh.IsPullRequest() && a.gh.PullRequest > 0:
 		return []int{a.gh.PullRequest}, nil
-	case a.cfg.Comment == config.Always && a.gh.SHA != "":
+	case (onPush || a.cfg.Comment == config.Always) && a.gh.SHA != "":
 		return gh.PullRequestsForCommit(ctx, a.gh.SHA)
 	}
 	return nil, nil
 }
 
-// wantsComment reports whether this run posts comments at all.
-func (a *app) wantsComment() bool {
+// wantsComment reports whether this run posts comments at all. onPush is
+// set for reports that belong on the pull request a pushed commit came from
+// (the apply result), whatever the comment input's auto says.
+func (a *app) wantsComment(onPush bool) bool {
 	if a.local != nil || a.cfg.Comment == config.Never {
 		return false
 	}
-	return a.gh.IsPullRequest() || a.cfg.Comment == config.Always
+	return a.gh.IsPullRequest() || onPush || a.cfg.Comment == config.Always
 }
 
 // upsertComments puts body (whose first line is marker) on each pull request
@@ -40,7 +42,7 @@ func (a *app) wantsComment() bool {
 // the command: without permission (a fork's read-only token) or when GitHub
 // keeps failing, a warning says why and the job summary still has
 // everything. It returns the first comment's URL.
-func (a *app) upsertComments(ctx context.Context, marker, body string) string {
+func (a *app) upsertComments(ctx context.Context, marker, body string, onPush bool) string {
 	if a.local != nil {
 		if a.local.commentFile != "" {
 			if err := os.WriteFile(a.local.commentFile, []byte(a.r.Masker().Redact(body)), 0o644); err != nil {
@@ -49,7 +51,7 @@ func (a *app) upsertComments(ctx context.Context, marker, body string) string {
 		}
 		return ""
 	}
-	if !a.wantsComment() {
+	if !a.wantsComment(onPush) {
 		return ""
 	}
 	gh, err := a.github()
@@ -57,7 +59,7 @@ func (a *app) upsertComments(ctx context.Context, marker, body string) string {
 		a.r.Warnf("No PR comment was posted: %v. The job summary has the full plan.", err)
 		return ""
 	}
-	prs, err := a.commentPRs(ctx, gh)
+	prs, err := a.commentPRs(ctx, gh, onPush)
 	if err != nil {
 		a.r.Warnf("No PR comment was posted: finding the pull requests of commit %s: %v. The job summary has the full plan.", short(a.gh.SHA), err)
 		return ""

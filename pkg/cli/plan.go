@@ -50,7 +50,7 @@ func runPlan(ctx context.Context, a *app) error {
 		{"result", "success"},
 	}
 	body := comment.Render(s, p.text, p.meta, comment.Options{Marker: true})
-	if url := a.upsertComments(ctx, comment.Marker(p.dir, a.cfg.Environment), body); url != "" {
+	if url := a.upsertComments(ctx, comment.Marker(p.dir, a.cfg.Environment), body, false); url != "" {
 		outputs = append(outputs, [2]string{"comment-url", url})
 	}
 	for _, o := range outputs {

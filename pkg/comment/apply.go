@@ -3,6 +3,7 @@ package comment
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 )
@@ -21,8 +22,9 @@ type ApplyResult struct {
 	Errors []string
 }
 
-// maxApplyRows caps each list of an apply report; the rest is counted.
-const maxApplyRows = 200
+// applyRowCaps are the row limits per list that RenderApply tries in turn
+// until the report fits a comment; the rest of each list is counted.
+var applyRowCaps = []int{200, 50, 10}
 
 // RenderApply renders the result of an apply for the job summary and the PR
 // comment: on success what was applied; on failure exactly which resources
@@ -30,6 +32,17 @@ const maxApplyRows = 200
 // reached, and how to fix forward. Infrastructure is never rolled back, so
 // the report says so.
 func RenderApply(m Meta, r ApplyResult, failure string) string {
+	var out string
+	for _, rows := range applyRowCaps {
+		out = renderApply(m, r, failure, rows)
+		if utf8.RuneCountInString(out) <= DefaultCommentBudget {
+			break
+		}
+	}
+	return out
+}
+
+func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 	var b strings.Builder
 	where := Code(m.Directory)
 	if m.Environment != "" {
@@ -47,12 +60,16 @@ func RenderApply(m Meta, r ApplyResult, failure string) string {
 			"lockstep does not roll infrastructure back: it now stands as listed below.\n\n",
 			num(len(r.Applied)), num(len(r.Failed)), num(len(r.NotReached)))
 	}
-	writeApplyList(&b, "❌ Failed", r.Failed, true)
-	writeApplyList(&b, "✅ Applied", r.Applied, false)
-	writeApplyList(&b, "⏸️ Not reached", r.NotReached, false)
+	writeApplyList(&b, "❌ Failed", r.Failed, true, maxRows)
+	writeApplyList(&b, "✅ Applied", r.Applied, false, maxRows)
+	writeApplyList(&b, "⏸️ Not reached", r.NotReached, false, maxRows)
 	if len(r.Errors) > 0 {
 		b.WriteString("**Errors**\n\n")
-		for _, e := range r.Errors {
+		for i, e := range r.Errors {
+			if i == maxRows/10+1 {
+				fmt.Fprintf(&b, "- and %s more in the run's log\n", num(len(r.Errors)-i))
+				break
+			}
 			fmt.Fprintf(&b, "- %s\n", EscapeText(truncate(e, 1000)))
 		}
 		b.WriteString("\n")
@@ -67,7 +84,7 @@ func RenderApply(m Meta, r ApplyResult, failure string) string {
 	return b.String()
 }
 
-func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withError bool) {
+func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withError bool, maxRows int) {
 	if len(rs) == 0 {
 		return
 	}
@@ -78,8 +95,8 @@ func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withEr
 		b.WriteString("| resource | action |\n| --- | --- |\n")
 	}
 	for i, r := range rs {
-		if i == maxApplyRows {
-			fmt.Fprintf(b, "\nand %s more.\n", num(len(rs)-maxApplyRows))
+		if i == maxRows {
+			fmt.Fprintf(b, "\nand %s more.\n", num(len(rs)-maxRows))
 			break
 		}
 		if withError {

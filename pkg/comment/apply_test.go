@@ -1,0 +1,40 @@
+package comment
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/stretchr/testify/assert"
+)
+
+func TestRenderApplyFailureSaysWhereThingsStand(t *testing.T) {
+	out := RenderApply(Meta{Directory: "infra", Environment: "production", Commit: "3f9a2c1d0e5b"}, ApplyResult{
+		Applied:    []ApplyResource{{Address: "terraform_data.ok", Action: "create"}},
+		Failed:     []ApplyResource{{Address: `terraform_data.bad["a|b"]`, Action: "create", Error: "local-exec provisioner error: exit 1 @oncall"}},
+		NotReached: []ApplyResource{{Address: "terraform_data.after", Action: "create"}},
+	}, "running terraform apply: exit status 1")
+	assert.Contains(t, out, "**The apply failed.** 1 applied, 1 failed, 1 not reached.")
+	assert.Contains(t, out, "does not roll infrastructure back")
+	assert.Contains(t, out, "| `terraform_data.bad[\"a\\|b\"]` | create |")
+	assert.NotContains(t, out, "@oncall", "a mention in an error never pings")
+	assert.Less(t, strings.Index(out, "Failed (1)"), strings.Index(out, "Applied (1)"))
+	assert.Contains(t, out, "fix forward in a new pull request")
+}
+
+func TestRenderApplyAlwaysFitsAComment(t *testing.T) {
+	var r ApplyResult
+	for i := 0; i < 5000; i++ {
+		r.Failed = append(r.Failed, ApplyResource{Address: fmt.Sprintf("module.m[%d].terraform_data.x", i), Action: "create", Error: strings.Repeat("long error ", 60)})
+		r.Errors = append(r.Errors, strings.Repeat("e", 900))
+	}
+	out := RenderApply(Meta{Directory: "infra"}, r, "failed")
+	assert.LessOrEqual(t, utf8.RuneCountInString(out), DefaultCommentBudget)
+	assert.Contains(t, out, "more.")
+}
+
+func TestRenderRefusal(t *testing.T) {
+	out := RenderRefusal("infra", "prod", "the plan was made for commit abc1234 <b>")
+	assert.Contains(t, out, "**Refused: nothing was applied.** the plan was made for commit abc1234 &lt;b&gt;")
+}
