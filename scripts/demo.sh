@@ -7,9 +7,19 @@
 # checkout (no .terraform/, state or plan files in examples/), Terraform state
 # starts empty every time, and lockstep sees a real commit to derive versions
 # from, not the lockstep repository around it. The work dir is left in place
-# afterwards so its plan, binding record and state can be inspected.
+# afterwards so its plan, binding record, state and ledger can be inspected.
 #
-# The demo is the list of steps in main(); add a step there to show more.
+# The demo is the list of steps in main(); add a step there to show more:
+#   1. `lockstep run` on examples/infra for staging (not production-like: no
+#      approval gate; --auto-approve anyway): validate, plan, apply, then deploy
+#      the example app (examples/app, built once) as v1, smoke-check its
+#      /healthz, and record app:v1-infra:<v> in the local ledger;
+#   2. `lockstep history`;
+#   3. deploy v2-broken, whose /healthz answers 503: its smoke checks fail and
+#      lockstep rolls the app (never the infrastructure) back to v1, exit 1;
+#   4. `lockstep history` again: the failed deployment and the rollback.
+# The app runs in the background on a free local port and is stopped when the
+# demo exits.
 #
 # Environment:
 #   LOCKSTEP            the lockstep binary (default .bin/lockstep; `make demo` builds it)
@@ -22,6 +32,8 @@ WORK="${LOCKSTEP_DEMO_DIR:-$ROOT/.lockstep/demo}"
 
 INFRA_DIR=examples/infra
 ENVIRONMENT=staging
+# The app's binary, PID file, log and deploy command, inside the work dir.
+APP_DIR_NAME=.demo-app
 
 if [ -t 2 ]; then BOLD=$'\033[1m' RESET=$'\033[0m'; else BOLD='' RESET=''; fi
 log() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$RESET" >&2; }
@@ -33,6 +45,8 @@ prepare_workdir() {
   case "$WORK" in
     "" | / | "$ROOT" | "$ROOT/" | "$HOME") die "refusing to use $WORK as the demo dir" ;;
   esac
+  # A previous demo's app may still run if that demo was killed hard.
+  stop_app
   rm -rf "$WORK"
   mkdir -p "$WORK"
   cp -R "$ROOT/examples" "$WORK/examples"
@@ -44,6 +58,57 @@ prepare_workdir() {
     commit -q -m 'lockstep demo: examples'
 }
 
+# free_port prints a local TCP port that nothing listens on: bash's /dev/tcp
+# fails to connect to it.
+free_port() {
+  local port
+  for _ in $(seq 1 50); do
+    port=$((20000 + RANDOM % 40000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "found no free local port"
+}
+
+# prepare_app builds examples/app once and writes the deploy command lockstep
+# runs: it stops the running app and starts version $LOCKSTEP_APP_VERSION on
+# port $1 in the background, its output in a log file (lockstep stops reading
+# the deploy command's output once the command exits).
+prepare_app() {
+  local port="$1" dir="$WORK/$APP_DIR_NAME"
+  mkdir -p "$dir"
+  (cd "$ROOT" && go build -o "$dir/app" ./examples/app)
+  # Unquoted delimiter: $dir and $port are written into the script, \$ stays.
+  cat >"$dir/deploy.sh" <<DEPLOY
+#!/bin/sh
+# The demo's deploy-command: replace the running example app with version
+# \$LOCKSTEP_APP_VERSION, listening on 127.0.0.1:$port.
+set -eu
+dir='$dir'
+if [ -f "\$dir/app.pid" ]; then
+  old=\$(cat "\$dir/app.pid")
+  kill "\$old" 2>/dev/null || true
+  i=0
+  while kill -0 "\$old" 2>/dev/null && [ "\$i" -lt 50 ]; do sleep 0.1; i=\$((i + 1)); done
+fi
+APP_VERSION="\$LOCKSTEP_APP_VERSION" "\$dir/app" --addr 127.0.0.1:$port >>"\$dir/app.log" 2>&1 &
+echo \$! >"\$dir/app.pid"
+echo "started app \$LOCKSTEP_APP_VERSION (pid \$!) for \$DEPLOYMENT_VERSION on http://127.0.0.1:$port"
+DEPLOY
+  chmod +x "$dir/deploy.sh"
+}
+
+# stop_app stops the app the deploy command started, if it runs.
+stop_app() {
+  local pidfile="$WORK/$APP_DIR_NAME/app.pid"
+  if [ -f "$pidfile" ]; then
+    kill "$(cat "$pidfile")" 2>/dev/null || true
+    rm -f "$pidfile"
+  fi
+}
+
 # step TITLE COMMAND...: print a heading, then run COMMAND in the work dir.
 step() {
   local title="$1"
@@ -53,6 +118,13 @@ step() {
   (cd "$WORK" && "$@")
 }
 
+# show_running prints the version the app answers, when curl is there.
+show_running() {
+  if command -v curl >/dev/null; then
+    step "The app answering on port $PORT" curl -fsS "http://127.0.0.1:$PORT/version"
+  fi
+}
+
 main() {
   [ -x "$LOCKSTEP" ] || die "$LOCKSTEP is missing: run make build (or make demo)"
   # CLI mode: a GitHub Actions context in the caller's environment (when the
@@ -60,15 +132,38 @@ main() {
   # write the job's summary and outputs.
   unset "${!GITHUB_@}"
 
+  trap stop_app EXIT
   prepare_workdir
+  PORT="$(free_port)"
+  prepare_app "$PORT"
   log "lockstep demo in $WORK"
 
-  step "Validate $INFRA_DIR" \
-    "$LOCKSTEP" validate --working-directory "$INFRA_DIR"
-  step "Plan $INFRA_DIR for $ENVIRONMENT" \
-    "$LOCKSTEP" plan --working-directory "$INFRA_DIR" --environment "$ENVIRONMENT"
+  local app=(--environment "$ENVIRONMENT" --working-directory "$INFRA_DIR"
+    --deploy-command "$WORK/$APP_DIR_NAME/deploy.sh"
+    --smoke-urls "http://127.0.0.1:$PORT/healthz")
 
-  log "done: the plan and its binding record are in $WORK/$INFRA_DIR"
+  step "The pipeline for $ENVIRONMENT: validate, plan, apply, deploy app v1, verify" \
+    "$LOCKSTEP" run "${app[@]}" --auto-approve --app-version v1 --smoke-timeout 10s \
+    --summary-file "$WORK/run-summary.md"
+  log "The job summaries (plan, apply, deploy, verify) are in $WORK/run-summary.md"
+  step "Which app version runs on which infra version" \
+    "$LOCKSTEP" history --environment "$ENVIRONMENT"
+  show_running
+
+  # v2-broken's /healthz answers 503 (the example app breaks itself when its
+  # version says so): the smoke checks fail, lockstep rolls the app back to v1
+  # on the same infra version, and exits 1 so that a pipeline stops.
+  local code=0
+  step "Deploy a broken app version: its smoke checks fail, the app is rolled back" \
+    "$LOCKSTEP" deploy "${app[@]}" --app-version v2-broken --smoke-timeout 4s \
+    --summary-file "$WORK/deploy-summary.md" || code=$?
+  [ "$code" -eq 1 ] || die "deploying the broken version exited $code; want 1 (failed, app rolled back)"
+  log "lockstep exited 1 as it should; the deploy's summary is in $WORK/deploy-summary.md"
+  show_running
+  step "The history: the failed deployment and the rollback to v1" \
+    "$LOCKSTEP" history --environment "$ENVIRONMENT"
+
+  log "done: the plan, binding record and state are in $WORK/$INFRA_DIR, the ledger in $WORK/.lockstep"
 }
 
 main "$@"

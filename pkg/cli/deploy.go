@@ -1,0 +1,474 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/deploy"
+	"github.com/lockstep-ci/lockstep/pkg/github"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/terraform"
+	"github.com/lockstep-ci/lockstep/pkg/trace"
+	"github.com/lockstep-ci/lockstep/pkg/verify"
+)
+
+// EnvOutputsJSON carries the non-sensitive Terraform outputs to deploy,
+// verify and rollback as a JSON object of name to value: apply's outputs-json
+// output, passed on by the workflow. When it is set, deploy does not ask
+// Terraform for them; verify and rollback never do (a rollback never runs
+// Terraform), so without it their redeploy gets no LOCKSTEP_OUTPUT_*.
+const EnvOutputsJSON = "LOCKSTEP_OUTPUTS_JSON"
+
+// runDeploy deploys the app onto the infrastructure as it is now: it derives
+// the versions, records the deployment in the ledger, rolls the app out with
+// the environment's strategy and checks, and rolls the app (never the
+// infrastructure) back when that fails and rollback is auto.
+func runDeploy(ctx context.Context, a *app) error {
+	return deployApp(ctx, a, deployOptions{})
+}
+
+// deployOptions are what the local pipeline knows about the stages before
+// deploy that a lone deploy command does not.
+type deployOptions struct {
+	// PlanSHA256 is the checksum of the plan the pipeline just applied, for
+	// the record ("" when nothing was applied).
+	PlanSHA256 string
+	// OutputsJSON is apply's outputs-json ("" when apply did not run).
+	OutputsJSON string
+}
+
+func deployApp(ctx context.Context, a *app, o deployOptions) error {
+	if err := oneStack(a, "deploy"); err != nil {
+		return err
+	}
+	if err := needEnvironment(a, "deploy"); err != nil {
+		return err
+	}
+	pol, err := a.policy()
+	if err != nil {
+		return err
+	}
+	target, err := deployTarget(a)
+	if err != nil {
+		return err
+	}
+	if target == nil {
+		return &badInput{errors.New(`deploy needs a way to deploy the app: set deploy-command (a shell command) or deploy-workflow (a workflow file that lockstep dispatches and waits for)`)}
+	}
+	v, err := deployVersions(ctx, a)
+	if err != nil {
+		return err
+	}
+	// The versions are known before anything can fail: a failed deploy still
+	// says which pair it was.
+	if err := v.export(a); err != nil {
+		return err
+	}
+	ledger, where, err := deployLedger(a, pol)
+	if err != nil {
+		return err
+	}
+
+	var reports []verify.Report
+	var check deploy.Check
+	if len(a.cfg.SmokeURLs) > 0 {
+		check = smokeChecker(a).SmokeCheck(a.cfg.SmokeURLs, a.cfg.SmokeTimeout, func(r verify.Report) {
+			reports = append(reports, r)
+			a.r.Printf("%s", r.Summary())
+		})
+	}
+	strategy := deployStrategy(a, pol)
+	d := &deploy.Deployer{Ledger: ledger, Target: target, Check: check, Now: a.env.Now}
+	a.r.Printf("Deploying app %s on infra %s to %s: %s (from %s); recording it in %s.",
+		v.app, v.infra, a.cfg.Environment, strategyName(strategy), strategySource(a, pol), where)
+	res, err := d.Deploy(ctx, deploy.Plan{
+		Environment:  a.cfg.Environment,
+		AppVersion:   v.app,
+		InfraVersion: v.infra,
+		PlanSHA256:   o.PlanSHA256,
+		Actor:        deployActor(a),
+		RunURL:       a.gh.RunURL(),
+		Outputs:      infraOutputs(ctx, a, o.OutputsJSON, true),
+		Strategy:     strategy,
+		AutoRollback: a.cfg.Rollback == config.Auto,
+	})
+	if res.Entry.ID != "" {
+		if err := a.r.SetOutput("deployment-id", res.Entry.ID); err != nil {
+			return err
+		}
+		if err := a.r.Summary(deploySummary(a, res, reports, v)); err != nil {
+			return err
+		}
+	}
+	var failed *deploy.FailedError
+	switch {
+	case errors.As(err, &failed):
+		return fail("deploy-failed", err)
+	case err != nil:
+		return fail("ledger-failed", err)
+	}
+	return a.r.SetOutput("result", "success")
+}
+
+// deploySummary is the job summary of a deploy: the rollout, the checks
+// that decided it, and the traceability line.
+func deploySummary(a *app, res deploy.Result, reports []verify.Report, v deployVersion) string {
+	var b strings.Builder
+	b.WriteString(res.Markdown())
+	if r, ok := decidingReport(reports); ok {
+		b.WriteString("\n")
+		if !r.OK() {
+			b.WriteString("The checks that stopped the rollout:\n\n")
+		}
+		// A part of this deployment's section: one heading level down.
+		b.WriteString(strings.Replace(r.Markdown(), "### ", "#### ", 1))
+	}
+	if !res.OK() && a.cfg.Rollback == config.Never {
+		b.WriteString("\n#### ↩️ No rollback\n\n`rollback` is `never`: the failed version stays deployed.\n")
+	}
+	if len(a.cfg.SmokeURLs) == 0 {
+		b.WriteString("\n> [!NOTE]\n> No `smoke-urls` given: the app was deployed without checking its health; only a failing deploy triggers a rollback.\n")
+	}
+	fmt.Fprintf(&b, "\n**Traceability:** `%s=%s`", deploy.EnvDeploymentVersion, v.deployment())
+	if rb := res.Rollback; rb != nil && rb.OK() {
+		fmt.Fprintf(&b, "; after the rollback, `%s` runs", rb.Entry.DeploymentVersion)
+	}
+	b.WriteString("\n\n")
+	return b.String()
+}
+
+// decidingReport is the smoke report that decided the rollout: the first
+// failed one, else the last.
+func decidingReport(reports []verify.Report) (verify.Report, bool) {
+	for _, r := range reports {
+		if !r.OK() {
+			return r, true
+		}
+	}
+	if len(reports) == 0 {
+		return verify.Report{}, false
+	}
+	return reports[len(reports)-1], true
+}
+
+// deployVersion is the pair a deployment is about.
+type deployVersion struct{ app, infra string }
+
+func (v deployVersion) deployment() string { return trace.DeploymentVersion(v.app, v.infra) }
+
+// export sets the version outputs and DEPLOYMENT_VERSION for later steps.
+func (v deployVersion) export(a *app) error {
+	for _, o := range [][2]string{{"app-version", v.app}, {"infra-version", v.infra}, {"deployment-version", v.deployment()}} {
+		if err := a.r.SetOutput(o[0], o[1]); err != nil {
+			return err
+		}
+	}
+	return a.r.SetEnv(deploy.EnvDeploymentVersion, v.deployment())
+}
+
+// deployVersions derives the app and infra versions the inputs do not give:
+// the tag name or short commit SHA, and the short SHA of the last commit
+// that touched the working directory (or a hash of its files).
+func deployVersions(ctx context.Context, a *app) (deployVersion, error) {
+	v := deployVersion{app: a.cfg.AppVersion}
+	if v.app == "" {
+		v.app = trace.AppVersion(a.gh.RefType, a.gh.RefName, a.gh.SHA)
+	}
+	if v.app == "" {
+		return v, &config.InputError{Input: "app-version", Flag: a.local != nil,
+			Problem: "is needed: there is neither a tag nor a commit to derive it from (is this a git repository?)"}
+	}
+	infra, err := deployInfraVersion(ctx, a)
+	v.infra = infra
+	return v, err
+}
+
+// deployInfraVersion is the infra-version input, or the one derived from git
+// (or the root module's files). It never runs Terraform.
+func deployInfraVersion(ctx context.Context, a *app) (string, error) {
+	if a.cfg.InfraVersion != "" {
+		return a.cfg.InfraVersion, nil
+	}
+	v, err := trace.InfraVersion(ctx, a.gh.Workspace, a.cfg.WorkingDirectory())
+	if err != nil {
+		return "", &badInput{fmt.Errorf("%w; give the infra-version input instead", err)}
+	}
+	return v, nil
+}
+
+// deployTarget is how the app is deployed: deploy-command or deploy-workflow,
+// nil when neither is given (config.Load refuses both at once).
+func deployTarget(a *app) (deploy.Target, error) {
+	switch {
+	case a.cfg.DeployCommand != "":
+		return &deploy.CommandTarget{
+			Command: a.cfg.DeployCommand,
+			Dir:     a.gh.Workspace,
+			Stdout:  a.r.Log(),
+			Stderr:  a.r.Log(),
+			Redact:  a.r.Masker().Redact,
+		}, nil
+	case a.cfg.DeployWorkflow != "":
+		if a.local != nil {
+			return nil, &badInput{&config.InputError{Input: "deploy-workflow", Value: a.cfg.DeployWorkflow, Flag: true,
+				Problem: "dispatches a GitHub Actions workflow, which needs a workflow run's GitHub context; locally, deploy with --deploy-command"}}
+		}
+		ref, err := dispatchRef(a.gh)
+		if err != nil {
+			return nil, refuseWithResult(a, "deploy-workflow-ref", err)
+		}
+		gh, err := a.github()
+		if err != nil {
+			return nil, &badInput{fmt.Errorf("dispatching deploy-workflow %s: %w", a.cfg.DeployWorkflow, err)}
+		}
+		return &deploy.WorkflowTarget{
+			Dispatcher: gh.Workflows(),
+			Workflow:   a.cfg.DeployWorkflow,
+			Ref:        ref,
+			Timeout:    a.cfg.DeployTimeout,
+			Now:        a.env.Now,
+			OnRun: func(r deploy.WorkflowRun) {
+				a.r.Printf("Waiting for deploy workflow %s run %d: %s", a.cfg.DeployWorkflow, r.ID, r.URL)
+			},
+		}, nil
+	}
+	return nil, nil
+}
+
+// dispatchRef is the branch or tag a deploy workflow runs on: the run's own.
+// A pull request's merge ref cannot be dispatched, and deploying from a pull
+// request is not what the pipeline does.
+func dispatchRef(gh *config.Context) (string, error) {
+	switch {
+	case gh.IsPullRequest() || strings.HasPrefix(gh.Ref, "refs/pull/"):
+		return "", fmt.Errorf("refusing to dispatch deploy workflow on pull request ref %s: a workflow_dispatch runs on a branch or tag, and the app is deployed after merge, from the target branch", orNone(gh.Ref))
+	case (gh.RefType == "branch" || gh.RefType == "tag") && gh.RefName != "":
+		return gh.RefName, nil
+	case strings.HasPrefix(gh.Ref, "refs/heads/"):
+		return strings.TrimPrefix(gh.Ref, "refs/heads/"), nil
+	case strings.HasPrefix(gh.Ref, "refs/tags/"):
+		return strings.TrimPrefix(gh.Ref, "refs/tags/"), nil
+	}
+	return "", fmt.Errorf("refusing to dispatch deploy workflow: the run's ref %s is neither a branch nor a tag (GITHUB_REF_TYPE %s)", orNone(gh.Ref), orNone(gh.RefType))
+}
+
+// refuseWithResult reports a refusal in the outputs (result refused, not
+// failed) and returns it as an exit-1 error.
+func refuseWithResult(a *app, reason string, err error) error {
+	_ = a.r.SetOutput("result", "refused")
+	_ = a.r.SetOutput("failure-reason", reason)
+	return refuse(reason, err)
+}
+
+// deployLedger is where deployments are recorded: GitHub Deployments in
+// action mode, the JSON-lines file in --state-dir locally. where names it
+// for messages.
+func deployLedger(a *app, pol policy.Policy) (ledger trace.Ledger, where string, err error) {
+	if a.local != nil {
+		l := &trace.FileLedger{Dir: stateDir(a), Now: a.env.Now}
+		return l, l.Path(), nil
+	}
+	gh, err := a.github()
+	if err != nil {
+		return nil, "", &badInput{fmt.Errorf("recording deployments in GitHub: %w", err)}
+	}
+	return gh.Ledger(github.LedgerOptions{
+		Ref:                   a.gh.SHA,
+		ProductionEnvironment: pol.ProductionLike,
+		LogURL:                a.gh.RunURL(),
+		EnvironmentURL:        environmentURL(a.cfg.SmokeURLs),
+	}), "GitHub Deployments", nil
+}
+
+// stateDir is the local ledger's directory, relative paths against the
+// directory lockstep runs in.
+func stateDir(a *app) string {
+	dir := trace.DefaultStateDir
+	if a.local != nil && a.local.stateDir != "" {
+		dir = a.local.stateDir
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(a.gh.Workspace, dir)
+	}
+	return dir
+}
+
+// environmentURL is what a deployment status links to as the environment:
+// the origin of the first smoke URL, without credentials. "" without one.
+func environmentURL(smokeURLs []string) string {
+	if len(smokeURLs) == 0 {
+		return ""
+	}
+	u, err := url.Parse(smokeURLs[0])
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: "/"}).String()
+}
+
+// deployStrategy is the environment's rollout: canary steps with a bake time,
+// or one direct deploy.
+func deployStrategy(a *app, pol policy.Policy) deploy.Strategy {
+	if pol.Strategy == policy.StrategyCanary {
+		return deploy.Canary{Steps: pol.CanarySteps, Bake: a.cfg.CanaryBake}
+	}
+	return deploy.Direct{}
+}
+
+func strategyName(s deploy.Strategy) string {
+	if c, ok := s.(deploy.Canary); ok {
+		parts := make([]string, len(c.Steps))
+		for i, w := range c.Steps {
+			parts[i] = fmt.Sprintf("%d%%", w)
+		}
+		return fmt.Sprintf("canary %s, %s bake", strings.Join(parts, " → "), c.Bake)
+	}
+	return s.Name()
+}
+
+// strategySource says where the strategy came from, for the log.
+func strategySource(a *app, pol policy.Policy) string {
+	switch pol.Source[policy.FieldStrategy] {
+	case policy.SourceInput:
+		return "the strategy input"
+	case policy.SourceFile:
+		return a.cfg.ConfigFile
+	}
+	if pol.ProductionLike {
+		return "the default for production-like environments"
+	}
+	return "the default for non-production environments"
+}
+
+// smokeChecker probes smoke-urls with the run's HTTP client and clock.
+func smokeChecker(a *app) *verify.Checker {
+	return &verify.Checker{Client: a.env.HTTPClient, Now: a.env.Now, Expect: a.cfg.ExpectStatus}
+}
+
+// deployActor is who deploys: the workflow's actor, or the local user.
+func deployActor(a *app) string {
+	if a.local == nil {
+		return a.gh.Actor
+	}
+	return a.env.Getenv("USER")
+}
+
+// oneStack refuses several working directories: a deployment is recorded
+// against the infra version of one root module.
+func oneStack(a *app, command string) error {
+	if len(a.cfg.WorkingDirectories) <= 1 {
+		return nil
+	}
+	return &badInput{&config.InputError{Input: "working-directory", Value: strings.Join(a.cfg.WorkingDirectories, ", "), Flag: a.local != nil,
+		Problem: "names several stacks; " + command + " records the app against the infra version of one root module: name the one the app runs on"}}
+}
+
+// needEnvironment refuses an empty environment: deployments, their history
+// and the last good version are kept per environment.
+func needEnvironment(a *app, command string) error {
+	if a.cfg.Environment != "" {
+		return nil
+	}
+	return &badInput{&config.InputError{Input: "environment", Flag: a.local != nil,
+		Problem: "is required by " + command + ": deployments, their history and the last good app version are kept per environment"}}
+}
+
+// outputsReader is what deploy needs from the Terraform adapter to hand the
+// root module's outputs to the deploy command (`terraform output -json`).
+type outputsReader interface {
+	Outputs(ctx context.Context) (map[string]terraform.Output, error)
+}
+
+// infraOutputs are the non-sensitive Terraform outputs the deploy command
+// gets as LOCKSTEP_OUTPUT_*: apply's outputs-json from this pipeline, else
+// EnvOutputsJSON, else (only when askTerraform) the root module's outputs
+// read from Terraform. A failure to read them is a warning: the app may not
+// need them, and the deploy command sees they are missing.
+func infraOutputs(ctx context.Context, a *app, fromApply string, askTerraform bool) map[string]string {
+	for _, src := range []struct{ name, json string }{
+		{"apply's outputs-json", fromApply},
+		{EnvOutputsJSON, a.env.Getenv(EnvOutputsJSON)},
+	} {
+		if strings.TrimSpace(src.json) == "" {
+			continue
+		}
+		out, err := parseOutputsJSON(src.json)
+		if err != nil {
+			a.r.Warnf("The deploy command gets no LOCKSTEP_OUTPUT_* variables: reading %s: %v", src.name, err)
+			return nil
+		}
+		return out
+	}
+	if !askTerraform {
+		return nil
+	}
+	tf, err := a.terraform(a.cfg.WorkingDirectory())
+	if err != nil {
+		a.r.Warnf("The deploy command gets no LOCKSTEP_OUTPUT_* variables: %v", err)
+		return nil
+	}
+	out, err := terraformOutputs(ctx, tf)
+	if err != nil {
+		a.r.Warnf("The deploy command gets no LOCKSTEP_OUTPUT_* variables: reading the Terraform outputs of %s: %v (pass apply's outputs-json in %s instead)",
+			a.cfg.WorkingDirectory(), err, EnvOutputsJSON)
+		return nil
+	}
+	return out
+}
+
+// terraformOutputs are the root module's non-sensitive outputs as strings.
+func terraformOutputs(ctx context.Context, r outputsReader) (map[string]string, error) {
+	outputs, err := r.Outputs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for name, o := range outputs {
+		if !o.Sensitive {
+			out[name] = outputString(o.Value)
+		}
+	}
+	return out, nil
+}
+
+// parseOutputsJSON reads apply's outputs-json: an object of output name to
+// value.
+func parseOutputsJSON(s string) (map[string]string, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(s), &raw); err != nil {
+		return nil, fmt.Errorf("want a JSON object of output name to value: %w", err)
+	}
+	out := make(map[string]string, len(raw))
+	for name, v := range raw {
+		out[name] = outputString(v)
+	}
+	return out, nil
+}
+
+// outputString is an output's value as an environment variable holds it:
+// strings as they are, null as empty, anything else as compact JSON.
+func outputString(v json.RawMessage) string {
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		return s // null leaves s empty
+	}
+	var b bytes.Buffer
+	if json.Compact(&b, v) == nil {
+		return b.String()
+	}
+	return string(bytes.TrimSpace(v))
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "(none)"
+	}
+	return s
+}

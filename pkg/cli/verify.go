@@ -1,0 +1,180 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/deploy"
+	"github.com/lockstep-ci/lockstep/pkg/trace"
+	"github.com/lockstep-ci/lockstep/pkg/verify"
+)
+
+// runVerify proves the deployed app healthy: smoke checks on every
+// smoke-urls entry, then the watch window when watch is set. When they fail,
+// the deployment of this app and infra version is marked failed and, with
+// rollback auto, the last app version that succeeded on the same infra
+// version is deployed again. Terraform never runs. A failed verify exits 1
+// even when the rollback succeeded: the pipeline must stop.
+func runVerify(ctx context.Context, a *app) error {
+	if err := oneStack(a, "verify"); err != nil {
+		return err
+	}
+	urls := a.cfg.SmokeURLs
+	if len(urls) == 0 {
+		a.r.Printf("verify: no smoke-urls given, so there is nothing to check.")
+		if err := a.r.Summary("### Verify\n\nNo `smoke-urls` given: nothing was checked, so nothing is proven healthy.\n\n"); err != nil {
+			return err
+		}
+		return a.r.SetOutput("result", "success")
+	}
+	v, err := deployVersions(ctx, a)
+	if err != nil {
+		return err
+	}
+	for _, o := range [][2]string{{"app-version", v.app}, {"infra-version", v.infra}, {"deployment-version", v.deployment()}} {
+		if err := a.r.SetOutput(o[0], o[1]); err != nil {
+			return err
+		}
+	}
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "## Verify %s%s\n\n", "`"+v.deployment()+"`", toEnvironment(a.cfg.Environment))
+	checker := smokeChecker(a)
+	a.r.Printf("Smoke checks on %d URL(s), retrying for up to %s…", len(urls), a.cfg.SmokeTimeout)
+	rep := checker.Smoke(ctx, urls, a.cfg.SmokeTimeout)
+	a.r.Printf("%s", rep.Summary())
+	b.WriteString(rep.Markdown())
+	ok, reason, interrupted := rep.OK(), rep.Summary(), rep.Err != nil
+	if ok && a.cfg.Watch > 0 {
+		a.r.Printf("Watching %d URL(s) for %s…", len(urls), a.cfg.Watch)
+		w := checker.Watch(ctx, urls, a.cfg.Watch, 0, verify.DefaultMaxErrorRate)
+		a.r.Printf("%s", w.Summary())
+		b.WriteString("\n")
+		b.WriteString(w.Markdown())
+		ok, reason, interrupted = w.OK(), w.Summary(), w.Err != nil
+	}
+	if ok {
+		b.WriteString("\n")
+		if err := a.r.Summary(b.String()); err != nil {
+			return err
+		}
+		return a.r.SetOutput("result", "success")
+	}
+	checkErr := fmt.Errorf("verifying app %s on infra %s%s: %s", v.app, v.infra, toEnvironment(a.cfg.Environment), reason)
+	if interrupted {
+		// Canceled, not unhealthy: the app's health is unknown, so neither
+		// mark it failed nor roll it back (deploy does the same).
+		_ = a.r.Summary(b.String())
+		return fail("verify-interrupted", checkErr)
+	}
+	err = verifyFailed(ctx, a, &b, v, reason, checkErr)
+	if sumErr := a.r.Summary(b.String()); sumErr != nil {
+		return errors.Join(err, sumErr)
+	}
+	return err
+}
+
+// verifyFailed records the failure and rolls the app back when it may,
+// telling the summary what it did.
+func verifyFailed(ctx context.Context, a *app, b *strings.Builder, v deployVersion, reason string, checkErr error) error {
+	env := a.cfg.Environment
+	if env == "" {
+		b.WriteString("\n> [!WARNING]\n> No `environment` given: no deployment is marked failed and the app is not rolled back.\n")
+		return fail("verify-failed", checkErr)
+	}
+	pol, err := a.policy()
+	if err != nil {
+		return errors.Join(fail("verify-failed", checkErr), err)
+	}
+	ledger, where, err := deployLedger(a, pol)
+	if err != nil {
+		return errors.Join(fail("verify-failed", checkErr), err)
+	}
+	entries, err := ledger.List(ctx, env)
+	if err != nil {
+		return errors.Join(fail("verify-failed", checkErr), fail("ledger-failed", err))
+	}
+	failed, found := latestDeployment(entries, env, v)
+	if !found {
+		a.r.Warnf("No deployment of %s to %s is recorded in %s: none is marked failed.", v.deployment(), env, where)
+	}
+	failedID := ""
+	if found && failed.Status != trace.StatusFailure {
+		failedID = failed.ID
+	}
+	desc := "verify failed: " + reason
+
+	target, err := deployTarget(a)
+	if err != nil {
+		return errors.Join(fail("verify-failed", checkErr), err)
+	}
+	if a.cfg.Rollback == config.Never || target == nil {
+		why := "`rollback` is `never`"
+		if target == nil {
+			why = "neither `deploy-command` nor `deploy-workflow` is given, so lockstep cannot redeploy"
+		}
+		fmt.Fprintf(b, "\n#### ↩️ No rollback\n\n%s. Infrastructure is never rolled back.\n", why)
+		if failedID != "" {
+			if err := ledger.SetStatus(ctx, failedID, trace.StatusFailure, desc); err != nil {
+				return errors.Join(fail("verify-failed", checkErr), fail("ledger-failed", fmt.Errorf("marking deployment %s failed: %w", failedID, err)))
+			}
+			a.r.Printf("Marked deployment %s (%s) failed.", failedID, v.deployment())
+		}
+		return fail("verify-failed", checkErr)
+	}
+
+	a.r.Printf("Rolling the app back to the last version that succeeded on infra %s in %s (never the infrastructure)…", v.infra, env)
+	d := &deploy.Deployer{
+		Ledger: ledger,
+		Target: target,
+		Check:  smokeChecker(a).SmokeCheck(a.cfg.SmokeURLs, a.cfg.SmokeTimeout, nil),
+		Now:    a.env.Now,
+	}
+	rb, err := d.Rollback(ctx, deploy.RollbackRequest{
+		Environment:      env,
+		InfraVersion:     v.infra,
+		FailedAppVersion: v.app,
+		FailedID:         failedID,
+		Reason:           desc,
+		Actor:            deployActor(a),
+		RunURL:           a.gh.RunURL(),
+		Outputs:          infraOutputs(ctx, a, "", false),
+	})
+	b.WriteString("\n")
+	var none *deploy.NoRollbackTargetError
+	switch {
+	case errors.As(err, &none):
+		fmt.Fprintf(b, "#### ↩️ No rollback\n\n%s.\n", err)
+		return fail("verify-failed", fmt.Errorf("%w; %w", checkErr, err))
+	case rb.Entry.ID == "" && err != nil:
+		fmt.Fprintf(b, "#### ❌ Rollback failed\n\n%s\n", err)
+		return fail("rollback-failed", fmt.Errorf("%w; rolling back: %w", checkErr, err))
+	}
+	b.WriteString(rb.Markdown())
+	if err != nil {
+		return fail("rollback-failed", fmt.Errorf("%w; %w", checkErr, err))
+	}
+	a.r.Printf("Rolled back to %s.", rb.Entry.DeploymentVersion)
+	return fail("verify-failed", fmt.Errorf("%w; rolled back to app %s (%s)", checkErr, rb.Entry.AppVersion, rb.Entry.DeploymentVersion))
+}
+
+// latestDeployment is the newest app deployment of exactly this pair in the
+// environment: the one verify judged. Ledgers list newest first.
+func latestDeployment(entries []trace.Entry, env string, v deployVersion) (trace.Entry, bool) {
+	for _, e := range entries {
+		if e.IsApp() && e.Environment == env && e.AppVersion == v.app && e.InfraVersion == v.infra {
+			return e, true
+		}
+	}
+	return trace.Entry{}, false
+}
+
+func toEnvironment(env string) string {
+	if env == "" {
+		return ""
+	}
+	return " in " + env
+}
