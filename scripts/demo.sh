@@ -131,6 +131,11 @@ main() {
   # demo itself runs in a workflow) must not make lockstep post comments or
   # write the job's summary and outputs.
   unset "${!GITHUB_@}"
+  # A TF_CLI_CONFIG_FILE naming a missing file makes every terraform command
+  # print a warning; without it terraform uses its defaults.
+  if [ -n "${TF_CLI_CONFIG_FILE:-}" ] && [ ! -e "$TF_CLI_CONFIG_FILE" ]; then
+    unset TF_CLI_CONFIG_FILE
+  fi
 
   trap stop_app EXIT
   prepare_workdir
@@ -145,7 +150,8 @@ main() {
   step "The pipeline for $ENVIRONMENT: validate, plan, apply, deploy app v1, verify" \
     "$LOCKSTEP" run "${app[@]}" --auto-approve --app-version v1 --smoke-timeout 10s \
     --summary-file "$WORK/run-summary.md"
-  log "The job summaries (plan, apply, deploy, verify) are in $WORK/run-summary.md"
+  log "The summary a reviewer reads (the PR comment and job summary say the same), from $WORK/run-summary.md"
+  cat "$WORK/run-summary.md"
   step "Which app version runs on which infra version" \
     "$LOCKSTEP" history --environment "$ENVIRONMENT"
   show_running
