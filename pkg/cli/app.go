@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
@@ -112,5 +113,9 @@ func (a *app) github() (*github.Client, error) {
 		Repo:       a.gh.Repo,
 		HTTPClient: a.env.HTTPClient,
 		Now:        a.env.Now,
+		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
+		// A re-run of the same plan differs only in the comment's footer:
+		// leave the comment alone then.
+		SameComment: comment.SameContent,
 	})
 }

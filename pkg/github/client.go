@@ -57,6 +57,12 @@ type Options struct {
 	// Logf, when set, is told about every retry and wait, e.g. to print
 	// them in the job log.
 	Logf func(format string, args ...any)
+	// SameComment decides whether an existing comment body already says
+	// what a new one says, so that UpsertComment writes nothing. nil
+	// compares the bodies (ignoring line endings and trailing blanks); a
+	// caller whose bodies carry a volatile footer (an "updated at" time)
+	// can ignore it here.
+	SameComment func(old, new string) bool
 }
 
 // Client calls the GitHub API for one repository. It is safe for concurrent
@@ -70,6 +76,7 @@ type Client struct {
 	now              func() time.Time
 	rand             func() float64
 	logf             func(format string, args ...any)
+	sameComment      func(old, new string) bool
 	maxRetries       int
 	maxRateLimitWait time.Duration
 
@@ -100,7 +107,7 @@ func New(o Options) (*Client, error) {
 
 	c := &Client{
 		owner: o.Owner, repo: o.Repo, baseURL: base, http: hc,
-		sleep: o.Sleep, now: o.Now, rand: o.Rand, logf: o.Logf,
+		sleep: o.Sleep, now: o.Now, rand: o.Rand, logf: o.Logf, sameComment: o.SameComment,
 		maxRetries: o.MaxRetries, maxRateLimitWait: o.MaxRateLimitWait,
 	}
 	if c.sleep == nil {
@@ -114,6 +121,9 @@ func New(o Options) (*Client, error) {
 	}
 	if c.logf == nil {
 		c.logf = func(string, ...any) {}
+	}
+	if c.sameComment == nil {
+		c.sameComment = sameBody
 	}
 	switch {
 	case c.maxRetries == 0:

@@ -79,7 +79,7 @@ func (c *Client) UpsertComment(ctx context.Context, pr int, marker, body string)
 			return Comment{}, 0, err
 		}
 		if existing != nil {
-			if sameBody(existing.Body, body) {
+			if c.sameComment(existing.Body, body) {
 				if createTried {
 					// Our create landed despite the error.
 					return *existing, Created, nil

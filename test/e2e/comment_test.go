@@ -42,13 +42,25 @@ func TestPlanCommentUpdatedInPlace(t *testing.T) {
 	assert.Contains(t, first.Body, "terraform_data.replace_cbd")
 	assert.Contains(t, first.Body, "required reviewers", "what happens next names the approval")
 
-	// A second run of the same plan edits the same comment (the body differs
-	// only in its time and plan checksum) and never adds one.
+	// A second run of the same plan differs only in the footer (time, plan
+	// checksum): the comment is left alone, and nothing is added.
 	r = w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "production"})
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	mine = lockstepComments(gh)
 	require.Len(t, mine, 1)
 	assert.Equal(t, first.ID, mine[0].ID)
+	assert.Zero(t, gh.Count("PATCH", "/repos/octo-org/shop/issues/comments/{id}"), "an unchanged plan writes nothing")
+	assert.Contains(t, r.stdout, "comment unchanged")
+
+	// A changed plan edits the same comment in place.
+	w.fixture("changes/v1", "infra")
+	r = w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "production"})
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	mine = lockstepComments(gh)
+	require.Len(t, mine, 1)
+	assert.Equal(t, first.ID, mine[0].ID)
+	assert.Equal(t, 1, gh.Count("PATCH", "/repos/octo-org/shop/issues/comments/{id}"))
+	assert.NotContains(t, mine[0].Body, "terraform_data.replace_cbd", "the comment shows the new plan")
 
 	// Another environment is another comment.
 	r = w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "staging", "plan-file": "staging.tfplan"})
