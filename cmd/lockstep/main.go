@@ -26,10 +26,3 @@ func main() {
 	stop()
 	os.Exit(code)
 }
-
-// stdinIsTerminal reports whether stdin is a character device (a terminal),
-// without a dependency for it.
-func stdinIsTerminal() bool {
-	fi, err := os.Stdin.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}

@@ -1,0 +1,77 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// On the push after a merge, the job summary tells approvers whether the
+// plan they approve is the change reviewers saw on the pull request.
+func TestPushPlanComparesFingerprintWithThePullRequest(t *testing.T) {
+	w, gh := prWorkspace(t)
+	changesStack(w)
+	in := map[string]string{"command": "plan", "working-directory": "infra", "environment": "production"}
+	r := w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	require.Len(t, lockstepComments(gh), 1)
+
+	// The merge commit on main came from PR #7.
+	mergeSHA := "1111111111111111111111111111111111111111"
+	gh.AddCommitPulls("octo-org", "shop", mergeSHA, 7)
+	w.env["GITHUB_EVENT_NAME"] = "push"
+	delete(w.env, "GITHUB_EVENT_PATH")
+	w.env["GITHUB_REF"] = "refs/heads/main"
+	w.env["GITHUB_SHA"] = mergeSHA
+
+	r = w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Contains(t, r.summary, "Same change as reviewed")
+	assert.Contains(t, r.summary, "PR #7")
+
+	// The target branch moved after the review (another change merged
+	// first): approvers are told this is not what reviewers saw.
+	f, err := os.OpenFile(filepath.Join(w.root, "infra", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r = w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Contains(t, r.summary, "Not the change reviewers saw")
+	assert.NotContains(t, r.summary, "Same change as reviewed")
+}
+
+// Locally, approval is a prompt that needs "yes"; without a terminal and
+// without --auto-approve, apply refuses.
+func TestCLIApplyNeedsApproval(t *testing.T) {
+	w := newWorkspace(t)
+	w.fixture("nochange", "infra")
+	git := func(args ...string) {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = w.root
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+	}
+	git("init", "-q")
+	git("add", "-A")
+	git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+	flags := []string{"--working-directory", "infra", "--environment", "production", "--terraform-path", w.terraform}
+
+	r := w.cli(append([]string{"plan"}, flags...)...)
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	r = w.cli(append([]string{"apply"}, flags...)...)
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "there is no terminal to ask: pass --auto-approve")
+	assert.Empty(t, w.stateAddresses("infra"))
+
+	r = w.cli(append([]string{"apply", "--auto-approve"}, flags...)...)
+	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
+	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+	assert.True(t, strings.Contains(r.stdout, "Applied 1 change"), r.stdout)
+}
