@@ -2,6 +2,7 @@ package deploy
 
 import (
 	"fmt"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"strings"
 )
 
@@ -49,13 +50,10 @@ func (r RollbackResult) Markdown() string {
 	return b.String()
 }
 
-// code shows a value as inline code when it is safe to, else escaped text.
+// code shows a value as inline code, safe inside a table cell.
 func code(s string) string {
 	if s == "" {
 		return "(none)"
 	}
-	if strings.ContainsAny(s, "`|<>&\\\r\n") {
-		return escapeCell(s)
-	}
-	return "`" + s + "`"
+	return comment.CellCode(s)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"strconv"
 	"strings"
 	"time"
@@ -257,33 +258,7 @@ func formatDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// escapeCell makes text safe inside one Markdown table cell: no pipe ends
-// the cell, no HTML is interpreted, no backtick opens code, no newline ends
-// the row. (The same rules as pkg/verify's tables.)
-func escapeCell(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '|':
-			b.WriteString(`\|`)
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '`':
-			b.WriteString("&#96;")
-		case '\\':
-			b.WriteString(`\\`)
-		case '\r', '\n', '\t':
-			b.WriteByte(' ')
-		default:
-			if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// escapeCell makes text safe inside one Markdown table cell, with the same
+// rules as every other table lockstep renders (no HTML, no mentions, no
+// pipes ending the cell).
+func escapeCell(s string) string { return comment.EscapeText(s) }

@@ -3,10 +3,10 @@ package verify
 import (
 	"context"
 	"fmt"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 )
 
 // Markdown renders the report for the job summary: a headline and one table
@@ -140,50 +140,9 @@ func formatDuration(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// code shows a value as inline code when it is safe to, else escaped text.
-func code(s string) string {
-	if s == "" || strings.ContainsAny(s, "`|<>&\r\n") || hasControl(s) {
-		return escapeCell(s)
-	}
-	return "`" + s + "`"
-}
+// code shows a value as inline code, safe inside a table cell.
+func code(s string) string { return comment.CellCode(s) }
 
-// escapeCell makes text safe inside one Markdown table cell: no pipe ends
-// the cell, no HTML is interpreted, no backtick opens code, no newline ends
-// the row.
-func escapeCell(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch r {
-		case '|':
-			b.WriteString(`\|`)
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		case '&':
-			b.WriteString("&amp;")
-		case '`':
-			b.WriteString("&#96;")
-		case '\\':
-			b.WriteString(`\\`)
-		case '\r', '\n', '\t':
-			b.WriteByte(' ')
-		default:
-			if unicode.IsControl(r) {
-				continue
-			}
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-func hasControl(s string) bool {
-	for _, r := range s {
-		if unicode.IsControl(r) {
-			return true
-		}
-	}
-	return false
-}
+// escapeCell makes text safe inside one Markdown table cell, with the same
+// rules as every other table lockstep renders.
+func escapeCell(s string) string { return comment.EscapeText(s) }
