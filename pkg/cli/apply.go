@@ -8,15 +8,14 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
-	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/pkg/terraform"
+	"github.com/lockstep-ci/lockstep/pkg/trace"
 )
 
 // refusal is apply saying no before touching the infrastructure: exit 1,
@@ -38,17 +37,31 @@ func refuse(reason string, err error) error { return &refusal{reason: reason, er
 // or a "yes" at the terminal). Then Terraform applies the saved plan, and
 // the report says per resource what was applied, what failed and what was
 // never reached. Infrastructure is never rolled back.
+//
+// Several working directories (or --changed) apply layer by layer in the
+// order of the policy file's depends-on; see applyStacks.
 func runApply(ctx context.Context, a *app) error {
-	if len(a.cfg.WorkingDirectories) > 1 {
-		return &badInput{&config.InputError{Input: "working-directory", Value: strings.Join(a.cfg.WorkingDirectories, ", "),
-			Problem: "names several stacks; apply one per step for now", Flag: a.local != nil}}
+	dirs, layers, err := a.targetStacks(ctx)
+	if err != nil {
+		return err
 	}
-	err := applyDir(ctx, a, a.cfg.WorkingDirectory())
+	switch len(dirs) {
+	case 0:
+		return noStacks(a, "apply")
+	case 1:
+		return applyOne(ctx, a, dirs[0])
+	}
+	return applyStacks(ctx, a, dirs, layers)
+}
+
+// applyOne applies one stack and reports a refusal.
+func applyOne(ctx context.Context, a *app, dir string) error {
+	err := applyDir(ctx, a, dir)
 	var r *refusal
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
 		_ = a.r.SetOutput("failure-reason", r.reason)
-		_ = a.r.Summary(comment.RenderRefusal(a.cfg.WorkingDirectory(), a.cfg.Environment, r.err.Error()))
+		_ = a.r.Summary(comment.RenderRefusal(dir, a.cfg.Environment, r.err.Error()))
 	}
 	return err
 }
@@ -132,7 +145,7 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	if applyErr != nil {
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "apply-failed")
-		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), applyErr.Error()))
+		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), firstLine(applyErr.Error(), 500)))
 		return fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return a.finishApply(ctx, dir, report, summary)
@@ -142,19 +155,28 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 // Terraform outputs for the app deploy, and the summary.
 func (a *app) finishApply(ctx context.Context, dir string, report *terraform.ApplyReport, summary *plan.Summary) error {
 	outputs := map[string]json.RawMessage{}
-	names := make([]string, 0, len(report.Outputs))
 	for name, o := range report.Outputs {
 		if !o.Sensitive {
 			outputs[name] = o.Value
-			names = append(names, name)
 		}
 	}
-	sort.Strings(names)
 	data, err := json.Marshal(outputs)
 	if err != nil {
 		return fmt.Errorf("encoding outputs-json: %w", err)
 	}
-	for _, o := range [][2]string{{"result", "success"}, {"outputs-json", string(data)}} {
+	results := [][2]string{{"result", "success"}, {"outputs-json", string(data)}}
+	// The infra version this apply put in place, for deploy to record with
+	// the app version.
+	infra := a.cfg.InfraVersion
+	if infra == "" {
+		if v, err := trace.InfraVersion(ctx, a.gh.Workspace, dir); err == nil {
+			infra = v
+		}
+	}
+	if infra != "" {
+		results = append(results, [2]string{"infra-version", infra})
+	}
+	for _, o := range results {
 		if err := a.r.SetOutput(o[0], o[1]); err != nil {
 			return err
 		}

@@ -71,6 +71,7 @@ var commands = map[string]commandFunc{
 	"verify":   runVerify,
 	"rollback": runRollback,
 	"history":  runHistory,
+	"detect":   runDetect,
 	"run":      runPipeline,
 }
 
@@ -91,7 +92,8 @@ Commands:
   rollback   redeploy the last good app version for the current infra (or --to <version>,
              --force when it never ran there). App only: to undo an infrastructure change,
              revert it and run the pipeline again; lockstep never rolls infrastructure back
-  detect     changed stacks as a matrix (coming)
+  detect     the stacks a pull request, push or (locally) the last commit and uncommitted
+             changes touch, as a job matrix, with their apply layers (--json)
   history    which app version ran on which infra version, when and how it ended (--json)
   run        the local pipeline: validate, plan, approval (--auto-approve), apply,
              deploy, verify, history; stops at the first failing stage

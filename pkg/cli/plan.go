@@ -28,13 +28,25 @@ type planned struct {
 }
 
 // runPlan plans the working directory, records the binding, and reports the
-// summary (job summary or stdout) and outputs.
+// summary (job summary or stdout) and outputs. Several working directories
+// (or --changed) plan side by side; see planStacks.
 func runPlan(ctx context.Context, a *app) error {
-	if len(a.cfg.WorkingDirectories) > 1 {
-		return &badInput{&config.InputError{Input: "working-directory", Value: fmt.Sprint(a.cfg.WorkingDirectories),
-			Problem: "names several stacks; plan one per step (a matrix job per stack) for now"}}
+	dirs, _, err := a.targetStacks(ctx)
+	if err != nil {
+		return err
 	}
-	p, err := planDir(ctx, a, a.cfg.WorkingDirectory())
+	switch len(dirs) {
+	case 0:
+		return noStacks(a, "plan")
+	case 1:
+		return planOne(ctx, a, dirs[0])
+	}
+	return planStacks(ctx, a, dirs)
+}
+
+// planOne plans one stack and reports it: outputs, comment, summary.
+func planOne(ctx context.Context, a *app, dir string) error {
+	p, err := planDir(ctx, a, dir)
 	if err != nil {
 		return err
 	}

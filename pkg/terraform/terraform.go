@@ -98,7 +98,9 @@ type InitOptions struct {
 	BackendConfig []string // -backend-config values
 }
 
-// Init runs terraform init, logging its output.
+// Init runs terraform init, logging its output. Inits that share a provider
+// plugin cache (TF_PLUGIN_CACHE_DIR) run one at a time, in this process and
+// across processes; see lockPluginCache.
 func (t *Terraform) Init(ctx context.Context, o InitOptions) error {
 	opts := []tfexec.InitOption{tfexec.Backend(!o.NoBackend)}
 	for _, bc := range o.BackendConfig {
@@ -106,6 +108,11 @@ func (t *Terraform) Init(ctx context.Context, o InitOptions) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	unlock, err := lockPluginCache(ctx, t.tf.WorkingDir(), t.log)
+	if err != nil {
+		return fmt.Errorf("running terraform init: %w", err)
+	}
+	defer unlock()
 	if err := t.tf.Init(ctx, opts...); err != nil {
 		return fmt.Errorf("running terraform init: %w", err)
 	}

@@ -42,7 +42,7 @@ const (
 	actTimeout   = 150 * time.Second
 )
 
-var pipelineJobs = []string{"validate", "plan", "apply", "deploy", "verify"}
+var pipelineJobs = []string{"detect", "plan", "plans", "apply", "deploy", "verify"}
 
 func TestMain(m *testing.M) {
 	if os.Getenv(EnvHelper) == "1" && len(os.Args) > 1 {
@@ -113,10 +113,11 @@ func TestPullRequestPlansOnly(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "infra")
 	w.gh.AddPullRequest(owner, repo, 7, w.sha)
+	w.gh.AddPullFiles(owner, repo, 7, fakegithub.PullFile{Filename: "infra/main.tf"})
 	res := w.act("pull_request")
 
 	res.requireJobs(t, map[string]string{
-		"validate": "success", "plan": "success",
+		"detect": "success", "plan": "success", "plans": "success",
 		"apply": "skipped", "deploy": "skipped", "verify": "skipped",
 	})
 	// The workflow's outputs, as the caller sees them.
@@ -126,7 +127,9 @@ func TestPullRequestPlansOnly(t *testing.T) {
 	// Not asserted here: the `result` output. act exposes a skipped job's outputs as their
 	// unevaluated templates (GitHub gives ""), which breaks the ||-chain over verify, deploy
 	// and apply; the push tests assert it where those jobs run.
-	require.Empty(t, w.artifacts(), "no plan artifact on pull requests")
+	arts := w.artifacts()
+	require.Len(t, arts, 1, "the binding record goes to the plans job")
+	require.Equal(t, []string{"infra/tfplan.lockstep.json"}, arts[0].Files, "no saved plan leaves a pull request's job")
 	require.Empty(t, w.gh.Deployments(owner, repo))
 	require.Zero(t, w.smokeHits.Load())
 	res.requireNoSecrets(t)
@@ -148,19 +151,23 @@ func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
 	w := newWorld(t, "infra")
 	res := w.act("push")
 
-	// Plan and its artifact.
+	// Plan and its artifacts: the plan job's, and the one the plans job
+	// hands to apply.
 	require.Equal(t, "true", res.steps["plan"]["has-changes"])
 	arts := w.artifacts()
-	require.Len(t, arts, 1, "one plan artifact")
-	require.Equal(t, []string{"tfplan", "tfplan.lockstep.json"}, arts[0].Files, "the plan and its binding record, never show -json")
-	require.True(t, arts[0].RetentionDays >= 1 && arts[0].RetentionDays <= 3, "retention-days %d", arts[0].RetentionDays)
-	require.Regexp(t, `^lockstep-plan-staging-[0-9a-f]{12}-1$`, arts[0].Name)
+	require.Len(t, arts, 2, "the plan job's artifact and the plans job's")
+	for _, a := range arts {
+		require.Equal(t, []string{"infra/tfplan", "infra/tfplan.lockstep.json"}, a.Files, "the plan and its binding record, never show -json")
+		require.True(t, a.RetentionDays >= 1 && a.RetentionDays <= 3, "retention-days %d", a.RetentionDays)
+	}
+	require.Regexp(t, `^lockstep-staging-[0-9a-f]{8}-apply$`, arts[0].Name)
+	require.Regexp(t, `^lockstep-staging-[0-9a-f]{8}-plan-[0-9a-f]{12}$`, arts[1].Name)
 
-	// Apply, deploy, verify, in that order.
+	// Detect, plan, apply, deploy, verify, in that order.
 	res.requireJobs(t, map[string]string{
-		"validate": "success", "plan": "success", "apply": "success", "deploy": "success", "verify": "success",
+		"detect": "success", "plan": "success", "plans": "success", "apply": "success", "deploy": "success", "verify": "success",
 	})
-	res.requireOrder(t, "plan", "apply", "deploy", "verify")
+	res.requireOrder(t, "detect", "plan", "plans", "apply", "deploy", "verify")
 	require.FileExists(t, w.state, "apply wrote the state")
 	require.Equal(t, "true", res.outputs["has-changes"])
 	require.Equal(t, "success", res.outputs["result"])
@@ -180,9 +187,11 @@ func TestPushWithoutChangesSkipsApplyAndDeploys(t *testing.T) {
 	res := w.act("push")
 
 	require.Equal(t, "false", res.steps["plan"]["has-changes"])
-	require.Empty(t, w.artifacts(), "no plan artifact without changes")
+	arts := w.artifacts()
+	require.Len(t, arts, 1)
+	require.Equal(t, []string{"infra/tfplan.lockstep.json"}, arts[0].Files, "no saved plan leaves the job without changes")
 	res.requireJobs(t, map[string]string{
-		"validate": "success", "plan": "success", "apply": "skipped", "deploy": "success", "verify": "success",
+		"detect": "success", "plan": "success", "plans": "success", "apply": "skipped", "deploy": "success", "verify": "success",
 	})
 	require.Equal(t, "false", res.outputs["has-changes"])
 	require.Equal(t, "success", res.outputs["result"])
@@ -202,9 +211,9 @@ func TestFailedApplyStopsTheDeploy(t *testing.T) {
 	// act stops the run at a failed job, so the caller's report job does not
 	// run: read the jobs' own outputs from the log instead.
 	require.Equal(t, "true", res.steps["plan"]["has-changes"])
-	require.Len(t, w.artifacts(), 1)
+	require.Len(t, w.artifacts(), 2)
 	res.requireJobs(t, map[string]string{
-		"validate": "success", "plan": "success", "apply": "failure", "deploy": "skipped", "verify": "skipped",
+		"detect": "success", "plan": "success", "plans": "success", "apply": "failure", "deploy": "skipped", "verify": "skipped",
 	})
 	// Failing is not enough: it must fail for the provisioner, not for a
 	// missing command or a refused binding.
@@ -225,7 +234,9 @@ type world struct {
 	dir       string
 	repo      string
 	sha       string
+	before    string // the push's before commit; empty: all zeros (a new branch)
 	stack     string
+	backend   string // the BACKEND_CONFIG var
 	state     string
 	shared    string
 	deployLog string
@@ -235,9 +246,21 @@ type world struct {
 	smokeHits atomic.Int64
 }
 
-func newWorld(t *testing.T, stack string) *world {
+// newWorld makes a world whose caller plans stack (the working-directory
+// input). files, when given, are written into the caller's repository over
+// testdata/repo before its first commit; "@STATE@" in them becomes the
+// folder outside the workspace where state lives.
+func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 	t.Helper()
 	actBinary(t) // skip before any work when act is missing
+	if _, err := exec.LookPath("jq"); err != nil {
+		// pipeline.yml's plans job sums up the binding records with jq, which
+		// GitHub's runner images have; act runs it on this host.
+		if os.Getenv("LOCKSTEP_REQUIRE_ACT") != "" {
+			t.Fatal("jq not found: install it (apt-get install jq); pipeline.yml's plans job needs it")
+		}
+		t.Skip("jq not found: install it (apt-get install jq); set LOCKSTEP_REQUIRE_ACT=1 to make this a failure")
+	}
 	bin := lockstepBinary(t)
 	helper, err := os.Executable()
 	require.NoError(t, err)
@@ -261,6 +284,14 @@ func newWorld(t *testing.T, stack string) *world {
 	// The caller's repository: testdata/repo plus the real pipeline.yml, both
 	// substituted.
 	require.NoError(t, copyDir(filepath.Join("testdata", "repo"), w.repo))
+	w.backend = "path=" + w.state
+	for _, set := range files {
+		for name, content := range set {
+			p := filepath.Join(w.repo, filepath.FromSlash(name))
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, []byte(strings.ReplaceAll(content, "@STATE@", filepath.Dir(w.state))), 0o644))
+		}
+	}
 	o := Options{Binary: bin, Helper: helper, Inputs: inputs}
 	workflows := filepath.Join(w.repo, ".github", "workflows")
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
@@ -281,6 +312,24 @@ func newWorld(t *testing.T, stack string) *world {
 	}))
 	t.Cleanup(w.smoke.Close)
 	return w
+}
+
+// commit changes the caller's repository in a new commit ("" deletes a
+// file); the next push runs from the previous commit to it.
+func (w *world) commit(files map[string]string) {
+	w.t.Helper()
+	for name, content := range files {
+		p := filepath.Join(w.repo, filepath.FromSlash(name))
+		if content == "" {
+			require.NoError(w.t, os.Remove(p))
+			continue
+		}
+		require.NoError(w.t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(w.t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	w.git("add", "-A")
+	w.git("-c", "user.name=act test", "-c", "user.email=act@lockstep.invalid", "commit", "-q", "-m", "a change")
+	w.before, w.sha = w.sha, w.git("rev-parse", "HEAD")
 }
 
 func (w *world) git(args ...string) string {
@@ -350,6 +399,9 @@ type result struct {
 	// steps are the step outputs each pipeline job set, from act's log (the
 	// report job does not run after a failed job).
 	steps map[string]map[string]string
+	// matrix holds each matrix job's instances: job ID -> the instance's
+	// matrix directory -> its result.
+	matrix map[string]map[string]string
 }
 
 // act runs the caller workflow for event and collects the results. A failing
@@ -365,7 +417,7 @@ func (w *world) act(event string) result {
 	})
 	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{
 		"WORKING_DIRECTORY": w.stack,
-		"BACKEND_CONFIG":    "path=" + w.state,
+		"BACKEND_CONFIG":    w.backend,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,
@@ -426,8 +478,12 @@ func (w *world) eventPayload(event string) []byte {
 	var payload map[string]any
 	switch event {
 	case "push":
+		before := w.before
+		if before == "" {
+			before = strings.Repeat("0", 40)
+		}
 		payload = map[string]any{
-			"ref": "refs/heads/main", "before": strings.Repeat("0", 40), "after": w.sha,
+			"ref": "refs/heads/main", "before": before, "after": w.sha,
 			"head_commit": map[string]any{"id": w.sha}, "repository": repository,
 		}
 	case "pull_request":
@@ -535,18 +591,19 @@ func (r result) requireNoSecrets(t *testing.T) {
 
 // actLine is one line of `act --json` output.
 type actLine struct {
-	Job       string `json:"job"`
-	JobID     string `json:"jobID"`
-	JobResult string `json:"jobResult"`
-	Level     string `json:"level"`
-	Msg       string `json:"msg"`
+	Job       string         `json:"job"`
+	JobID     string         `json:"jobID"`
+	JobResult string         `json:"jobResult"`
+	Level     string         `json:"level"`
+	Msg       string         `json:"msg"`
+	Matrix    map[string]any `json:"matrix"`
 }
 
 // setOutput is how act logs a step output.
-var setOutput = regexp.MustCompile(`^\s*⚙\s+::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
+var setOutput = regexp.MustCompile(`(?s)^\s*⚙\s+::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
 
 func parseActLog(out []byte) result {
-	res := result{jobs: map[string]string{}, steps: map[string]map[string]string{}}
+	res := result{jobs: map[string]string{}, steps: map[string]map[string]string{}, matrix: map[string]map[string]string{}}
 	var msgs []string
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
 	sc.Buffer(make([]byte, 1<<20), 1<<26)
@@ -569,7 +626,14 @@ func parseActLog(out []byte) result {
 		if l.JobResult == "" {
 			continue
 		}
+		if dir, ok := l.Matrix["directory"].(string); ok {
+			if res.matrix[l.JobID] == nil {
+				res.matrix[l.JobID] = map[string]string{}
+			}
+			res.matrix[l.JobID][dir] = l.JobResult
+		}
 		// act may log a job as skipped before it runs it: the last word counts.
+		// For a matrix job, that is its last instance's.
 		res.jobs[l.JobID] = l.JobResult
 		if l.JobResult != "skipped" {
 			res.order = append(res.order, l.JobID)

@@ -25,7 +25,10 @@
 //   - actions/upload-artifact and actions/download-artifact copy to and from a
 //     shared folder with v4's rules: the artifact root is the paths' lowest
 //     common ancestor, hidden files are skipped, file modes are lost, a name is
-//     immutable within a run.
+//     immutable within a run unless `overwrite: true` replaces it. A download
+//     takes one artifact by name into its path, or every artifact whose name
+//     matches `pattern` (all without one), each into <path>/<name>/ unless
+//     `merge-multiple`; a pattern that matches nothing downloads nothing.
 //   - actions/cache restores from the shared folder and saves in a post step
 //     appended to the job (`if: success()`, like the action's post step).
 //   - Any other `uses:` is an error, so the test can never silently diverge
@@ -35,17 +38,22 @@
 // ([RunHelper]) and executed by the test binary itself, reading their `with:`
 // values from INPUT_* variables as a JavaScript action would.
 //
-// The scenarios (act_test.go) call the real pipeline.yml from
+// The scenarios (act_test.go, monorepo_test.go) call the real pipeline.yml from
 // testdata/repo/.github/workflows/caller.yml, in a fresh git repository made
 // of testdata/repo, with Terraform state outside the workspace (a local
 // backend path, like a remote backend) and GITHUB_API_URL pointing at
 // test/fakegithub. act's environment is this process's minus anything a
 // surrounding GitHub Actions job, Terraform or act configuration would leak in.
+// act expands a matrix from a job output (fromJSON) and runs its instances in
+// order; it does not cancel the rest of a matrix when one instance fails
+// (fail-fast), which is one reason pipeline.yml applies every stack in one
+// job instead of a matrix.
 //
 // Environment:
 //
 //	LOCKSTEP_ACT            act to run (default .bin/act, then PATH)
-//	LOCKSTEP_REQUIRE_ACT    set: fail instead of skipping when act is missing
+//	LOCKSTEP_REQUIRE_ACT    set: fail instead of skipping when act (or jq, which
+//	                        the workflow's plans job runs on the host) is missing
 //	LOCKSTEP_BINARY         lockstep binary to test (default: build ./cmd/lockstep)
 //	LOCKSTEP_ACT_VERBOSE    set: log act's output even when a scenario passes
 package act

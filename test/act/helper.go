@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -261,7 +262,16 @@ func (h helperEnv) uploadArtifact() error {
 	}
 	dest := filepath.Join(artifacts, name)
 	if _, err := os.Stat(dest); err == nil {
-		return fmt.Errorf("an artifact named %s already exists in this run (artifacts are immutable)", name)
+		if h.input("overwrite") != "true" {
+			return fmt.Errorf("an artifact named %s already exists in this run (artifacts are immutable)", name)
+		}
+		// overwrite: true deletes the old artifact before uploading.
+		if err := os.RemoveAll(dest); err != nil {
+			return err
+		}
+		if err := os.Remove(dest + ".json"); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
 	}
 	rootDir := commonAncestor(roots)
 	meta := ArtifactMeta{Name: name}
@@ -293,17 +303,22 @@ func (h helperEnv) uploadArtifact() error {
 	return h.setOutput("artifact-id", name)
 }
 
-// downloadArtifact copies one artifact from the shared folder into the input
-// path (default the workspace).
+// downloadArtifact copies artifacts from the shared folder into the input
+// path (default the workspace), with download-artifact v4's rules: one by
+// name into the path; else every artifact of the run whose name matches the
+// pattern (all without one), each into <path>/<name>/ unless merge-multiple
+// puts them all in the path. A pattern matching nothing downloads nothing
+// and succeeds.
 func (h helperEnv) downloadArtifact() error {
 	ws, err := h.workspace()
 	if err != nil {
 		return err
 	}
-	name := h.input("name")
-	if name == "" || h.input("pattern") != "" || h.input("run-id") != "" {
-		return errors.New("the stand-in downloads one artifact of this run by name")
+	if h.input("run-id") != "" || h.input("github-token") != "" {
+		return errors.New("the stand-in downloads artifacts of this run only")
 	}
+	name, pattern := h.input("name"), h.input("pattern")
+	merge := h.input("merge-multiple") == "true"
 	dest := ws
 	if p := h.input("path"); p != "" {
 		dest = p
@@ -315,14 +330,47 @@ func (h helperEnv) downloadArtifact() error {
 	if err != nil {
 		return err
 	}
-	src := filepath.Join(artifacts, name)
-	if st, err := os.Stat(src); err != nil || !st.IsDir() {
-		return fmt.Errorf("unable to download artifact(s): artifact not found for name: %s", name)
+	if name != "" {
+		src := filepath.Join(artifacts, name)
+		if st, err := os.Stat(src); err != nil || !st.IsDir() {
+			return fmt.Errorf("unable to download artifact(s): artifact not found for name: %s", name)
+		}
+		if err := copyTree(src, dest, false); err != nil {
+			return err
+		}
+		fmt.Fprintf(h.stdout, "downloaded artifact %s to %s\n", name, dest)
+		return h.setOutput("download-path", dest)
 	}
-	if err := copyTree(src, dest, false); err != nil {
+	entries, err := os.ReadDir(artifacts)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(h.stdout, "downloaded artifact %s to %s\n", name, dest)
+	var names []string
+	for _, e := range entries {
+		if !e.IsDir() {
+			continue
+		}
+		if pattern != "" {
+			ok, err := path.Match(pattern, e.Name())
+			if err != nil {
+				return fmt.Errorf("pattern %q: %w", pattern, err)
+			}
+			if !ok {
+				continue
+			}
+		}
+		names = append(names, e.Name())
+	}
+	for _, n := range names {
+		to := filepath.Join(dest, n)
+		if merge {
+			to = dest
+		}
+		if err := copyTree(filepath.Join(artifacts, n), to, false); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(h.stdout, "downloaded %d artifact(s) matching %q to %s: %s\n", len(names), pattern, dest, strings.Join(names, ", "))
 	return h.setOutput("download-path", dest)
 }
 

@@ -236,3 +236,51 @@ func TestCommonAncestor(t *testing.T) {
 		require.Equal(t, tt.want, commonAncestor(tt.dirs), "%v", tt.dirs)
 	}
 }
+
+// A directory upload keeps the tree below it; overwrite replaces an artifact
+// of the same name; a pattern download puts each match in its own folder,
+// or all in one with merge-multiple, and matching nothing is no error.
+func TestArtifactPatternsAndOverwrite(t *testing.T) {
+	shared := t.TempDir()
+	up := newStepEnv(t, shared)
+	up.write("stage/stacks/api/tfplan.lockstep.json", `{"v":1}`, 0o644)
+	upload := func(name string, overwrite bool) (int, string) {
+		in := map[string]string{"name": name, "path": "stage/", "if-no-files-found": "error"}
+		if overwrite {
+			in["overwrite"] = "true"
+		}
+		return up.run(VerbUploadArtifact, in)
+	}
+	code, out := upload("p-plan-a", false)
+	require.Zero(t, code, out)
+	code, out = upload("p-plan-a", false)
+	require.Equal(t, 1, code, "names are immutable without overwrite")
+	require.Contains(t, out, "already exists")
+	up.write("stage/stacks/api/tfplan.lockstep.json", `{"v":2}`, 0o644)
+	code, out = upload("p-plan-a", true)
+	require.Zero(t, code, out)
+	up.write("stage/stacks/api/tfplan.lockstep.json", `{"v":3}`, 0o644)
+	code, out = upload("p-plan-b", false)
+	require.Zero(t, code, out)
+	code, out = upload("other", false)
+	require.Zero(t, code, out)
+
+	down := newStepEnv(t, shared)
+	code, out = down.run(VerbDownloadArtifact, map[string]string{"pattern": "p-plan-*", "path": "plans"})
+	require.Zero(t, code, out)
+	a, err := os.ReadFile(down.ws("plans/p-plan-a/stacks/api/tfplan.lockstep.json"))
+	require.NoError(t, err)
+	require.Equal(t, `{"v":2}`, string(a), "the overwritten artifact")
+	require.FileExists(t, down.ws("plans/p-plan-b/stacks/api/tfplan.lockstep.json"))
+	require.NoDirExists(t, down.ws("plans/other"))
+
+	merged := newStepEnv(t, shared)
+	code, out = merged.run(VerbDownloadArtifact, map[string]string{"pattern": "other", "merge-multiple": "true"})
+	require.Zero(t, code, out)
+	require.FileExists(t, merged.ws("stacks/api/tfplan.lockstep.json"))
+
+	none := newStepEnv(t, shared)
+	code, out = none.run(VerbDownloadArtifact, map[string]string{"pattern": "nothing-*", "path": "x"})
+	require.Zero(t, code, out)
+	require.Contains(t, out, "downloaded 0 artifact(s)")
+}

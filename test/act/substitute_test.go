@@ -123,7 +123,7 @@ func TestSubstitutePipeline(t *testing.T) {
 	require.NoError(t, yaml.Unmarshal(out, &doc))
 	jobs := lookup(root(&doc), "jobs")
 	require.NotNil(t, jobs)
-	commands := map[string]string{}
+	commands := map[string][]string{}
 	for i := 0; i+1 < len(jobs.Content); i += 2 {
 		job := jobs.Content[i].Value
 		steps := lookup(jobs.Content[i+1], "steps")
@@ -139,7 +139,7 @@ func TestSubstitutePipeline(t *testing.T) {
 				for _, in := range inputs {
 					require.NotNil(t, lookup(env, inputEnv(in.Name)), "job %s: %s missing", job, inputEnv(in.Name))
 				}
-				commands[job] = lookup(env, "INPUT_COMMAND").Value
+				commands[job] = append(commands[job], lookup(env, "INPUT_COMMAND").Value)
 			case strings.Contains(run, VerbCacheRestore):
 				caches++
 			case strings.Contains(run, VerbCacheSave):
@@ -149,9 +149,9 @@ func TestSubstitutePipeline(t *testing.T) {
 		}
 		require.Equal(t, caches, posts, "job %s: one post step per cache step", job)
 	}
-	require.Equal(t, map[string]string{
-		"validate": "validate", "plan": "plan", "apply": "apply", "deploy": "deploy", "verify": "verify",
-	}, commands, "each job runs its lockstep command")
+	require.Equal(t, map[string][]string{
+		"detect": {"detect"}, "plan": {"validate", "plan"}, "apply": {"apply"}, "deploy": {"deploy"}, "verify": {"verify"},
+	}, commands, "each job runs its lockstep commands (plans only sums up the plan jobs' records)")
 }
 
 func TestReadActionInputs(t *testing.T) {

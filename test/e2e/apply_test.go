@@ -58,6 +58,7 @@ func TestPlanThenApply(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(r.outputs["outputs-json"]), &outputs))
 	assert.Equal(t, map[string]any{"version": "v1", "removed": "soon gone"}, outputs)
 	assert.Contains(t, r.summary, "Applied 6 changes")
+	assert.Regexp(t, `^h-[0-9a-f]{7}$`, r.outputs["infra-version"], "outside git, a content hash of the stack")
 
 	// The same plan again is stale: Terraform refuses it, and so does lockstep.
 	r = w.action(with(in, "command", "apply"))
