@@ -5,12 +5,18 @@ import (
 )
 
 // planText is Terraform's human plan output prepared for a ```diff fence.
+// Its lines are sanitised, redacted and cut; diffLine, which keeps a line's
+// size, is applied only to the lines written out (line), since a large plan
+// has hundreds of thousands of lines and a comment shows a few hundred.
 type planText struct {
 	lines []string
 	sizes []int // measured size of each line plus its newline
 	total int   // sum of sizes
 	fence string
 }
+
+// line is line i as written in the fence.
+func (pt planText) line(i int) string { return diffLine(pt.lines[i]) }
 
 // preparePlanText sanitises and redacts the plan text, cuts very long lines
 // and moves Terraform's change symbols to the first column so that GitHub's
@@ -25,7 +31,7 @@ func preparePlanText(text string, redact func(string) string, maxLine int, measu
 	pt := planText{lines: make([]string, 0, n), sizes: make([]int, 0, n)}
 	longest := 0
 	for line := range strings.SplitSeq(text, "\n") {
-		line = diffLine(truncate(strings.TrimRight(line, " \t"), maxLine))
+		line = truncate(strings.TrimRight(line, " \t"), maxLine)
 		longest = max(longest, longestRun(line, '`'))
 		size := measure(line) + 1
 		pt.lines = append(pt.lines, line)

@@ -55,7 +55,7 @@ type renderer struct {
 	s         *plan.Summary
 	m         Meta
 	p         profile
-	redactor  *strings.Replacer
+	redactor  *redactor
 	dangerous []plan.Change
 	runURL    string
 }
@@ -65,15 +65,7 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 		s = &plan.Summary{}
 	}
 	r := &renderer{s: s, m: m, p: p, dangerous: s.Dangerous(), runURL: safeURL(m.RunURL)}
-	if len(s.Secrets) > 0 {
-		pairs := make([]string, 0, 2*len(s.Secrets))
-		for _, sec := range s.Secrets {
-			if sec != "" {
-				pairs = append(pairs, sec, redacted)
-			}
-		}
-		r.redactor = strings.NewReplacer(pairs...)
-	}
+	r.redactor = newRedactor(s.Secrets, redacted)
 	pt := preparePlanText(text, r.redact, p.maxLine, p.measure)
 
 	head, next, foot := r.head(), r.next(), r.footer()
@@ -193,12 +185,7 @@ func lastRune(s string) (rune, int) {
 	return 0, len(s)
 }
 
-func (r *renderer) redact(s string) string {
-	if r.redactor == nil {
-		return s
-	}
-	return r.redactor.Replace(s)
-}
+func (r *renderer) redact(s string) string { return r.redactor.Replace(s) }
 
 // address returns a change's address ready for code().
 func (r *renderer) address(addr string) string {
@@ -855,8 +842,8 @@ func (r *renderer) planSection(pt planText, room int) string {
 		var b strings.Builder
 		b.Grow(len(fullWrap) + pt.total + len(pt.lines))
 		b.WriteString("<details><summary>Full plan · " + total + "</summary>\n\n" + open)
-		for _, l := range pt.lines {
-			b.WriteString(l)
+		for i := range pt.lines {
+			b.WriteString(pt.line(i))
 			b.WriteByte('\n')
 		}
 		b.WriteString(closeFence + "\n</details>\n")
@@ -896,13 +883,13 @@ func (r *renderer) planSection(pt planText, room int) string {
 	var b strings.Builder
 	b.Grow(used + 512)
 	b.WriteString("<details><summary>Full plan · " + total + ", " + num(len(pt.lines)-cut) + " shown</summary>\n\n" + open)
-	for _, l := range pt.lines[:head] {
-		b.WriteString(l)
+	for i := range head {
+		b.WriteString(pt.line(i))
 		b.WriteByte('\n')
 	}
 	b.WriteString(closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open)
-	for _, l := range pt.lines[tail:] {
-		b.WriteString(l)
+	for i := tail; i < len(pt.lines); i++ {
+		b.WriteString(pt.line(i))
 		b.WriteByte('\n')
 	}
 	b.WriteString(closeFence + "\n</details>\n")

@@ -1,11 +1,9 @@
 package plan
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,7 +53,7 @@ func changedAttributes(before, after, afterUnknown any) []string {
 	}
 	for k, bv := range b {
 		av, ok := a[k]
-		if !ok || !reflect.DeepEqual(bv, av) {
+		if !ok || !jsonEqual(bv, av) {
 			add(k)
 		}
 	}
@@ -400,15 +398,13 @@ func mismatch(sens any) any {
 	return unknownMark
 }
 
-// compactJSON encodes v without HTML escaping, keys sorted.
+// compactJSON encodes v without HTML escaping, keys sorted; see appendJSON.
 func compactJSON(v any) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := appendJSON(nil, v)
+	if err != nil {
 		return "", err
 	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
+	return string(b), nil
 }
 
 // placeholders turns the encoded markers into bare placeholders, so that a

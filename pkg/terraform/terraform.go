@@ -170,19 +170,18 @@ func (t *Terraform) Plan(ctx context.Context, o PlanOptions) (PlanResult, error)
 	return res, err
 }
 
-// ShowPlan decodes a saved plan with terraform show -json. The JSON holds
-// secrets in clear text: it is never logged or written to disk.
+// ShowPlan decodes a saved plan with terraform show -json, streaming:
+// the plan holds what plan.Summarize and plan.Fingerprint read (see
+// plan.Decode). The JSON holds secrets in clear text: it is never logged,
+// buffered whole or written to disk.
 func (t *Terraform) ShowPlan(ctx context.Context, planFile string) (*tfjson.Plan, error) {
-	var p *tfjson.Plan
-	err := t.withStdout(io.Discard, func() error {
-		plan, err := t.tf.ShowPlanFile(ctx, planFile)
-		if err != nil {
-			return fmt.Errorf("reading the saved plan with terraform show -json: %w", err)
-		}
-		p = plan
-		return nil
-	})
-	return p, err
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p, err := t.showPlan(ctx, planFile)
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved plan with terraform show -json: %w", err)
+	}
+	return p, nil
 }
 
 func lockTimeout(d time.Duration) string {
