@@ -36,7 +36,8 @@ import (
 //   - PlannedValues and PriorState with only their sensitive outputs, and
 //     PriorState's resources only where sensitive_values marks something
 //     (for example data sources read during planning, which are in no
-//     resource change), keeping their module tree;
+//     resource change), with only the values it marks, keeping their
+//     module tree;
 //   - Config with only the root module's sensitive variables, and
 //     Variables with only their values.
 //
@@ -355,10 +356,18 @@ func (d *decoder) markedResource(raw []byte) (*tfjson.StateResource, error) {
 		if err != nil || (!ok && v != nil) {
 			return d.slowMarkedResource(raw)
 		}
-		r.AttributeValues = m
+		r.AttributeValues = sensitiveParts(m, mark)
 	}
 	r.SensitiveValues = bytes.Clone(sens)
 	return r, nil
+}
+
+// sensitiveParts keeps the parts of a state resource's values that its marks
+// mark: all Summarize reads of it (most of these resources are also in a
+// resource change, whose before holds their values whole).
+func sensitiveParts(values map[string]any, mark any) map[string]any {
+	m, _ := prune(values, mark).(map[string]any)
+	return m
 }
 
 // slowMarkedResource is markedResource with encoding/json, for anything the
@@ -370,8 +379,11 @@ func (d *decoder) slowMarkedResource(raw []byte) (*tfjson.StateResource, error) 
 		return nil, err
 	}
 	var mark any
-	if json.Unmarshal(r.SensitiveValues, &mark) == nil && !anyMarked(mark) {
-		return nil, nil
+	if err := json.Unmarshal(r.SensitiveValues, &mark); err == nil {
+		if !anyMarked(mark) {
+			return nil, nil
+		}
+		r.AttributeValues = sensitiveParts(r.AttributeValues, mark)
 	}
 	return &tfjson.StateResource{
 		Address: r.Address, Mode: r.Mode, Type: r.Type, Name: r.Name, Index: r.Index,
