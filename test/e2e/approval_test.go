@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,15 +51,7 @@ func TestPushPlanComparesFingerprintWithThePullRequest(t *testing.T) {
 func TestCLIApplyNeedsApproval(t *testing.T) {
 	w := newWorkspace(t)
 	w.fixture("nochange", "infra")
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = w.root
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-	}
-	git("init", "-q")
-	git("add", "-A")
-	git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+	w.commitAll("init")
 	flags := []string{"--working-directory", "infra", "--environment", "production", "--terraform-path", w.terraform}
 
 	r := w.cli(append([]string{"plan"}, flags...)...)

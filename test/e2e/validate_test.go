@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"fmt"
-	"os/exec"
 	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -72,15 +70,7 @@ func TestBadInputsExit2WithAnnotation(t *testing.T) {
 func TestCLI(t *testing.T) {
 	w := newWorkspace(t)
 	w.fixture("changes/v1", "infra")
-	git := func(args ...string) {
-		cmd := exec.Command("git", args...)
-		cmd.Dir = w.root
-		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "%s", out)
-	}
-	git("init", "-q")
-	git("add", "-A")
-	git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-qm", "init")
+	sha := w.commitAll("init")
 
 	r := w.cli("plan", "--working-directory", "infra", "--environment", "dev", "--terraform-path", w.terraform)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
@@ -88,11 +78,7 @@ func TestCLI(t *testing.T) {
 	assert.Contains(t, r.stdout, fmt.Sprintf("%d to add", add))
 	assert.NotContains(t, r.stdout, "::add-mask::")
 	record := readFile(t, w.root+"/infra/tfplan.lockstep.json")
-	head := exec.Command("git", "rev-parse", "HEAD")
-	head.Dir = w.root
-	sha, err := head.Output()
-	require.NoError(t, err)
-	assert.Contains(t, record, strings.TrimSpace(string(sha)), "CLI mode binds the plan to git HEAD")
+	assert.Contains(t, record, `"commit": "`+sha+`"`, "CLI mode binds the plan to git HEAD")
 
 	r = w.cli("plan", "--smoke-timeout", "soon")
 	assert.Equal(t, 2, r.code)
