@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // Redacted replaces a secret in everything lockstep prints or renders.
@@ -17,7 +19,7 @@ const Redacted = "***"
 type Masker struct {
 	mu      sync.RWMutex
 	secrets map[string]bool
-	r       *strings.Replacer
+	r       *redact.Replacer
 }
 
 // NewMasker returns an empty Masker.
@@ -60,11 +62,7 @@ func (m *Masker) Add(secrets ...string) []string {
 			}
 			return all[i] < all[j]
 		})
-		pairs := make([]string, 0, 2*len(all))
-		for _, s := range all {
-			pairs = append(pairs, s, Redacted)
-		}
-		m.r = strings.NewReplacer(pairs...)
+		m.r = redact.New(all, Redacted)
 	}
 	return added
 }
@@ -74,9 +72,6 @@ func (m *Masker) Redact(s string) string {
 	m.mu.RLock()
 	r := m.r
 	m.mu.RUnlock()
-	if r == nil {
-		return s
-	}
 	return r.Replace(s)
 }
 

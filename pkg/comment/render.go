@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/plan"
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // profile is what differs between the comment and the job summary.
@@ -55,7 +56,7 @@ type renderer struct {
 	s         *plan.Summary
 	m         Meta
 	p         profile
-	redactor  *redactor
+	redactor  *redact.Replacer
 	dangerous []plan.Change
 	runURL    string
 }
@@ -65,7 +66,7 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 		s = &plan.Summary{}
 	}
 	r := &renderer{s: s, m: m, p: p, dangerous: s.Dangerous(), runURL: safeURL(m.RunURL)}
-	r.redactor = newRedactor(s.Secrets, redacted)
+	r.redactor = redact.New(s.Secrets, redacted)
 	pt := preparePlanText(text, r.redact, p.maxLine, p.measure)
 
 	head, next, foot := r.head(), r.next(), r.footer()

@@ -1,0 +1,89 @@
+package redact
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"github.com/stretchr/testify/assert"
+)
+
+const placeholder = "(sensitive value)"
+
+// reference is strings.Replacer, whose results a Replacer must give.
+func reference(secrets []string, s string) string {
+	var pairs []string
+	for _, sec := range secrets {
+		if sec != "" {
+			pairs = append(pairs, sec, placeholder)
+		}
+	}
+	if len(pairs) == 0 {
+		return s
+	}
+	return strings.NewReplacer(pairs...).Replace(s)
+}
+
+func TestReplacerMatchesStringsReplacer(t *testing.T) {
+	cases := []struct {
+		secrets []string
+		text    string
+	}{
+		{nil, "nothing"},
+		{[]string{""}, "nothing"},
+		{[]string{"secret"}, "a secret, secrets and secret"},
+		{[]string{"abcdef", "abc"}, "abcdef abc abcde ab"}, // longest first wins
+		{[]string{"abc", "abcdef"}, "abcdef abc"},          // order decides, as in strings.Replacer
+		{[]string{"aaa"}, "aaaaaaa"},                       // no overlaps
+		{[]string{"xyz"}, "xy"},                            // shorter than a secret
+		{[]string{"ab", "abcd"}, "abcd ab a"},              // a secret under 3 bytes
+		{[]string{"line one\nline two", "line one"}, "x line one\nline two y line one"},
+		{[]string{"é-secret", "日本語のひみつ"}, "é-secret 日本語のひみつ!"},
+		{[]string{"end"}, "the end"},
+		{[]string{"sec", "sec"}, "sec sec"},
+		{[]string{"secret"}, "secret"}, // the whole text
+	}
+	for _, c := range cases {
+		assert.Equal(t, reference(c.secrets, c.text), New(c.secrets, placeholder).Replace(c.text), "%q in %q", c.secrets, c.text)
+	}
+}
+
+// With thousands of secrets the bitmap is larger; every secret must still be
+// found, and so must text that only shares a prefix with one.
+func TestReplacerManySecrets(t *testing.T) {
+	var secrets []string
+	var text strings.Builder
+	for i := range 5000 {
+		s := fmt.Sprintf("tok-%05d-%x", i, i*7919)
+		secrets = append(secrets, s)
+		fmt.Fprintf(&text, "k%d = %q, tok-%05d-no\n", i, s, i)
+	}
+	got := New(secrets, placeholder).Replace(text.String())
+	assert.True(t, reference(secrets, text.String()) == got, "differs from strings.Replacer")
+	assert.False(t, strings.Contains(got, secrets[42]), "a secret is left")
+	assert.True(t, strings.Contains(got, "k42 = \"(sensitive value)\", tok-00042-no\n"))
+}
+
+// Text without a secret comes back as it is, not copied: the comment and
+// the job summary are redacted again before they leave, and have nothing
+// left to redact by then.
+func TestReplacerDoesNotCopyCleanText(t *testing.T) {
+	text := strings.Repeat("no secret here\n", 1000)
+	got := New([]string{"hunter2", "s3cr3t"}, "***").Replace(text)
+	assert.Equal(t, unsafe.StringData(text), unsafe.StringData(got))
+	var r *Replacer
+	assert.Equal(t, "x", r.Replace("x"))
+	assert.Nil(t, New([]string{"", ""}, "***"))
+}
+
+func FuzzReplacer(f *testing.F) {
+	f.Add("abc", "abcdef", "zabcdefabcz abc")
+	f.Add("aa", "aaa", "aaaaaaa")
+	f.Fuzz(func(t *testing.T, a, b, text string) {
+		secrets := []string{a, b}
+		if got, want := New(secrets, placeholder).Replace(text), reference(secrets, text); got != want {
+			t.Fatalf("secrets %q text %q: got %q, want %q", secrets, text, got, want)
+		}
+	})
+}
