@@ -131,6 +131,10 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	if err != nil {
 		return nil, fail("plan-failed", fmt.Errorf("summarising the plan: %w", err))
 	}
+	// The decoded plan is not needed after this: fingerprinting it now lets
+	// the garbage collector free it before the plan text is masked and
+	// rendered.
+	fingerprint := plan.Fingerprint(tfPlan)
 	// Secrets are masked before the plan text (or anything else from this
 	// plan) reaches the log.
 	a.r.Mask(summary.Secrets...)
@@ -153,7 +157,7 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		LockstepVersion:  version.Version,
 		Counts:           binding.Counts{Add: summary.Add, Change: summary.Change, Destroy: summary.Destroy, Replace: summary.Replace},
 		HasChanges:       res.HasChanges,
-		Fingerprint:      plan.Fingerprint(tfPlan),
+		Fingerprint:      fingerprint,
 		CreatedAt:        a.env.Now().UTC(),
 	}
 	if err := binding.Write(binding.Path(planPath), record); err != nil {
