@@ -792,10 +792,10 @@ func (d *decoder) fastChange(raw []byte) (*tfjson.Change, *pending, error) {
 			pend.afterUnknown = v
 			return nil
 		case "before_sensitive":
-			c.BeforeSensitive, err = d.vp.parse(v)
+			c.BeforeSensitive, err = d.vp.parseMarks(v)
 			return err
 		case "after_sensitive":
-			c.AfterSensitive, err = d.vp.parse(v)
+			c.AfterSensitive, err = d.vp.parseMarks(v)
 			return err
 		case "replace_paths":
 			x, err := d.vp.parse(v)
@@ -868,8 +868,7 @@ func (d *decoder) finishChange(c *tfjson.Change, pend *pending, noOp bool) error
 		v, err = d.vp.parse(raw)
 		return v
 	}
-	defer trimMarks(c)
-	if noOp {
+	if noOp { // the marks are pruned already (parseMarks)
 		if anyMarked(c.BeforeSensitive) {
 			c.Before = prune(parse(pend.before), c.BeforeSensitive)
 		}
@@ -879,15 +878,19 @@ func (d *decoder) finishChange(c *tfjson.Change, pend *pending, noOp bool) error
 		return err
 	}
 	c.Before = parse(pend.before)
-	c.After = parse(pend.after)
-	c.AfterUnknown = parse(pend.afterUnknown)
-	if err == nil {
-		shareWithin(c.Before)
-		shareWithin(c.After)
-		if c.Before != nil && c.After != nil {
-			c.After, _ = share(c.Before, c.After)
-		}
+	if err != nil {
+		return err
 	}
+	shareWithin(c.Before)
+	// What the change leaves alone is shared with before as it is parsed.
+	if pend.after != nil {
+		c.After, err = d.vp.parseLike(pend.after, c.Before)
+		if err != nil {
+			return err
+		}
+		shareWithin(c.After)
+	}
+	c.AfterUnknown = parse(pend.afterUnknown)
 	return err
 }
 

@@ -314,6 +314,14 @@ func unescape(rest, done []byte) (string, bool) {
 // number decodes a JSON number as float64, exactly as strconv.ParseFloat
 // (which encoding/json uses) does.
 func number(b []byte, i int) (any, int, error) {
+	f, j, err := float(b, i)
+	if err != nil {
+		return nil, j, err
+	}
+	return f, j, nil
+}
+
+func float(b []byte, i int) (float64, int, error) {
 	start := i
 	neg := false
 	if b[i] == '-' {
@@ -329,7 +337,7 @@ func number(b []byte, i int) (any, int, error) {
 		}
 	}
 	if i == digits {
-		return nil, i, errSlow
+		return 0, i, errSlow
 	}
 	intEnd := i
 	simple := true
@@ -341,7 +349,7 @@ func number(b []byte, i int) (any, int, error) {
 			i++
 		}
 		if i == f {
-			return nil, i, errSlow
+			return 0, i, errSlow
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -355,7 +363,7 @@ func number(b []byte, i int) (any, int, error) {
 			i++
 		}
 		if i == e {
-			return nil, i, errSlow
+			return 0, i, errSlow
 		}
 	}
 	// Integers of up to 15 digits are exact in a float64: no need to parse.
@@ -372,7 +380,7 @@ func number(b []byte, i int) (any, int, error) {
 	}
 	f, err := strconv.ParseFloat(string(b[start:i]), 64)
 	if err != nil {
-		return nil, i, errSlow
+		return 0, i, errSlow
 	}
 	return f, i, nil
 }
