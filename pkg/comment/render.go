@@ -100,38 +100,55 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 		if used+p.measure(stub) > p.budget {
 			continue
 		}
-		planSec := stub
+		planSec := textBlock(stub)
 		if lv.table < capped {
 			planSec = r.planSection(pt, p.budget-used)
 		}
 		// Once delete and replace rows are capped, no plan line may take
 		// their place: the plan text is only pointed to.
-		return join(append(append(before, planSec), after...))
+		return join(before, planSec, after)
 	}
 	// Last resort: the mandatory parts alone, cut hard if even they do not
 	// fit (only with budgets far below any GitHub limit).
-	return cutTo(join([]string{head, r.warning(0), foot}), p.budget, p.measure)
+	return cutTo(join([]string{head, r.warning(0), foot}, block{}, nil), p.budget, p.measure)
 }
 
-// join joins the non-empty sections with a blank line between them; every
-// section ends with a newline.
-func join(parts []string) string {
-	var b strings.Builder
-	n := 0
-	for _, p := range parts {
+// join joins the non-empty sections, before, the plan section and after,
+// with a blank line between them; every section ends with a newline. The
+// body is built once, at its final size: the plan lines (most of a job
+// summary) are copied straight into it.
+func join(before []string, plan block, after []string) string {
+	n := plan.size() + 1
+	for _, p := range before {
 		n += len(p) + 1
 	}
+	for _, p := range after {
+		n += len(p) + 1
+	}
+	var b strings.Builder
 	b.Grow(n)
 	first := true
-	for _, p := range parts {
-		if p == "" {
-			continue
-		}
+	sep := func() {
 		if !first {
 			b.WriteByte('\n')
 		}
 		first = false
-		b.WriteString(p)
+	}
+	for _, p := range before {
+		if p != "" {
+			sep()
+			b.WriteString(p)
+		}
+	}
+	if plan.size() > 0 {
+		sep()
+		plan.writeTo(&b)
+	}
+	for _, p := range after {
+		if p != "" {
+			sep()
+			b.WriteString(p)
+		}
 	}
 	return b.String()
 }
@@ -830,25 +847,61 @@ func (r *renderer) planStub(pt planText) string {
 	return "📄 The full plan (" + plural(len(pt.lines), "line", "lines") + ") does not fit here; it is in " + where + ".\n"
 }
 
+// block is the plan section as it is written: pieces of text, each followed
+// by a run of plan lines, so that join copies the lines once, into the body.
+type block struct {
+	pt     planText
+	pieces []piece
+}
+
+type piece struct {
+	text     string
+	from, to int // the plan lines written after text
+}
+
+func textBlock(s string) block {
+	if s == "" {
+		return block{}
+	}
+	return block{pieces: []piece{{text: s}}}
+}
+
+// size is the block's length in bytes (diffLine keeps a line's length).
+func (b block) size() int {
+	n := 0
+	for _, p := range b.pieces {
+		n += len(p.text)
+		for i := p.from; i < p.to; i++ {
+			n += len(b.pt.lines[i]) + 1
+		}
+	}
+	return n
+}
+
+func (b block) writeTo(w *strings.Builder) {
+	for _, p := range b.pieces {
+		w.WriteString(p.text)
+		for i := p.from; i < p.to; i++ {
+			w.WriteString(b.pt.line(i))
+			w.WriteByte('\n')
+		}
+	}
+}
+
 // planSection is the collapsed full plan, trimmed to room if needed.
-func (r *renderer) planSection(pt planText, room int) string {
+func (r *renderer) planSection(pt planText, room int) block {
 	if len(pt.lines) == 0 {
-		return ""
+		return block{}
 	}
 	total := plural(len(pt.lines), "line", "lines")
 	open := pt.fence + "diff\n"
 	closeFence := pt.fence + "\n"
 	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + open + closeFence + "\n</details>\n"
 	if r.p.measure(fullWrap)+pt.total <= room {
-		var b strings.Builder
-		b.Grow(len(fullWrap) + pt.total + len(pt.lines))
-		b.WriteString("<details><summary>Full plan · " + total + "</summary>\n\n" + open)
-		for i := range pt.lines {
-			b.WriteString(pt.line(i))
-			b.WriteByte('\n')
-		}
-		b.WriteString(closeFence + "\n</details>\n")
-		return b.String()
+		return block{pt: pt, pieces: []piece{
+			{text: "<details><summary>Full plan · " + total + "</summary>\n\n" + open, from: 0, to: len(pt.lines)},
+			{text: closeFence + "\n</details>\n"},
+		}}
 	}
 
 	// Measure the wrapper with the widest numbers it can show.
@@ -865,9 +918,9 @@ func (r *renderer) planSection(pt planText, room int) string {
 	}
 	if content < minSize {
 		if stub := r.planStub(pt); r.p.measure(stub) <= room {
-			return stub
+			return textBlock(stub)
 		}
-		return ""
+		return block{}
 	}
 	headRoom := content * 2 / 3
 	head, used := 0, 0
@@ -881,20 +934,11 @@ func (r *renderer) planSection(pt planText, room int) string {
 		used += pt.sizes[tail]
 	}
 	cut := tail - head
-	var b strings.Builder
-	b.Grow(used + 512)
-	b.WriteString("<details><summary>Full plan · " + total + ", " + num(len(pt.lines)-cut) + " shown</summary>\n\n" + open)
-	for i := range head {
-		b.WriteString(pt.line(i))
-		b.WriteByte('\n')
-	}
-	b.WriteString(closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open)
-	for i := tail; i < len(pt.lines); i++ {
-		b.WriteString(pt.line(i))
-		b.WriteByte('\n')
-	}
-	b.WriteString(closeFence + "\n</details>\n")
-	return b.String()
+	return block{pt: pt, pieces: []piece{
+		{text: "<details><summary>Full plan · " + total + ", " + num(len(pt.lines)-cut) + " shown</summary>\n\n" + open, from: 0, to: head},
+		{text: closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open, from: tail, to: len(pt.lines)},
+		{text: closeFence + "\n</details>\n"},
+	}}
 }
 
 // next is the caller's "what happens next", sanitised.

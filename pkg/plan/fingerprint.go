@@ -56,8 +56,13 @@ func Fingerprint(p *tfjson.Plan) string {
 			j++
 		}
 		var group [][]byte
+		if j-i == 1 {
+			// A lone entry goes to the hash as it is encoded.
+			enc.out = h
+		}
 		for k := i; k < j; k++ {
 			b, err := items[k].entry(&enc, scratch[:0])
+			enc.out = nil
 			if err != nil {
 				// Values decoded from JSON always encode; for anything else
 				// keep the entries (and their error text) as they are.

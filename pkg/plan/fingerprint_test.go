@@ -100,3 +100,23 @@ func TestFingerprintEdgeCases(t *testing.T) {
 	assert.Equal(t, empty, Fingerprint(loadPlan(t, "no-op")), "a plan without changes fingerprints like an empty one")
 	assert.False(t, strings.ContainsAny(Fingerprint(loadPlan(t, "medium")), "ABCDEF"), "lower-case hex")
 }
+
+// Entries hashed as they are encoded (flushed every few KiB) give the hash
+// of the entries held whole and sorted.
+func TestFingerprintStreamsLikeHeld(t *testing.T) {
+	p := loadPlan(t, "sensitive")
+	big := make([]any, 3000)
+	for i := range big {
+		big[i] = map[string]any{"cidr": "10.0.0.0/24", "via": strings.Repeat("x", i%40)}
+	}
+	p.ResourceChanges = append(p.ResourceChanges, &tfjson.ResourceChange{
+		Address: "terraform_data.routes", Type: "terraform_data", Name: "routes", Mode: tfjson.ManagedResourceMode,
+		Change: &tfjson.Change{
+			Actions: tfjson.Actions{tfjson.ActionUpdate},
+			Before:  map[string]any{"input": big[:2000]},
+			After:   map[string]any{"input": big},
+		},
+	})
+	items := fingerprintItems(p)
+	assert.Equal(t, fingerprintHeld(items), Fingerprint(p))
+}

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"reflect"
 	"slices"
@@ -23,7 +24,23 @@ func appendJSON(dst []byte, v any) ([]byte, error) {
 
 // encoder keeps one stack of map keys for a whole encoding, instead of a
 // slice per map.
-type encoder struct{ keys []string }
+type encoder struct {
+	keys []string
+	// out, when set, takes the encoded bytes whenever flushSize of them are
+	// waiting, at the start of a value: Fingerprint hashes a large entry
+	// without holding it whole.
+	out io.Writer
+}
+
+const flushSize = 4 << 10
+
+func (e *encoder) flush(dst []byte) []byte {
+	if e.out == nil || len(dst) < flushSize {
+		return dst
+	}
+	_, _ = e.out.Write(dst) // a hash.Hash never fails
+	return dst[:0]
+}
 
 // sortedKeys pushes m's keys, sorted, onto the stack; the caller reads
 // e.keys[base:end] by index (the stack may move) and pops with
@@ -38,6 +55,7 @@ func (e *encoder) sortedKeys(m map[string]any) (base, end int) {
 }
 
 func (e *encoder) json(dst []byte, v any) ([]byte, error) {
+	dst = e.flush(dst)
 	switch t := v.(type) {
 	case nil:
 		return append(dst, "null"...), nil
@@ -221,6 +239,7 @@ func appendRedacted(dst []byte, v, sens, unknown any) ([]byte, error) {
 }
 
 func (e *encoder) redacted(dst []byte, v, sens, unknown any) ([]byte, error) {
+	dst = e.flush(dst)
 	if b, ok := sens.(bool); ok && b {
 		return appendJSONString(dst, sensitiveMark), nil
 	}

@@ -21,5 +21,12 @@ func DisplayText(stdout string) string {
 	if i := strings.Index(s, "\n─"); i >= 0 {
 		s = s[:i]
 	}
-	return strings.Trim(s, "\n") + "\n"
+	s = strings.TrimLeft(s, "\n")
+	// One trailing newline: a slice of stdout when it has one there, so
+	// that the plan text (a quarter of the plan JSON's size) is not copied.
+	trimmed := strings.TrimRight(s, "\n")
+	if len(trimmed) < len(s) {
+		return s[:len(trimmed)+1]
+	}
+	return trimmed + "\n"
 }
