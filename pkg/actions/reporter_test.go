@@ -2,6 +2,7 @@ package actions
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,6 +71,35 @@ func TestLogNeutralisesWorkflowCommands(t *testing.T) {
 	assert.NotRegexp(t, `(?m)^\s*::`, got)
 	assert.Contains(t, got, "not::a command")
 	assert.Contains(t, got, "  :\u200b:add-mask::x")
+}
+
+// Writing a string gives what writing its bytes gives, however the text is
+// split between writes: whole lines redacted, commands neutralised, the last
+// partial line held until it ends or the log is flushed.
+func TestLogWriteStringMatchesWrite(t *testing.T) {
+	text := "plan line with s3cr3t\n::error::spoof\n  half a s3c" + "r3t line\nlast partial s3cr3t"
+	for _, cuts := range [][]int{nil, {5}, {22}, {40, 41}, {3, 30, 50, 60}} {
+		outs := [2]bytes.Buffer{}
+		for k, asString := range []bool{false, true} {
+			r := NewActionReporter(&outs[k], func(string) string { return "" })
+			r.Mask("s3cr3t")
+			outs[k].Reset()
+			prev := 0
+			for _, c := range append(cuts, len(text)) {
+				if asString {
+					_, _ = io.WriteString(r.Log(), text[prev:c])
+				} else {
+					_, _ = r.Log().Write([]byte(text[prev:c]))
+				}
+				prev = c
+			}
+			r.Flush()
+		}
+		assert.Equal(t, outs[0].String(), outs[1].String(), "cuts %v", cuts)
+		assert.NotContains(t, outs[1].String(), "s3cr3t")
+		assert.Contains(t, outs[1].String(), "half a *** line\n")
+		assert.Contains(t, outs[1].String(), ":\u200b:error::spoof\n")
+	}
 }
 
 func TestAnnotation(t *testing.T) {

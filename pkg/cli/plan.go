@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -140,7 +141,7 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	a.r.Mask(summary.Secrets...)
 	text := terraform.DisplayText(res.Text)
 	end = a.r.Group("terraform plan in " + dir)
-	_, _ = a.r.Log().Write([]byte(text))
+	_, _ = io.WriteString(a.r.Log(), text)
 	end()
 
 	sha, err := binding.FileSHA256(planPath)
