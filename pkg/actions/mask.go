@@ -1,6 +1,7 @@
 package actions
 
 import (
+	"bufio"
 	"bytes"
 	"io"
 	"sort"
@@ -67,6 +68,14 @@ func (m *Masker) Add(secrets ...string) []string {
 	return added
 }
 
+// RedactTo writes s to w with every registered secret replaced by ***.
+func (m *Masker) RedactTo(w io.Writer, s string) error {
+	m.mu.RLock()
+	r := m.r
+	m.mu.RUnlock()
+	return r.ReplaceTo(w, s)
+}
+
 // Redact returns s with every registered secret replaced by ***.
 func (m *Masker) Redact(s string) string {
 	m.mu.RLock()
@@ -84,6 +93,7 @@ type lineWriter struct {
 	w       io.Writer
 	m       *Masker
 	buf     []byte
+	bw      *bufio.Writer
 	actions bool
 }
 
@@ -146,12 +156,43 @@ func (lw *lineWriter) Flush() error {
 }
 
 func (lw *lineWriter) emit(chunk string) error {
+	if !lw.actions || !startsCommand(chunk) {
+		// Nothing to neutralise (redacting cannot start one: *** is neither
+		// blank nor a colon): write the redacted pieces through a small
+		// buffer rather than build the redacted text (the plan text is a
+		// quarter of the plan JSON's size).
+		if lw.bw == nil {
+			lw.bw = bufio.NewWriterSize(lw.w, 8<<10)
+		}
+		if err := lw.m.RedactTo(lw.bw, chunk); err != nil {
+			return err
+		}
+		return lw.bw.Flush()
+	}
 	s := lw.m.Redact(chunk)
 	if lw.actions {
 		s = neutraliseCommands(s)
 	}
 	_, err := io.WriteString(lw.w, s)
 	return err
+}
+
+// startsCommand reports whether a line of s starts with "::" after blanks.
+func startsCommand(s string) bool {
+	for off := 0; ; {
+		i := strings.Index(s[off:], "::")
+		if i < 0 {
+			return false
+		}
+		j := off + i
+		for j > 0 && (s[j-1] == ' ' || s[j-1] == '\t') {
+			j--
+		}
+		if j == 0 || s[j-1] == '\n' {
+			return true
+		}
+		off += i + 2
+	}
 }
 
 // neutraliseCommands breaks "::" at the start of a line (after optional

@@ -138,3 +138,12 @@ func TestLocalReporter(t *testing.T) {
 	assert.Equal(t, "# hi ***\n", summary.String())
 	assert.NotContains(t, stderr.String(), "add-mask")
 }
+
+func TestStartsCommand(t *testing.T) {
+	for s, want := range map[string]bool{
+		"::error::x\n": true, "ok\n  \t::warning::y\n": true, "arn:aws:iam::123:role/x\n": false,
+		"a\nb::c\n": false, "": false, "::": true, "x ::y": false,
+	} {
+		assert.Equal(t, want, startsCommand(s), "%q", s)
+	}
+}

@@ -1,42 +1,96 @@
 package comment
 
 import (
+	"math"
 	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // planText is Terraform's human plan output prepared for a ```diff fence.
 // Its lines are sanitised, redacted and cut; diffLine, which keeps a line's
 // size, is applied only to the lines written out (line), since a large plan
-// has hundreds of thousands of lines and a comment shows a few hundred.
+// has hundreds of thousands of lines and a comment shows a few hundred. The
+// lines are not held: each is an offset into src, prepared again (prep) when
+// it is written, which holds 8 bytes per line instead of a string and a size.
 type planText struct {
-	lines []string
-	sizes []int // measured size of each line plus its newline
-	total int   // sum of sizes
-	fence string
+	src    string
+	starts []uint32 // where each line starts in src; it ends at the next newline
+	sizes  []int32  // measured size of each prepared line plus its newline
+	total  int      // sum of sizes
+	fence  string
+	prep   func(raw string) string
+}
+
+// count is the number of lines.
+func (pt planText) count() int { return len(pt.starts) }
+
+// prepared is line i sanitised, redacted and cut.
+func (pt planText) prepared(i int) string {
+	raw := pt.src[pt.starts[i]:]
+	if j := strings.IndexByte(raw, '\n'); j >= 0 {
+		raw = raw[:j]
+	}
+	return pt.prep(raw)
 }
 
 // line is line i as written in the fence.
-func (pt planText) line(i int) string { return diffLine(pt.lines[i]) }
+func (pt planText) line(i int) string { return diffLine(pt.prepared(i)) }
 
 // preparePlanText sanitises and redacts the plan text, cuts very long lines
 // and moves Terraform's change symbols to the first column so that GitHub's
 // diff highlighting colours them.
-func preparePlanText(text string, redact func(string) string, maxLine int, measure func(string) int) planText {
-	text = sanitize(redact(text), true)
+func preparePlanText(text string, r *redact.Replacer, maxLine int, measure func(string) int) planText {
+	if pt, ok := prepareCleanPlanText(text, r, maxLine, measure); ok {
+		return pt
+	}
+	return splitPlanText(sanitize(r.Replace(text), true), func(line string) string {
+		return truncate(strings.TrimRight(line, " \t"), maxLine)
+	}, measure)
+}
+
+// prepareCleanPlanText is preparePlanText for the usual plan text: printable
+// ASCII without a marker, which sanitize leaves alone, where no secret spans
+// lines, so that redacting line by line finds exactly what redacting the
+// whole text does. Only the lines that hold a secret are copied, and only
+// while they are measured or written, not the whole text (a quarter of the
+// plan JSON's size). ok is false when the text is not like that or a
+// redacted line is no longer clean.
+func prepareCleanPlanText(text string, r *redact.Replacer, maxLine int, measure func(string) int) (pt planText, ok bool) {
+	if strings.TrimSpace(text) == "" || !isClean(text, true) || r.SpansLines(text) {
+		return planText{}, false
+	}
+	ok = true
+	pt = splitPlanText(text, func(line string) string {
+		redacted := r.Replace(line)
+		if len(redacted) != len(line) || redacted != line {
+			ok = ok && isClean(redacted, true)
+		}
+		return truncate(strings.TrimRight(redacted, " \t"), maxLine)
+	}, measure)
+	return pt, ok
+}
+
+// splitPlanText cuts sanitised text into lines, each prepared with prep.
+func splitPlanText(text string, prep func(string) string, measure func(string) int) planText {
 	text = strings.Trim(text, "\n")
 	if strings.TrimSpace(text) == "" {
 		return planText{}
 	}
+	if len(text) > math.MaxUint32 {
+		text = text[:math.MaxUint32] // 4 GiB of plan text: the rest is not counted
+	}
 	n := strings.Count(text, "\n") + 1
-	pt := planText{lines: make([]string, 0, n), sizes: make([]int, 0, n)}
-	longest := 0
-	for line := range strings.SplitSeq(text, "\n") {
-		line = truncate(strings.TrimRight(line, " \t"), maxLine)
+	pt := planText{src: text, starts: make([]uint32, 0, n), sizes: make([]int32, 0, n), prep: prep}
+	longest, at := 0, 0
+	for raw := range strings.SplitSeq(text, "\n") {
+		line := prep(raw)
 		longest = max(longest, longestRun(line, '`'))
 		size := measure(line) + 1
-		pt.lines = append(pt.lines, line)
-		pt.sizes = append(pt.sizes, size)
+		pt.starts = append(pt.starts, uint32(at))
+		pt.sizes = append(pt.sizes, int32(min(size, math.MaxInt32)))
 		pt.total += size
+		at += len(raw) + 1
 	}
 	pt.fence = strings.Repeat("`", max(3, longest+1))
 	return pt

@@ -67,7 +67,7 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 	}
 	r := &renderer{s: s, m: m, p: p, dangerous: s.Dangerous(), runURL: safeURL(m.RunURL)}
 	r.redactor = redact.New(s.Secrets, redacted)
-	pt := preparePlanText(text, r.redact, p.maxLine, p.measure)
+	pt := preparePlanText(text, r.redactor, p.maxLine, p.measure)
 
 	head, next, foot := r.head(), r.next(), r.footer()
 	levels := []level{
@@ -140,7 +140,7 @@ func join(before []string, plan block, after []string) string {
 			b.WriteString(p)
 		}
 	}
-	if plan.size() > 0 {
+	if len(plan.pieces) > 0 {
 		sep()
 		plan.writeTo(&b)
 	}
@@ -837,14 +837,14 @@ func cutNoteSummary(r *renderer, cut int) string {
 
 // planStub stands in for the plan text when no line of it fits.
 func (r *renderer) planStub(pt planText) string {
-	if len(pt.lines) == 0 {
+	if pt.count() == 0 {
 		return ""
 	}
 	where := "the job summary of " + r.runLink("the run")
 	if r.p.inSummary {
 		where = "the log of the plan step"
 	}
-	return "📄 The full plan (" + plural(len(pt.lines), "line", "lines") + ") does not fit here; it is in " + where + ".\n"
+	return "📄 The full plan (" + plural(pt.count(), "line", "lines") + ") does not fit here; it is in " + where + ".\n"
 }
 
 // block is the plan section as it is written: pieces of text, each followed
@@ -866,13 +866,14 @@ func textBlock(s string) block {
 	return block{pieces: []piece{{text: s}}}
 }
 
-// size is the block's length in bytes (diffLine keeps a line's length).
+// size is about the block's length in bytes: exact when the plan text is
+// measured in bytes (the job summary), at most the length when in runes.
 func (b block) size() int {
 	n := 0
 	for _, p := range b.pieces {
 		n += len(p.text)
 		for i := p.from; i < p.to; i++ {
-			n += len(b.pt.lines[i]) + 1
+			n += int(b.pt.sizes[i])
 		}
 	}
 	return n
@@ -890,16 +891,16 @@ func (b block) writeTo(w *strings.Builder) {
 
 // planSection is the collapsed full plan, trimmed to room if needed.
 func (r *renderer) planSection(pt planText, room int) block {
-	if len(pt.lines) == 0 {
+	if pt.count() == 0 {
 		return block{}
 	}
-	total := plural(len(pt.lines), "line", "lines")
+	total := plural(pt.count(), "line", "lines")
 	open := pt.fence + "diff\n"
 	closeFence := pt.fence + "\n"
 	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + open + closeFence + "\n</details>\n"
 	if r.p.measure(fullWrap)+pt.total <= room {
 		return block{pt: pt, pieces: []piece{
-			{text: "<details><summary>Full plan · " + total + "</summary>\n\n" + open, from: 0, to: len(pt.lines)},
+			{text: "<details><summary>Full plan · " + total + "</summary>\n\n" + open, from: 0, to: pt.count()},
 			{text: closeFence + "\n</details>\n"},
 		}}
 	}
@@ -909,12 +910,12 @@ func (r *renderer) planSection(pt planText, room int) block {
 		return "<details><summary>Full plan · " + total + ", " + num(shown) + " shown</summary>\n\n" +
 			open + closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open + closeFence + "\n</details>\n"
 	}
-	content := room - r.p.measure(wrap(len(pt.lines), len(pt.lines)))
+	content := room - r.p.measure(wrap(pt.count(), pt.count()))
 	// Too little room for a useful excerpt: point elsewhere instead.
 	const minExcerpt = 6
 	minSize := 0
-	for i := 0; i < minExcerpt && i < len(pt.sizes); i++ {
-		minSize += pt.sizes[i]
+	for i := 0; i < minExcerpt && i < pt.count(); i++ {
+		minSize += int(pt.sizes[i])
 	}
 	if content < minSize {
 		if stub := r.planStub(pt); r.p.measure(stub) <= room {
@@ -924,19 +925,19 @@ func (r *renderer) planSection(pt planText, room int) block {
 	}
 	headRoom := content * 2 / 3
 	head, used := 0, 0
-	for head < len(pt.lines) && used+pt.sizes[head] <= headRoom {
-		used += pt.sizes[head]
+	for head < pt.count() && used+int(pt.sizes[head]) <= headRoom {
+		used += int(pt.sizes[head])
 		head++
 	}
-	tail := len(pt.lines)
-	for tail > head && used+pt.sizes[tail-1] <= content {
+	tail := pt.count()
+	for tail > head && used+int(pt.sizes[tail-1]) <= content {
 		tail--
-		used += pt.sizes[tail]
+		used += int(pt.sizes[tail])
 	}
 	cut := tail - head
 	return block{pt: pt, pieces: []piece{
-		{text: "<details><summary>Full plan · " + total + ", " + num(len(pt.lines)-cut) + " shown</summary>\n\n" + open, from: 0, to: head},
-		{text: closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open, from: tail, to: len(pt.lines)},
+		{text: "<details><summary>Full plan · " + total + ", " + num(pt.count()-cut) + " shown</summary>\n\n" + open, from: 0, to: head},
+		{text: closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open, from: tail, to: pt.count()},
 		{text: closeFence + "\n</details>\n"},
 	}}
 }

@@ -5,6 +5,7 @@
 package redact
 
 import (
+	"io"
 	"math/bits"
 	"strings"
 )
@@ -26,6 +27,23 @@ type Replacer struct {
 	shift       uint32              // 32 - log2(len(bits)*64)
 	byPrefix    map[uint32][]string // 3-byte prefix -> secrets, in order
 	fallback    *strings.Replacer   // when a secret is shorter than 3 bytes
+	multiline   []string            // the secrets that hold a newline
+}
+
+// SpansLines reports whether a secret that holds a newline occurs in s.
+// When none does, redacting s line by line gives what redacting it whole
+// gives: a line cannot hold such a secret, and a secret that occurs nowhere
+// changes nothing.
+func (r *Replacer) SpansLines(s string) bool {
+	if r == nil {
+		return false
+	}
+	for _, sec := range r.multiline {
+		if strings.Contains(s, sec) {
+			return true
+		}
+	}
+	return false
 }
 
 // The bitmap has about 32 bits per secret (a false positive on 1 position
@@ -50,6 +68,11 @@ func New(secrets []string, placeholder string) *Replacer {
 		return nil
 	}
 	r := &Replacer{placeholder: placeholder}
+	for _, s := range kept {
+		if strings.Contains(s, "\n") {
+			r.multiline = append(r.multiline, s)
+		}
+	}
 	for _, s := range kept {
 		if len(s) < 3 {
 			pairs := make([]string, 0, 2*len(kept))
@@ -89,6 +112,53 @@ func (r *Replacer) Replace(s string) string {
 		return r.fallback.Replace(s)
 	}
 	var b strings.Builder
+	r.each(s, func(i int, match string) {
+		if b.Cap() == 0 {
+			// Room for the text and some growth: a placeholder may be
+			// longer than the secret it replaces.
+			b.Grow(len(s) + len(s)/8 + len(r.placeholder))
+		}
+		b.WriteString(s[:i])
+		b.WriteString(r.placeholder)
+		s = s[i+len(match):]
+	})
+	if b.Cap() == 0 {
+		return s
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// ReplaceTo writes s to w with every secret replaced, without building the
+// replaced text.
+func (r *Replacer) ReplaceTo(w io.Writer, s string) error {
+	if r == nil {
+		_, err := io.WriteString(w, s)
+		return err
+	}
+	if r.fallback != nil {
+		_, err := r.fallback.WriteString(w, s)
+		return err
+	}
+	var err error
+	r.each(s, func(i int, match string) {
+		if err == nil {
+			_, err = io.WriteString(w, s[:i])
+		}
+		if err == nil {
+			_, err = io.WriteString(w, r.placeholder)
+		}
+		s = s[i+len(match):]
+	})
+	if err == nil {
+		_, err = io.WriteString(w, s)
+	}
+	return err
+}
+
+// each calls f for every secret found in s, left to right, with its offset
+// counted from the end of the previous one (f is expected to cut s there).
+func (r *Replacer) each(s string, f func(i int, match string)) {
 	last := 0
 	for i := 0; i+3 <= len(s); {
 		k := prefix3(s, i)
@@ -107,19 +177,8 @@ func (r *Replacer) Replace(s string) string {
 			i++
 			continue
 		}
-		if b.Cap() == 0 {
-			// Room for the text and some growth: a placeholder may be
-			// longer than the secret it replaces.
-			b.Grow(len(s) + len(s)/8 + len(r.placeholder))
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(r.placeholder)
+		f(i-last, match)
 		i += len(match)
 		last = i
 	}
-	if last == 0 {
-		return s
-	}
-	b.WriteString(s[last:])
-	return b.String()
 }

@@ -82,8 +82,23 @@ func FuzzReplacer(f *testing.F) {
 	f.Add("aa", "aaa", "aaaaaaa")
 	f.Fuzz(func(t *testing.T, a, b, text string) {
 		secrets := []string{a, b}
-		if got, want := New(secrets, placeholder).Replace(text), reference(secrets, text); got != want {
+		r := New(secrets, placeholder)
+		want := reference(secrets, text)
+		if got := r.Replace(text); got != want {
 			t.Fatalf("secrets %q text %q: got %q, want %q", secrets, text, got, want)
 		}
+		var w strings.Builder
+		if err := r.ReplaceTo(&w, text); err != nil || w.String() != want {
+			t.Fatalf("ReplaceTo: secrets %q text %q: got %q, want %q", secrets, text, w.String(), want)
+		}
 	})
+}
+
+func TestSpansLines(t *testing.T) {
+	r := New([]string{"-----BEGIN KEY-----\nabc\n-----END KEY-----", "one-line"}, "***")
+	assert.False(t, r.SpansLines("one-line\nand -----BEGIN KEY-----\nabd"))
+	assert.True(t, r.SpansLines("x -----BEGIN KEY-----\nabc\n-----END KEY----- y"))
+	assert.False(t, New([]string{"one-line"}, "***").SpansLines("one-line\n"))
+	var none *Replacer
+	assert.False(t, none.SpansLines("x"))
 }

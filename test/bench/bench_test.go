@@ -3,6 +3,7 @@ package bench
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -164,19 +165,24 @@ func summarize(p *tfjson.Plan) *plan.Summary {
 type bodies struct{ comment, summary string }
 
 // wholePath is what lockstep plan does between terraform show -json and
-// writing its results, in the same order: decode, summarise, register the
-// secrets with the masker, print the plan text through it, fingerprint,
-// render the comment (redacted again before posting) and the job summary
-// (redacted again before writing). captured is Terraform's plan text, which
+// writing its results, in the same order: decode, summarise, fingerprint,
+// register the secrets with the reporter's masker, print the plan text
+// through it, render the comment (redacted again before posting) and the
+// job summary (redacted again before writing). captured is Terraform's plan text, which
 // the plan command holds from terraform plan on.
 func wholePath(f *fixture, captured string) bodies {
 	p := decode(f)
 	s := summarize(p)
-	m := actions.NewMasker()
-	m.Add(s.Secrets...)
+	fp := plan.Fingerprint(p)
+	// The plan command's reporter: it masks the secrets (::add-mask::
+	// commands) and prints the plan text to the log.
+	r := actions.NewActionReporter(io.Discard, func(string) string { return "" })
+	r.Mask(s.Secrets...)
 	text := terraform.DisplayText(captured)
-	_ = m.Redact(text) // the plan text printed to the log
-	mt := meta(plan.Fingerprint(p))
+	_, _ = io.WriteString(r.Log(), text)
+	r.Flush()
+	m := r.Masker()
+	mt := meta(fp)
 	return bodies{
 		comment: m.Redact(comment.Render(s, text, mt, comment.Options{Marker: true})),
 		summary: m.Redact(comment.RenderSummary(s, text, mt)),
@@ -252,15 +258,17 @@ func BenchmarkRenderSummary(b *testing.B) {
 	})
 }
 
-// BenchmarkMask registers the plan's secrets with the masker and redacts
-// the plan text once, as printing it to the log does.
+// BenchmarkMask registers the plan's secrets with the reporter (which
+// prints their ::add-mask:: commands) and prints the plan text to the log
+// through its masker, as the plan command does.
 func BenchmarkMask(b *testing.B) {
 	sized(b, func(f *fixture) func() {
 		s, text := summarize(decode(f)), f.text()
 		return func() {
-			m := actions.NewMasker()
-			m.Add(s.Secrets...)
-			m.Redact(text)
+			r := actions.NewActionReporter(io.Discard, func(string) string { return "" })
+			r.Mask(s.Secrets...)
+			_, _ = io.WriteString(r.Log(), text)
+			r.Flush()
 		}
 	})
 }
