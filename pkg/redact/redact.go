@@ -27,23 +27,26 @@ type Replacer struct {
 	shift       uint32              // 32 - log2(len(bits)*64)
 	byPrefix    map[uint32][]string // 3-byte prefix -> secrets, in order
 	fallback    *strings.Replacer   // when a secret is shorter than 3 bytes
-	multiline   []string            // the secrets that hold a newline
+	multiline   bool                // a secret holds a newline
 }
 
-// SpansLines reports whether a secret that holds a newline occurs in s.
-// When none does, redacting s line by line gives what redacting it whole
-// gives: a line cannot hold such a secret, and a secret that occurs nowhere
-// changes nothing.
+// SpansLines reports whether redacting s replaces a secret that holds a
+// newline. When it does not, redacting s line by line gives what redacting
+// it whole gives: the same positions are visited and the same secrets
+// chosen, since a line cannot hold such a secret. One pass over s, however
+// many secrets there are.
 func (r *Replacer) SpansLines(s string) bool {
-	if r == nil {
+	if r == nil || !r.multiline {
 		return false
 	}
-	for _, sec := range r.multiline {
-		if strings.Contains(s, sec) {
-			return true
-		}
+	if r.fallback != nil {
+		return true // not worth finding out: a secret under 3 bytes is not masked anyway
 	}
-	return false
+	spans := false
+	r.each(s, func(_ int, match string) {
+		spans = spans || strings.Contains(match, "\n")
+	})
+	return spans
 }
 
 // The bitmap has about 32 bits per secret (a false positive on 1 position
@@ -69,9 +72,7 @@ func New(secrets []string, placeholder string) *Replacer {
 	}
 	r := &Replacer{placeholder: placeholder}
 	for _, s := range kept {
-		if strings.Contains(s, "\n") {
-			r.multiline = append(r.multiline, s)
-		}
+		r.multiline = r.multiline || strings.Contains(s, "\n")
 	}
 	for _, s := range kept {
 		if len(s) < 3 {

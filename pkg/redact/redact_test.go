@@ -102,3 +102,12 @@ func TestSpansLines(t *testing.T) {
 	var none *Replacer
 	assert.False(t, none.SpansLines("x"))
 }
+
+// A multi-line secret that occurs but is not chosen (an earlier secret in
+// the order matches there) does not span lines.
+func TestSpansLinesFollowsTheChoice(t *testing.T) {
+	r := New([]string{"abc", "abc\ndef"}, "***")
+	assert.False(t, r.SpansLines("x abc\ndef"))
+	r = New([]string{"abc\ndef", "abc"}, "***")
+	assert.True(t, r.SpansLines("x abc\ndef"))
+}
