@@ -3,7 +3,6 @@ package plan
 import (
 	"bytes"
 	"math"
-	"slices"
 )
 
 // parseLike decodes the single JSON value in b as parse does, except that
@@ -98,72 +97,34 @@ func (p *valueParser) objectLike(b []byte, i, depth int, ref map[string]any) (an
 		return nil, false, i, errSlow
 	}
 	base := len(p.members)
-	defer func() {
-		clear(p.members[base:])
-		p.members = p.members[:base]
-	}()
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		if len(ref) == 0 {
-			return ref, true, i + 1, nil
-		}
-		return map[string]any{}, false, i + 1, nil
-	}
+	defer p.popMembers(base)
 	allSame := true
 	var prev []byte
-	for first := true; ; first = false {
-		if i >= len(b) || b[i] != '"' {
-			return nil, false, i, errSlow
-		}
-		raw, j, err := scanString(b, i)
-		if err != nil {
-			return nil, false, j, err
-		}
-		k, err := p.stringValue(raw)
-		if err != nil {
-			return nil, false, j, err
-		}
-		i = skipSpace(b, j)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false, i, errSlow
-		}
-		i = skipSpace(b, i+1)
+	end, err := p.walkObject(b, i, func(k string, key []byte, j int) (int, error) {
 		var v any
 		same := false
+		var end int
+		var err error
 		if r, ok := ref[k]; ok {
-			v, same, j, err = p.valueLike(b, i, depth, r)
+			v, same, end, err = p.valueLike(b, j, depth, r)
 		} else {
-			v, j, err = p.value(b, i, depth)
+			v, end, err = p.value(b, j, depth)
 		}
-		if err != nil {
-			return nil, false, j, err
-		}
-		key := raw[1 : len(raw)-1]
+		first := len(p.members) == base
 		if !same || bytes.IndexByte(key, '\\') >= 0 || (!first && bytes.Compare(prev, key) >= 0) {
 			allSame = false
 		}
 		prev = key
 		p.members = append(p.members, keyValue{k, v})
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return nil, false, i, errSlow
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			if allSame && len(p.members)-base == len(ref) {
-				return ref, true, i + 1, nil
-			}
-			m := make(map[string]any, len(p.members)-base)
-			for _, kv := range p.members[base:] {
-				m[kv.key] = kv.value // a repeated key: the last one counts
-			}
-			return m, false, i + 1, nil
-		default:
-			return nil, false, i, errSlow
-		}
+		return end, err
+	})
+	if err != nil {
+		return nil, false, end, err
 	}
+	if allSame && len(p.members)-base == len(ref) {
+		return ref, true, end, nil
+	}
+	return p.buildMap(base), false, end, nil
 }
 
 // arrayLike parses an array against ref, element by element.
@@ -172,47 +133,27 @@ func (p *valueParser) arrayLike(b []byte, i, depth int, ref []any) (any, bool, i
 		return nil, false, i, errSlow
 	}
 	base := len(p.elems)
-	defer func() {
-		clear(p.elems[base:])
-		p.elems = p.elems[:base]
-	}()
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		if len(ref) == 0 {
-			return ref, true, i + 1, nil
-		}
-		return []any{}, false, i + 1, nil
-	}
+	defer p.popElems(base)
 	allSame := true
-	for n := 0; ; n++ {
+	end, err := walkArray(b, i, func(j int) (int, error) {
 		var v any
-		var j int
-		var err error
 		same := false
-		if n < len(ref) {
-			v, same, j, err = p.valueLike(b, i, depth, ref[n])
+		var end int
+		var err error
+		if n := len(p.elems) - base; n < len(ref) {
+			v, same, end, err = p.valueLike(b, j, depth, ref[n])
 		} else {
-			v, j, err = p.value(b, i, depth)
-		}
-		if err != nil {
-			return nil, false, j, err
+			v, end, err = p.value(b, j, depth)
 		}
 		allSame = allSame && same
 		p.elems = append(p.elems, v)
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return nil, false, i, errSlow
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			if allSame && len(p.elems)-base == len(ref) {
-				return ref, true, i + 1, nil
-			}
-			return slices.Clone(p.elems[base:]), false, i + 1, nil
-		default:
-			return nil, false, i, errSlow
-		}
+		return end, err
+	})
+	if err != nil {
+		return nil, false, end, err
 	}
+	if allSame && len(p.elems)-base == len(ref) {
+		return ref, true, end, nil
+	}
+	return p.buildSlice(base), false, end, nil
 }

@@ -43,66 +43,31 @@ func (p *valueParser) markObject(b []byte, i, depth int) (any, bool, int, error)
 		return nil, false, i, errSlow
 	}
 	base := len(p.members)
-	defer func() {
-		clear(p.members[base:])
-		p.members = p.members[:base]
-	}()
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == '}' {
-		return nil, false, i + 1, nil
-	}
+	defer p.popMembers(base)
 	anyMember := false
-	for {
-		if i >= len(b) || b[i] != '"' {
-			return nil, false, i, errSlow
-		}
-		raw, j, err := scanString(b, i)
-		if err != nil {
-			return nil, false, j, err
-		}
-		k, err := p.stringValue(raw)
-		if err != nil {
-			return nil, false, j, err
-		}
-		i = skipSpace(b, j)
-		if i >= len(b) || b[i] != ':' {
-			return nil, false, i, errSlow
-		}
-		v, marked, j, err := p.mark(b, skipSpace(b, i+1), depth)
-		if err != nil {
-			return nil, false, j, err
-		}
+	end, err := p.walkObject(b, i, func(k string, _ []byte, j int) (int, error) {
+		v, marked, end, err := p.mark(b, j, depth)
 		anyMember = anyMember || marked
 		// An unmarked member is kept as nil: a repeated key that marks
 		// nothing the second time unmarks it, as in a map.
 		p.members = append(p.members, keyValue{k, v})
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return nil, false, i, errSlow
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case '}':
-			if !anyMember {
-				return nil, false, i + 1, nil
-			}
-			m := map[string]any{}
-			for _, kv := range p.members[base:] {
-				if kv.value != nil {
-					m[kv.key] = kv.value
-				} else {
-					delete(m, kv.key)
-				}
-			}
-			if len(m) == 0 {
-				return nil, false, i + 1, nil
-			}
-			return m, true, i + 1, nil
-		default:
-			return nil, false, i, errSlow
+		return end, err
+	})
+	if err != nil || !anyMember {
+		return nil, false, end, err
+	}
+	m := map[string]any{}
+	for _, kv := range p.members[base:] {
+		if kv.value != nil {
+			m[kv.key] = kv.value
+		} else {
+			delete(m, kv.key)
 		}
 	}
+	if len(m) == 0 {
+		return nil, false, end, nil
+	}
+	return m, true, end, nil
 }
 
 func (p *valueParser) markArray(b []byte, i, depth int) (any, bool, int, error) {
@@ -110,36 +75,16 @@ func (p *valueParser) markArray(b []byte, i, depth int) (any, bool, int, error) 
 		return nil, false, i, errSlow
 	}
 	base := len(p.elems)
-	defer func() {
-		clear(p.elems[base:])
-		p.elems = p.elems[:base]
-	}()
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return nil, false, i + 1, nil
-	}
+	defer p.popElems(base)
 	anyElem := false
-	for {
-		v, marked, j, err := p.mark(b, i, depth)
-		if err != nil {
-			return nil, false, j, err
-		}
+	end, err := walkArray(b, i, func(j int) (int, error) {
+		v, marked, end, err := p.mark(b, j, depth)
 		anyElem = anyElem || marked
 		p.elems = append(p.elems, v)
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return nil, false, i, errSlow
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			if !anyElem {
-				return nil, false, i + 1, nil
-			}
-			return append([]any(nil), p.elems[base:]...), true, i + 1, nil
-		default:
-			return nil, false, i, errSlow
-		}
+		return end, err
+	})
+	if err != nil || !anyElem {
+		return nil, false, end, err
 	}
+	return p.buildSlice(base), true, end, nil
 }

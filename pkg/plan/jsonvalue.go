@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
-	"slices"
 	"strconv"
 	"unicode/utf8"
 )
@@ -127,57 +126,118 @@ func (p *valueParser) value(b []byte, i, depth int) (any, int, error) {
 	return nil, i, errSlow
 }
 
-func (p *valueParser) object(b []byte, i, depth int) (any, int, error) {
-	if depth > maxValueDepth {
-		return nil, i, errSlow
-	}
-	base := len(p.members)
-	defer func() {
-		clear(p.members[base:])
-		p.members = p.members[:base]
-	}()
+// walkObject calls member for each member of the object at b[i] (a '{'),
+// with the decoded key, the key as written (without its quotes) and the
+// index of the value; member returns the index after the value. walkObject
+// returns the index after the object.
+func (p *valueParser) walkObject(b []byte, i int, member func(key string, raw []byte, v int) (int, error)) (int, error) {
 	i = skipSpace(b, i+1)
 	if i < len(b) && b[i] == '}' {
-		return map[string]any{}, i + 1, nil
+		return i + 1, nil
 	}
 	for {
 		if i >= len(b) || b[i] != '"' {
-			return nil, i, errSlow
+			return i, errSlow
 		}
 		raw, j, err := scanString(b, i)
 		if err != nil {
-			return nil, j, err
+			return j, err
 		}
 		k, err := p.stringValue(raw)
 		if err != nil {
-			return nil, j, err
+			return j, err
 		}
 		i = skipSpace(b, j)
 		if i >= len(b) || b[i] != ':' {
-			return nil, i, errSlow
+			return i, errSlow
 		}
-		v, j, err := p.value(b, skipSpace(b, i+1), depth)
-		if err != nil {
-			return nil, j, err
+		if i, err = member(k, raw[1:len(raw)-1], skipSpace(b, i+1)); err != nil {
+			return i, err
 		}
-		p.members = append(p.members, keyValue{k, v})
-		i = skipSpace(b, j)
+		i = skipSpace(b, i)
 		if i >= len(b) {
-			return nil, i, errSlow
+			return i, errSlow
 		}
 		switch b[i] {
 		case ',':
 			i = skipSpace(b, i+1)
 		case '}':
-			m := make(map[string]any, len(p.members)-base)
-			for _, kv := range p.members[base:] {
-				m[kv.key] = kv.value // a repeated key: the last one counts
-			}
-			return m, i + 1, nil
+			return i + 1, nil
 		default:
-			return nil, i, errSlow
+			return i, errSlow
 		}
 	}
+}
+
+// walkArray calls elem with the index of each element of the array at b[i]
+// (a '['); elem returns the index after the element. walkArray returns the
+// index after the array.
+func walkArray(b []byte, i int, elem func(v int) (int, error)) (int, error) {
+	i = skipSpace(b, i+1)
+	if i < len(b) && b[i] == ']' {
+		return i + 1, nil
+	}
+	for {
+		var err error
+		if i, err = elem(i); err != nil {
+			return i, err
+		}
+		i = skipSpace(b, i)
+		if i >= len(b) {
+			return i, errSlow
+		}
+		switch b[i] {
+		case ',':
+			i = skipSpace(b, i+1)
+		case ']':
+			return i + 1, nil
+		default:
+			return i, errSlow
+		}
+	}
+}
+
+// popMembers and popElems pop the member and element stacks back to base.
+func (p *valueParser) popMembers(base int) {
+	clear(p.members[base:])
+	p.members = p.members[:base]
+}
+
+func (p *valueParser) popElems(base int) {
+	clear(p.elems[base:])
+	p.elems = p.elems[:base]
+}
+
+// buildMap makes the map of the members pushed since base.
+func (p *valueParser) buildMap(base int) map[string]any {
+	m := make(map[string]any, len(p.members)-base)
+	for _, kv := range p.members[base:] {
+		m[kv.key] = kv.value // a repeated key: the last one counts
+	}
+	return m
+}
+
+// buildSlice makes the slice of the elements pushed since base ([] is an
+// empty slice, not nil, as encoding/json makes it).
+func (p *valueParser) buildSlice(base int) []any {
+	return append(make([]any, 0, len(p.elems)-base), p.elems[base:]...)
+}
+
+func (p *valueParser) object(b []byte, i, depth int) (any, int, error) {
+	if depth > maxValueDepth {
+		return nil, i, errSlow
+	}
+	base := len(p.members)
+	defer p.popMembers(base)
+	end, err := p.walkObject(b, i, func(k string, _ []byte, j int) (int, error) {
+		v, end, err := p.value(b, j, depth)
+		p.members = append(p.members, keyValue{k, v})
+		return end, err
+	})
+	if err != nil {
+		return nil, end, err
+	}
+	return p.buildMap(base), end, nil
 }
 
 func (p *valueParser) array(b []byte, i, depth int) (any, int, error) {
@@ -185,33 +245,16 @@ func (p *valueParser) array(b []byte, i, depth int) (any, int, error) {
 		return nil, i, errSlow
 	}
 	base := len(p.elems)
-	defer func() {
-		clear(p.elems[base:])
-		p.elems = p.elems[:base]
-	}()
-	i = skipSpace(b, i+1)
-	if i < len(b) && b[i] == ']' {
-		return []any{}, i + 1, nil
-	}
-	for {
-		v, j, err := p.value(b, i, depth)
-		if err != nil {
-			return nil, j, err
-		}
+	defer p.popElems(base)
+	end, err := walkArray(b, i, func(j int) (int, error) {
+		v, end, err := p.value(b, j, depth)
 		p.elems = append(p.elems, v)
-		i = skipSpace(b, j)
-		if i >= len(b) {
-			return nil, i, errSlow
-		}
-		switch b[i] {
-		case ',':
-			i = skipSpace(b, i+1)
-		case ']':
-			return slices.Clone(p.elems[base:]), i + 1, nil
-		default:
-			return nil, i, errSlow
-		}
+		return end, err
+	})
+	if err != nil {
+		return nil, end, err
 	}
+	return p.buildSlice(base), end, nil
 }
 
 // scanString returns the quoted string starting at b[i] (quotes included)
