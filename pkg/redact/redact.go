@@ -40,7 +40,7 @@ func (r *Replacer) SpansLines(s string) bool {
 		return false
 	}
 	if r.fallback != nil {
-		return true // not worth finding out: a secret under 3 bytes is not masked anyway
+		return true // a secret under 3 bytes (rare): say yes, and let the caller redact the whole text
 	}
 	spans := false
 	r.each(s, func(_ int, match string) {
