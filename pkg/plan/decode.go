@@ -299,16 +299,8 @@ func (d *decoder) markedResource(raw []byte) (*tfjson.StateResource, error) {
 	}
 	r := &tfjson.StateResource{}
 	var values, sens []byte
-	var seen once
-	s := newBytesStream(raw)
-	err := s.object(func(key string) error {
-		v, err := s.capture()
-		if err != nil {
-			return err
-		}
-		if seen.again(key) {
-			return errSlow
-		}
+	err := eachMember(raw, func(key string, v []byte) error {
+		var err error
 		switch key {
 		case "address":
 			return d.fastString(v, &r.Address)
@@ -673,6 +665,24 @@ func (o *once) again(key string) bool {
 	return false
 }
 
+// eachMember calls f with the key and the bytes of each member of the
+// object in raw. A member the fast paths read that appears twice is errSlow:
+// encoding/json merges duplicates in ways not worth copying.
+func eachMember(raw []byte, f func(key string, v []byte) error) error {
+	var seen once
+	s := newBytesStream(raw)
+	return s.object(func(key string) error {
+		v, err := s.capture()
+		if err != nil {
+			return err
+		}
+		if seen.again(key) {
+			return errSlow
+		}
+		return f(key, v)
+	})
+}
+
 // pending holds a change's values until its actions and marks are known.
 type pending struct {
 	before, after, afterUnknown []byte
@@ -686,16 +696,8 @@ func (d *decoder) fastResourceChange(raw []byte) (*tfjson.ResourceChange, error)
 	}
 	rc := &tfjson.ResourceChange{}
 	var pend *pending
-	var seen once
-	s := newBytesStream(raw)
-	err := s.object(func(key string) error {
-		v, err := s.capture()
-		if err != nil {
-			return err
-		}
-		if seen.again(key) {
-			return errSlow // encoding/json merges duplicates in ways not worth copying
-		}
+	err := eachMember(raw, func(key string, v []byte) error {
+		var err error
 		switch key {
 		case "address":
 			return d.fastString(v, &rc.Address)
@@ -769,16 +771,8 @@ func (d *decoder) fastString(raw []byte, dst *string) error {
 func (d *decoder) fastChange(raw []byte) (*tfjson.Change, *pending, error) {
 	c := &tfjson.Change{}
 	pend := &pending{}
-	var seen once
-	s := newBytesStream(raw)
-	err := s.object(func(key string) error {
-		v, err := s.capture()
-		if err != nil {
-			return err
-		}
-		if seen.again(key) {
-			return errSlow
-		}
+	err := eachMember(raw, func(key string, v []byte) error {
+		var err error
 		switch key {
 		case "actions":
 			return d.actions(v, c)
