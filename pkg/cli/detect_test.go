@@ -19,6 +19,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/detect"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/test/fakegithub"
+	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
 // The fixture monorepo (shared with pkg/detect and pkg/policy): stacks
@@ -48,15 +49,7 @@ func newGitRepo(t *testing.T, from string, files map[string]string) *gitRepo {
 // write writes files ("" deletes one).
 func (r *gitRepo) write(files map[string]string) {
 	r.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(r.dir, filepath.FromSlash(name))
-		if content == "" {
-			require.NoError(r.t, os.Remove(p))
-			continue
-		}
-		require.NoError(r.t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(r.t, os.WriteFile(p, []byte(content), 0o644))
-	}
+	tftest.WriteFiles(r.t, r.dir, files)
 }
 
 // commit writes files and commits them, returning the commits before and

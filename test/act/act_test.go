@@ -318,15 +318,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 // file); the next push runs from the previous commit to it.
 func (w *world) commit(files map[string]string) {
 	w.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(w.repo, filepath.FromSlash(name))
-		if content == "" {
-			require.NoError(w.t, os.Remove(p))
-			continue
-		}
-		require.NoError(w.t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(w.t, os.WriteFile(p, []byte(content), 0o644))
-	}
+	tftest.WriteFiles(w.t, w.repo, files)
 	w.git("add", "-A")
 	w.git("-c", "user.name=act test", "-c", "user.email=act@lockstep.invalid", "commit", "-q", "-m", "a change")
 	w.before, w.sha = w.sha, w.git("rev-parse", "HEAD")

@@ -31,15 +31,7 @@ func (w *workspace) monorepo(policy string) {
 // write writes files into the workspace ("" deletes one).
 func (w *workspace) write(files map[string]string) {
 	w.t.Helper()
-	for name, content := range files {
-		p := filepath.Join(w.root, filepath.FromSlash(name))
-		if content == "" {
-			require.NoError(w.t, os.Remove(p))
-			continue
-		}
-		require.NoError(w.t, os.MkdirAll(filepath.Dir(p), 0o755))
-		require.NoError(w.t, os.WriteFile(p, []byte(content), 0o644))
-	}
+	tftest.WriteFiles(w.t, w.root, files)
 }
 
 // git runs git in the workspace.

@@ -1,6 +1,7 @@
 // Package tftest finds the real Terraform binary for tests: LOCKSTEP_TERRAFORM,
 // then the repository's .bin/terraform (installed by make tools), then PATH.
-// Tests never fake Terraform; without one they fail with instructions.
+// Tests never fake Terraform; without one they fail with instructions. It
+// also writes the configurations and files those tests plan (WriteFiles).
 package tftest
 
 import (
@@ -36,4 +37,25 @@ func RepoRoot() string {
 func isExecutable(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && !st.IsDir() && st.Mode()&0o111 != 0
+}
+
+// WriteFiles writes files (slash-separated paths relative to dir, parent
+// directories made as needed) into dir; an empty content deletes the file.
+func WriteFiles(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if content == "" {
+			if err := os.Remove(p); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
