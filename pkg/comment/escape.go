@@ -2,7 +2,10 @@ package comment
 
 import (
 	"strings"
+	"time"
 	"unicode/utf8"
+
+	"github.com/lockstep-ci/lockstep/pkg/plan"
 )
 
 const (
@@ -261,25 +264,7 @@ func cellCode(s string) string {
 }
 
 // truncate cuts s to at most n runes, ending with "…" when it cut.
-func truncate(s string, n int) string {
-	if n <= 0 {
-		return ""
-	}
-	if len(s) <= n {
-		return s
-	}
-	count := 0
-	for i := range s {
-		if count == n-1 {
-			if utf8.RuneCountInString(s[i:]) > 1 {
-				return s[:i] + "…"
-			}
-			return s
-		}
-		count++
-	}
-	return s
-}
+func truncate(s string, n int) string { return plan.TruncateRunes(s, n) }
 
 // prefix returns the first n runes of s.
 func prefix(s string, n int) string {
@@ -291,4 +276,16 @@ func prefix(s string, n int) string {
 		count++
 	}
 	return s
+}
+
+// Duration rounds d to what a reader of a report needs: milliseconds under
+// a second, tenths of a second under a minute, else seconds.
+func Duration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }

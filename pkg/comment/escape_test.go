@@ -3,6 +3,7 @@ package comment
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -182,4 +183,16 @@ func TestSafeURL(t *testing.T) {
 	}
 	assert.Equal(t, "run 42", runName("https://github.com/o/r/actions/runs/42/attempts/1"))
 	assert.Equal(t, "the run", runName("https://example.test/pipelines/x"))
+}
+
+func TestDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		1234567 * time.Nanosecond:    "1ms",
+		1549 * time.Millisecond:      "1.5s",
+		59949 * time.Millisecond:     "59.9s",
+		61500 * time.Millisecond:     "1m2s",
+		2*time.Hour + 29*time.Second: "2h0m29s",
+	} {
+		assert.Equal(t, want, Duration(d), "%v", d)
+	}
 }

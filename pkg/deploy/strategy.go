@@ -227,7 +227,7 @@ func (o Outcome) Markdown() string {
 		case !s.OK:
 			result = "❌ checks failed"
 		}
-		fmt.Fprintf(&b, "| %d | %d%% | %s | %s | %s |\n", s.Step, s.Weight, result, formatDuration(s.Duration), escapeCell(details))
+		fmt.Fprintf(&b, "| %d | %d%% | %s | %s | %s |\n", s.Step, s.Weight, result, comment.Duration(s.Duration), escapeCell(details))
 	}
 	return b.String()
 }
@@ -245,17 +245,6 @@ func joinInts(ns []int) string {
 		s[i] = strconv.Itoa(n)
 	}
 	return strings.Join(s, ",")
-}
-
-// formatDuration rounds to what a reader needs.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }
 
 // escapeCell makes text safe inside one Markdown table cell, with the same

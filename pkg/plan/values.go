@@ -427,14 +427,18 @@ func renderValue(v, sens, unknown any) string {
 		if err != nil {
 			return ValueUnknown
 		}
-		return truncateRunes(placeholders.Replace(j), MaxValueRunes)
+		return TruncateRunes(placeholders.Replace(j), MaxValueRunes)
 	}
 }
 
-// truncateRunes cuts s to at most n runes, the last being "…" when cut.
-func truncateRunes(s string, n int) string {
+// TruncateRunes cuts s to at most n runes, the last being "…" when cut.
+// pkg/comment cuts untrusted names with it too.
+func TruncateRunes(s string, n int) string {
 	if n <= 0 {
 		return ""
+	}
+	if len(s) <= n {
+		return s // no more runes than bytes
 	}
 	count := 0
 	for i := range s {

@@ -106,7 +106,7 @@ func TestTruncateRunes(t *testing.T) {
 		{"", 3, ""},
 	}
 	for _, tt := range tests {
-		assert.Equal(t, tt.want, truncateRunes(tt.in, tt.n), "%q/%d", tt.in, tt.n)
+		assert.Equal(t, tt.want, TruncateRunes(tt.in, tt.n), "%q/%d", tt.in, tt.n)
 	}
 }
 

@@ -34,12 +34,12 @@ func (r Report) smokeMarkdown(b *strings.Builder) {
 		fmt.Fprintf(b, "### ✅ Smoke checks passed\n\n%s answered %s.\n\n", countURLs(len(r.Results)), escapeCell(r.Expect))
 	} else {
 		fmt.Fprintf(b, "### ❌ Smoke checks failed\n\n%d of %s did not answer %s within %s.\n\n",
-			failed, countURLs(len(r.Results)), escapeCell(r.Expect), formatDuration(r.Timeout))
+			failed, countURLs(len(r.Results)), escapeCell(r.Expect), comment.Duration(r.Timeout))
 	}
 	b.WriteString("| URL | Result | Attempts | Last answer | Took |\n| --- | --- | ---: | --- | ---: |\n")
 	for _, res := range r.Results {
 		fmt.Fprintf(b, "| %s | %s | %d | %s | %s |\n",
-			code(res.URL), verdict(res.OK), res.Attempts, escapeCell(answer(res)), formatDuration(res.Duration))
+			code(res.URL), verdict(res.OK), res.Attempts, escapeCell(answer(res)), comment.Duration(res.Duration))
 	}
 }
 
@@ -51,10 +51,10 @@ func (r Report) watchMarkdown(b *strings.Builder) {
 	limit := formatPercent(r.MaxErrorRate)
 	if len(r.Failed()) == 0 && r.Err == nil {
 		fmt.Fprintf(b, "### ✅ Watch passed\n\nEvery %s over %s stayed at or under a %s error rate.\n\n",
-			formatDuration(r.Interval), formatDuration(r.Window), limit)
+			comment.Duration(r.Interval), comment.Duration(r.Window), limit)
 	} else {
 		fmt.Fprintf(b, "### ❌ Watch failed\n\n%d of %s went over a %s error rate (probed every %s over %s).\n\n",
-			len(r.Failed()), countURLs(len(r.Results)), limit, formatDuration(r.Interval), formatDuration(r.Window))
+			len(r.Failed()), countURLs(len(r.Results)), limit, comment.Duration(r.Interval), comment.Duration(r.Window))
 	}
 	b.WriteString("| URL | Result | Probes | Errors | Error rate | Last answer |\n| --- | --- | ---: | ---: | ---: | --- |\n")
 	for _, res := range r.Results {
@@ -126,18 +126,6 @@ func countURLs(n int) string {
 func formatPercent(f float64) string {
 	s := strconv.FormatFloat(f*100, 'f', 1, 64)
 	return strings.TrimSuffix(s, ".0") + "%"
-}
-
-// formatDuration rounds to what a reader needs: milliseconds under a second,
-// else tenths of a second under a minute, else seconds.
-func formatDuration(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	}
-	return d.Round(time.Second).String()
 }
 
 // code shows a value as inline code, safe inside a table cell.
