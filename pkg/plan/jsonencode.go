@@ -231,8 +231,13 @@ func jsonEqual(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// redacted appends the JSON of redact(v, sens, unknown) (the reference in
-// jsonencode_test.go) without building the redacted copy.
+// appendRedacted appends the JSON of redact(v, sens, unknown) without
+// building the redacted copy.
+func appendRedacted(dst []byte, v, sens, unknown any) ([]byte, error) {
+	var e encoder
+	return e.redacted(dst, v, sens, unknown)
+}
+
 func (e *encoder) redacted(dst []byte, v, sens, unknown any) ([]byte, error) {
 	dst = e.flush(dst)
 	if b, ok := sens.(bool); ok && b {
@@ -246,7 +251,7 @@ func (e *encoder) redacted(dst []byte, v, sens, unknown any) ([]byte, error) {
 		sm, sok := sens.(map[string]any)
 		um, uok := unknown.(map[string]any)
 		if (!sok && anyMarked(sens)) || (!uok && anyMarked(unknown)) {
-			return appendJSONString(dst, mismatch(sens)), nil
+			return appendJSONString(dst, mismatch(sens).(string)), nil
 		}
 		base := len(e.keys)
 		defer func() { e.keys = e.keys[:base] }()
@@ -278,7 +283,7 @@ func (e *encoder) redacted(dst []byte, v, sens, unknown any) ([]byte, error) {
 		sl, sok := sens.([]any)
 		ul, uok := unknown.([]any)
 		if (!sok && anyMarked(sens)) || (!uok && anyMarked(unknown)) {
-			return appendJSONString(dst, mismatch(sens)), nil
+			return appendJSONString(dst, mismatch(sens).(string)), nil
 		}
 		dst = append(dst, '[')
 		for i := range max(len(t), len(ul)) {

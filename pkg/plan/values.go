@@ -329,9 +329,69 @@ const (
 	unknownMark   = "\x00unknown\x00"
 )
 
+// redact returns a copy of v in which every part marked by sens is replaced by
+// sensitiveMark and every part marked by unknown by unknownMark. The result
+// shares no maps or slices with v.
+func redact(v, sens, unknown any) any {
+	if b, ok := sens.(bool); ok && b {
+		return sensitiveMark
+	}
+	if b, ok := unknown.(bool); ok && b {
+		return unknownMark
+	}
+	switch t := v.(type) {
+	case map[string]any:
+		sm, sok := sens.(map[string]any)
+		um, uok := unknown.(map[string]any)
+		if (!sok && anyMarked(sens)) || (!uok && anyMarked(unknown)) {
+			return mismatch(sens)
+		}
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[k] = redact(x, sm[k], um[k])
+		}
+		for k, x := range um {
+			if _, ok := t[k]; !ok && anyMarked(x) {
+				out[k] = redact(nil, sm[k], x)
+			}
+		}
+		return out
+	case []any:
+		sl, sok := sens.([]any)
+		ul, uok := unknown.([]any)
+		if (!sok && anyMarked(sens)) || (!uok && anyMarked(unknown)) {
+			return mismatch(sens)
+		}
+		n := max(len(t), len(ul))
+		out := make([]any, n)
+		for i := range n {
+			var x, sx, ux any
+			if i < len(t) {
+				x = t[i]
+			}
+			if i < len(sl) {
+				sx = sl[i]
+			}
+			if i < len(ul) {
+				ux = ul[i]
+			}
+			out[i] = redact(x, sx, ux)
+		}
+		return out
+	default:
+		if anyMarked(sens) {
+			return sensitiveMark
+		}
+		if anyMarked(unknown) {
+			return unknownMark
+		}
+		return t
+	}
+}
+
 // mismatch is the whole-value placeholder for a value whose marks do not
 // match its shape: sensitive wins over unknown.
-func mismatch(sens any) string {
+func mismatch(sens any) any {
 	if anyMarked(sens) {
 		return sensitiveMark
 	}
