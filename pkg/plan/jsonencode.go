@@ -231,13 +231,8 @@ func jsonEqual(a, b any) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// appendRedacted appends the JSON of redact(v, sens, unknown) without
-// building the redacted copy.
-func appendRedacted(dst []byte, v, sens, unknown any) ([]byte, error) {
-	var e encoder
-	return e.redacted(dst, v, sens, unknown)
-}
-
+// redacted appends the JSON of redact(v, sens, unknown) without building the
+// redacted copy.
 func (e *encoder) redacted(dst []byte, v, sens, unknown any) ([]byte, error) {
 	dst = e.flush(dst)
 	if b, ok := sens.(bool); ok && b {

@@ -146,7 +146,7 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 	assert.EqualError(t, err, wantErr.Error())
 }
 
-// appendJSON and appendRedacted agree with encoding/json and redact on any
+// appendJSON and encoder.redacted agree with encoding/json and redact on any
 // decoded JSON.
 func FuzzAppendJSON(f *testing.F) {
 	f.Add([]byte(`{"a":[1,"x\u2028",{"b":null}],"c":1e-7}`), []byte(`{"a":[false,true]}`), []byte(`{"c":true,"d":true}`))
@@ -164,7 +164,7 @@ func FuzzAppendJSON(f *testing.F) {
 
 		want, err = encodingJSON(redact(v, s, u))
 		require.NoError(t, err)
-		got, err = appendRedacted(nil, v, s, u)
+		got, err = new(encoder).redacted(nil, v, s, u)
 		require.NoError(t, err)
 		require.Equal(t, want, string(got))
 	})
