@@ -13,6 +13,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/terraform"
 )
 
@@ -49,6 +50,16 @@ func (a *app) repoPath(dir, file string) string {
 		return a.repoPath("", filepath.Join(dir, file))
 	}
 	return path.Clean(path.Join(filepath.ToSlash(dir), filepath.ToSlash(file)))
+}
+
+// planKey returns the passphrase that seals saved plans (LOCKSTEP_PLAN_KEY),
+// or "" without one. It is masked before anything can print it.
+func (a *app) planKey() string {
+	key := a.env.Getenv(sealed.KeyEnv)
+	if key != "" {
+		a.r.Mask(key)
+	}
+	return key
 }
 
 // terraform returns a Terraform runner for dir whose human output goes to

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/terraform"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 )
@@ -76,6 +78,12 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	tfVersion, err := tf.Version(ctx)
 	if err != nil {
 		return fail("terraform-failed", err)
+	}
+
+	// 0. A sealed plan is the one to apply: decrypted over whatever
+	// plaintext lies beside it, before the binding check reads it.
+	if err := a.unseal(planPath); err != nil {
+		return err
 	}
 
 	// 1. The binding: exactly the plan that was made for this run.
@@ -149,6 +157,40 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 		return fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return a.finishApply(ctx, dir, report, summary)
+}
+
+// unseal decrypts <plan-file>.age into <plan-file> when it exists. The
+// sealed plan always wins over a plaintext one: a plaintext beside it (or,
+// with a key set, instead of it) is what someone who can write an artifact
+// would plant, since only the key's holder can write a sealed plan that
+// opens.
+func (a *app) unseal(planPath string) error {
+	sealedPath := sealed.Path(planPath)
+	key := a.planKey()
+	_, err := os.Stat(sealedPath)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if key == "" {
+			return nil
+		}
+		return refuse("plan-decrypt-failed", fmt.Errorf("%s is set but there is no sealed plan %s, only what lies beside it: "+
+			"the plan was made without the key, or its artifact was replaced; pass LOCKSTEP_PLAN_KEY to both the plan and the apply step and run the pipeline again", sealed.KeyEnv, filepath.Base(sealedPath)))
+	case err != nil:
+		return refuse("plan-decrypt-failed", fmt.Errorf("reading the sealed plan: %w", err))
+	}
+	if key == "" {
+		return refuse("plan-key-missing", fmt.Errorf("the saved plan is sealed (%s) but %s is not set: pass the same secret to the apply step as to plan "+
+			"(secrets: LOCKSTEP_PLAN_KEY in the calling workflow; env LOCKSTEP_PLAN_KEY locally)", filepath.Base(sealedPath), sealed.KeyEnv))
+	}
+	recordPath := binding.Path(planPath)
+	if _, err := os.Stat(recordPath); errors.Is(err, os.ErrNotExist) {
+		return nil // the binding check refuses the missing record
+	}
+	if err := sealed.Open(sealedPath, recordPath, planPath, key); err != nil {
+		return refuse("plan-decrypt-failed", fmt.Errorf("%w: check that %s is the same secret in plan and apply (an environment secret of that name overrides the repository's in apply) "+
+			"and run the pipeline again to plan anew; a sealed plan that does not decrypt with the right key was altered", err, sealed.KeyEnv))
+	}
+	return nil
 }
 
 // finishApply reports a successful apply: outputs, the non-sensitive

@@ -14,6 +14,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
+	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/terraform"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
@@ -101,10 +102,11 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		return nil, fail("terraform-failed", err)
 	}
 
-	// A plan file or record left by an earlier run must never pair with this
-	// run's: remove both before planning.
+	// A plan file, sealed plan or record left by an earlier run must never
+	// pair with this run's: remove them before planning.
 	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
-	for _, stale := range []string{planPath, binding.Path(planPath)} {
+	key := a.planKey()
+	for _, stale := range []string{planPath, binding.Path(planPath), sealed.Path(planPath)} {
 		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("removing the old %s: %w", stale, err)
 		}
@@ -163,6 +165,13 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	}
 	if err := binding.Write(binding.Path(planPath), record); err != nil {
 		return nil, err
+	}
+	// With a key, the sealed plan is what leaves this job (the workflow
+	// uploads only it and the record); the plaintext stays here.
+	if key != "" {
+		if err := sealed.Seal(planPath, binding.Path(planPath), key); err != nil {
+			return nil, fail("plan-failed", err)
+		}
 	}
 	return &planned{
 		dir:      dir,

@@ -136,7 +136,7 @@ func readHeader(br *bufio.Reader) (string, error) {
 		// never longer than that.
 		line, err := br.ReadSlice('\n')
 		if err != nil {
-			return "", fmt.Errorf("reading its header: %w", err)
+			return "", err // age's own words: corrupted or tampered with
 		}
 		got = append(got, strings.TrimSuffix(string(line), "\n"))
 	}
