@@ -31,4 +31,8 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", repo+"/actions/workflows/{file}/dispatches", s.dispatchWorkflow)
 	s.handle("GET", repo+"/actions/workflows/{file}/runs", s.listWorkflowRuns)
 	s.handle("GET", repo+"/actions/runs/{id}", s.getWorkflowRun)
+
+	// Artifacts (artifacts.go).
+	s.handle("GET", repo+"/actions/runs/{id}/artifacts", s.listRunArtifacts)
+	s.handle("DELETE", repo+"/actions/artifacts/{id}", s.deleteArtifact)
 }

@@ -258,6 +258,7 @@ type repoState struct {
 	workflows    map[string]*workflowState
 	runs         []*runState // creation order
 	dispatches   []Dispatch
+	artifacts    []*Artifact // creation order
 }
 
 type issueState struct {
