@@ -73,6 +73,7 @@ var commands = map[string]commandFunc{
 	"history":  runHistory,
 	"detect":   runDetect,
 	"run":      runPipeline,
+	"cleanup":  runCleanup,
 }
 
 const usage = `lockstep ships Terraform and the application together.
@@ -95,6 +96,7 @@ Commands:
   detect     the stacks a pull request, push or (locally) the last commit and uncommitted
              changes touch, as a job matrix, with their apply layers (--json)
   history    which app version ran on which infra version, when and how it ended (--json)
+  cleanup    in GitHub Actions: delete this run's plan artifacts (--artifact-prefix)
   run        the local pipeline: validate, plan, approval (--auto-approve), apply,
              deploy, verify, history; stops at the first failing stage
 

@@ -64,6 +64,8 @@ type Config struct {
 	InfraPaths     []string
 	AppPaths       []string
 	Parallelism    int
+	// ArtifactPrefix names the plan artifacts cleanup deletes.
+	ArtifactPrefix string
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
@@ -148,6 +150,7 @@ func Load(src Source) (*Config, error) {
 	c.InfraPaths = l.globs("infra-paths")
 	c.AppPaths = l.globs("app-paths")
 	c.Parallelism = l.parallelism("parallelism")
+	c.ArtifactPrefix = l.raw("artifact-prefix")
 
 	if c.DeployWorkflow != "" && c.DeployCommand != "" {
 		l.fail("deploy-command", "", "cannot be used together with deploy-workflow: choose one way to deploy")

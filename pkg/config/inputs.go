@@ -12,7 +12,7 @@ type Input struct {
 // Inputs lists every input of the design contract, in the order action.yml
 // and the README present them.
 var Inputs = []Input{
-	{"command", "", "What to run: validate, plan, apply, deploy, verify, rollback, detect or history."},
+	{"command", "", "What to run: validate, plan, apply, deploy, verify, rollback, detect, history or cleanup."},
 	{"working-directory", ".", "The Terraform root module, relative to the repository root. A newline-separated list runs several stacks."},
 	{"environment", "", "The target environment; policies are keyed by it."},
 	{"github-token", "${{ github.token }}", "Token for comments, deployments and workflow dispatch."},
@@ -41,6 +41,7 @@ var Inputs = []Input{
 	{"infra-paths", "", "Newline-separated globs that decide infra-changed."},
 	{"app-paths", "", "Newline-separated globs that decide app-changed."},
 	{"parallelism", "", "Stacks planned or applied at once; default: the number of CPUs."},
+	{"artifact-prefix", "", "cleanup: delete this run's artifacts named <artifact-prefix>-plan-* and <artifact-prefix>-apply."},
 }
 
 // Output describes one action output.
@@ -73,4 +74,4 @@ var Outputs = []Output{
 }
 
 // Commands lists the valid values of the command input.
-var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history"}
+var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history", "cleanup"}
