@@ -30,7 +30,8 @@
 //     matches `pattern` (all without one), each into <path>/<name>/ unless
 //     `merge-multiple`; a pattern that matches nothing downloads nothing.
 //   - actions/cache restores from the shared folder and saves in a post step
-//     appended to the job (`if: success()`, like the action's post step).
+//     appended to the job (`if: success()`, like the action's post step);
+//     actions/cache/restore restores the same way and never saves.
 //   - Any other `uses:` is an error, so the test can never silently diverge
 //     from the workflow it claims to run.
 //

@@ -205,6 +205,10 @@ func substituteStep(step *yaml.Node, uses string, o Options, stateID string) (*y
 			"run", scalar(helperRun(o.Helper, VerbCacheSave, stateID)),
 		)
 		return restore, save, nil
+
+	case action == "actions/cache/restore":
+		// Restore only: the same restore, and no post step that saves.
+		return runStep(step, withEnv(with, withOrder), helperRun(o.Helper, VerbCacheRestore, stateID)), nil, nil
 	}
 	return nil, nil, fmt.Errorf("no substitution for uses: %s", uses)
 }
