@@ -61,7 +61,9 @@ func runCleanup(ctx context.Context, a *app) error {
 	if err := errors.Join(errs...); err != nil {
 		return fail("cleanup-failed", fmt.Errorf("deleting the plan artifacts of run %d (they expire after retention-days; delete them on the run page): %w", runID, err))
 	}
-	return a.r.SetOutput("result", "success")
+	// No result output on success: cleanup runs after apply in the same job,
+	// and the job's result is apply's.
+	return nil
 }
 
 // isPlanArtifact reports whether name is one of the plan artifacts of the

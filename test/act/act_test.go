@@ -39,7 +39,9 @@ const (
 	apiToken     = "tok-Act5ecretValue-0xC0FFEE"
 	greeting     = "hello from the act test"
 	deployTarget = "dt-Act5ecretTarget-0xBEEF"
-	actTimeout   = 150 * time.Second
+	// The LOCKSTEP_PLAN_KEY secret (unless a world sets another); never in act's log either.
+	planKey    = "pk-Act5ecretPlanKey-0xFACE"
+	actTimeout = 150 * time.Second
 )
 
 var pipelineJobs = []string{"detect", "plan", "plans", "apply", "deploy", "verify"}
@@ -157,7 +159,7 @@ func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
 	arts := w.artifacts()
 	require.Len(t, arts, 2, "the plan job's artifact and the plans job's")
 	for _, a := range arts {
-		require.Equal(t, []string{"infra/tfplan", "infra/tfplan.lockstep.json"}, a.Files, "the plan and its binding record, never show -json")
+		require.Equal(t, []string{"infra/tfplan.age", "infra/tfplan.lockstep.json"}, a.Files, "the sealed plan and its binding record, never the plaintext or show -json")
 		require.True(t, a.RetentionDays >= 1 && a.RetentionDays <= 3, "retention-days %d", a.RetentionDays)
 	}
 	require.Regexp(t, `^lockstep-staging-[0-9a-f]{8}-apply$`, arts[0].Name)
@@ -242,6 +244,10 @@ type world struct {
 	deployLog string
 	report    string
 	gh        *fakegithub.Server
+	// planKey is the LOCKSTEP_PLAN_KEY secret, "" for none; private marks
+	// the repository private in the event payload.
+	planKey   string
+	private   bool
 	smoke     *httptest.Server
 	smokeHits atomic.Int64
 }
@@ -277,6 +283,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 		shared:    filepath.Join(dir, "shared"),
 		deployLog: filepath.Join(dir, "deployed.log"),
 		report:    filepath.Join(dir, "outputs.json"),
+		planKey:   planKey,
 	}
 	require.NoError(t, os.MkdirAll(filepath.Dir(w.state), 0o755))
 	require.NoError(t, os.MkdirAll(w.shared, 0o755))
@@ -402,11 +409,15 @@ func (w *world) act(event string) result {
 	w.t.Helper()
 	eventFile := filepath.Join(w.dir, "event.json")
 	require.NoError(w.t, os.WriteFile(eventFile, w.eventPayload(event), 0o644))
-	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), map[string]string{
+	secretValues := map[string]string{
 		"GITHUB_TOKEN":  "ghs_actTestToken0123456789",
 		"TERRAFORM_ENV": "# exported by pipeline.yml's Export TERRAFORM_ENV step\nTF_VAR_api_token=" + apiToken + "\nTF_VAR_greeting=" + greeting + "\n",
 		"DEPLOY_ENV":    "DEPLOY_TARGET=" + deployTarget,
-	})
+	}
+	if w.planKey != "" {
+		secretValues["LOCKSTEP_PLAN_KEY"] = w.planKey
+	}
+	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), secretValues)
 	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{
 		"WORKING_DIRECTORY": w.stack,
 		"BACKEND_CONFIG":    w.backend,
@@ -465,7 +476,8 @@ func (w *world) act(event string) result {
 func (w *world) eventPayload(event string) []byte {
 	repository := map[string]any{
 		"name": repo, "full_name": owner + "/" + repo, "default_branch": "main",
-		"owner": map[string]any{"login": owner},
+		"owner":   map[string]any{"login": owner},
+		"private": w.private, "visibility": map[bool]string{true: "private", false: "public"}[w.private],
 	}
 	var payload map[string]any
 	switch event {
@@ -574,7 +586,7 @@ func (r result) requireOrder(t *testing.T, jobs ...string) {
 // requireNoSecrets checks that no secret value reached act's log unmasked.
 func (r result) requireNoSecrets(t *testing.T) {
 	t.Helper()
-	for _, s := range []string{apiToken, deployTarget} {
+	for _, s := range []string{apiToken, deployTarget, planKey} {
 		if i := strings.Index(r.log, s); i >= 0 {
 			t.Errorf("a secret value reached act's log: …%s…", r.log[max(0, i-200):i])
 		}
