@@ -3,6 +3,8 @@ package act
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io/fs"
@@ -12,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +45,9 @@ const (
 	// The LOCKSTEP_PLAN_KEY secret (unless a world sets another); never in act's log either.
 	planKey    = "pk-Act5ecretPlanKey-0xFACE"
 	actTimeout = 150 * time.Second
+	// actRunID is the run's GITHUB_RUN_ID (act's default is 1), whose
+	// artifacts the apply job's cleanup step deletes.
+	actRunID = 4242
 )
 
 var pipelineJobs = []string{"detect", "plan", "plans", "apply", "deploy", "verify"}
@@ -151,7 +157,9 @@ func TestPullRequestPlansOnly(t *testing.T) {
 func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "infra")
+	w.seedPlanArtifacts()
 	res := w.act("push")
+	w.requirePlanArtifactsDeleted(t)
 
 	// Plan and its artifacts: the plan job's, and the one the plans job
 	// hands to apply.
@@ -208,7 +216,10 @@ func TestPushWithoutChangesSkipsApplyAndDeploys(t *testing.T) {
 func TestFailedApplyStopsTheDeploy(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "infra-fails")
+	w.seedPlanArtifacts()
 	res := w.act("push")
+	// The plans are deleted after a failed apply too (if: always()).
+	w.requirePlanArtifactsDeleted(t)
 
 	// act stops the run at a failed job, so the caller's report job does not
 	// run: read the jobs' own outputs from the log instead.
@@ -442,6 +453,7 @@ func (w *world) act(event string) result {
 		"--defaultbranch", "main",
 		"--actor", "octocat",
 		"--env", "GITHUB_API_URL="+strings.TrimSuffix(w.gh.APIURL(), "/"),
+		"--env", "GITHUB_RUN_ID="+strconv.Itoa(actRunID),
 		"--secret-file", secrets,
 		"--var-file", vars,
 		"--env-file", empty,
@@ -505,6 +517,41 @@ func (w *world) eventPayload(event string) []byte {
 	data, err := json.Marshal(payload)
 	require.NoError(w.t, err)
 	return data
+}
+
+// planPrefix is the artifact prefix pipeline.yml's detect job gives this
+// world's call: environment and a hash of the working-directory input.
+func (w *world) planPrefix() string {
+	sum := sha256.Sum256([]byte(w.stack))
+	return "lockstep-staging-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// seedPlanArtifacts registers, in the fake GitHub's artifacts API, the plan
+// artifacts this run's call of pipeline.yml names (the stand-in for
+// upload-artifact keeps its files in a folder, not behind the API), and
+// bystanders: another call's, another run's, and an unrelated one.
+func (w *world) seedPlanArtifacts() {
+	prefix := w.planPrefix()
+	w.gh.AddArtifact(owner, repo, actRunID, prefix+"-plan-0123456789ab", 1024)
+	w.gh.AddArtifact(owner, repo, actRunID, prefix+"-apply", 1024)
+	w.gh.AddArtifact(owner, repo, actRunID, "lockstep-staging-ffffffff-apply", 1024)
+	w.gh.AddArtifact(owner, repo, actRunID, "test-results", 10)
+	w.gh.AddArtifact(owner, repo, actRunID+1, prefix+"-apply", 1024)
+}
+
+// requirePlanArtifactsDeleted checks the apply job deleted exactly the
+// artifacts seedPlanArtifacts made for this call of this run.
+func (w *world) requirePlanArtifactsDeleted(t *testing.T) {
+	t.Helper()
+	var left []string
+	for _, a := range w.gh.Artifacts(owner, repo) {
+		left = append(left, fmt.Sprintf("%d/%s", a.RunID, a.Name))
+	}
+	require.Equal(t, []string{
+		fmt.Sprintf("%d/lockstep-staging-ffffffff-apply", actRunID),
+		fmt.Sprintf("%d/test-results", actRunID),
+		fmt.Sprintf("%d/%s-apply", actRunID+1, w.planPrefix()),
+	}, left, "the apply job deletes this call's plan artifacts of this run, and nothing else")
 }
 
 // artifacts lists what the upload stand-in stored.
