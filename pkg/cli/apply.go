@@ -173,7 +173,7 @@ func (a *app) unseal(planPath string) error {
 		if key == "" {
 			return nil
 		}
-		return refuse("plan-decrypt-failed", fmt.Errorf("%s is set but there is no sealed plan %s, only what lies beside it: "+
+		return refuse("plan-decrypt-failed", fmt.Errorf("%s is set but there is no sealed plan %s to apply (a plaintext plan is never trusted then): "+
 			"the plan was made without the key, or its artifact was replaced; pass LOCKSTEP_PLAN_KEY to both the plan and the apply step and run the pipeline again", sealed.KeyEnv, filepath.Base(sealedPath)))
 	case err != nil:
 		return refuse("plan-decrypt-failed", fmt.Errorf("reading the sealed plan: %w", err))

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
 
@@ -152,9 +153,12 @@ func runAction(ctx context.Context, e Env) int {
 	if err != nil {
 		return report(r, err)
 	}
-	// The token is a secret from the first moment: mask it before anything
-	// else could print it.
+	// The token and the plan key are secrets from the first moment: mask
+	// them before anything else could print them.
 	r.Mask(cfg.GitHubToken)
+	if key := e.Getenv(sealed.KeyEnv); key != "" {
+		r.Mask(key)
+	}
 	gctx, err := config.LoadContext(e.Getenv, e.ReadFile)
 	if err != nil {
 		return report(r, &badInput{err})
