@@ -47,7 +47,7 @@ func (a *app) gate(ctx context.Context, pol policy.Policy) ([]github.Approval, e
 	refType, refName := splitRef(a.gh.Ref)
 	if pol.ProductionLike {
 		def := a.gh.DefaultBranch
-		if def == "" && !pol.RefAllowed(a.gh.Ref, "") {
+		if def == "" {
 			c, err := client()
 			if err == nil {
 				def, err = c.DefaultBranch(ctx)
@@ -60,6 +60,13 @@ func (a *app) gate(ctx context.Context, pol policy.Policy) ([]github.Approval, e
 			return nil, refuse("branch-not-allowed", fmt.Errorf("%s may not apply to the production-like environment %q: only the default branch (%s) may. "+
 				"Merge the change to %s, or list the ref under apply-refs for %s in .lockstep.yml (globs such as refs/heads/release/*)",
 				orNone(a.gh.Ref), env, def, def, env))
+		}
+		// The policy file is the applied commit's: reviewed and merged only
+		// on the default branch. Elsewhere whoever pushed the ref wrote it,
+		// so it may not weaken the checks that stop that person.
+		if a.gh.Ref != "refs/heads/"+def && (pol.AllowSelfApproval || pol.AllowAdminBypass || pol.SkipBranchPolicy) {
+			a.r.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", a.gh.Ref, def, def)
+			pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
 		}
 	}
 

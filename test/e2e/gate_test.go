@@ -144,18 +144,16 @@ func TestApplyApprovedSaysWhoApproved(t *testing.T) {
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
 }
 
-// The policy file can let other refs apply and relax each check, one key at
-// a time; approval of this run is still needed.
+// On the default branch, where the policy file was reviewed, it can relax
+// each production check; the approval of this run is still needed.
 func TestApplyPolicyRelaxesTheGate(t *testing.T) {
 	w, gh, in := plannedProduction(t)
 	w.write(map[string]string{".lockstep.yml": `environments:
   production:
-    apply-refs: [refs/tags/v*]
     allow-self-approval: true
     allow-admin-bypass: true
     require-branch-policy: false
 `})
-	w.env["GITHUB_REF"] = "refs/tags/v1.2.0"
 	w.env["GITHUB_ACTOR"] = "alice"
 	gh.SetEnvironment("octo-org", "shop", "production", "alice") // admins may bypass, no branch policy
 
@@ -169,6 +167,33 @@ func TestApplyPolicyRelaxesTheGate(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "alice", r.outputs["approved-by"])
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+}
+
+// On another ref the policy file is whatever that ref's pusher wrote: it may
+// let the ref apply (apply-refs), but its relaxations are ignored, so the
+// environment's own rules decide.
+func TestApplyPolicyRelaxesNothingOffTheDefaultBranch(t *testing.T) {
+	w, gh, in := plannedProduction(t)
+	w.write(map[string]string{".lockstep.yml": `environments:
+  production:
+    apply-refs: ["refs/heads/**"]
+    allow-self-approval: true
+    allow-admin-bypass: true
+    require-branch-policy: false
+`})
+	w.env["GITHUB_REF"] = "refs/heads/feature"
+	gh.SetEnvironment("octo-org", "shop", "production", "alice") // admins may bypass, no branch policy
+	r := w.action(with(in, "command", "apply"))
+	assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "approval-bypassable", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "::warning::refs/heads/feature is not the default branch (main): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on main")
+
+	strictProduction(gh) // protected branches only: feature is not one
+	gh.SetBranchProtected("octo-org", "shop", "feature", false)
+	r = w.action(with(in, "command", "apply"))
+	assert.Equal(t, "branch-not-allowed", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "the GitHub environment \"production\" deploys only from protected branches, and feature is not protected")
+	assert.Empty(t, w.stateAddresses("infra"))
 }
 
 // A tag allowed by apply-refs must also be allowed by the environment's own
