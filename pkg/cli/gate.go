@@ -12,9 +12,10 @@ import (
 )
 
 // notApplyEvents are the events apply never runs on: their commit is a pull
-// request's, not yet reviewed and merged, and so is the policy file that
-// would have to allow it; no policy key can therefore allow them.
-var notApplyEvents = []string{"pull_request", "pull_request_target", "merge_group"}
+// request's (or a merge queue's), not yet merged, and so is the policy file
+// that would have to allow it; no policy key can therefore allow them. The
+// review events run on the pull request's merge ref too.
+var notApplyEvents = []string{"pull_request", "pull_request_target", "merge_group", "pull_request_review", "pull_request_review_comment"}
 
 // gate decides, in action mode and before Terraform runs, whether this run
 // may apply at all: the event, the ref, and (when approval is required)
@@ -32,6 +33,10 @@ func (a *app) gate(ctx context.Context, pol policy.Policy) ([]github.Approval, e
 			return nil, refuse("event-not-allowed", fmt.Errorf("apply never runs on a %s event: its commit is not reviewed and merged yet. "+
 				"Apply on push to the default branch after merge (the pipeline's apply job does) or on workflow_dispatch", e))
 		}
+	}
+	if strings.HasPrefix(a.gh.Ref, "refs/pull/") {
+		return nil, refuse("event-not-allowed", fmt.Errorf("apply never runs on a pull request's ref (%s, event %s): its commit is not merged yet. "+
+			"Apply on push to the default branch after merge (the pipeline's apply job does) or on workflow_dispatch", a.gh.Ref, orNone(a.gh.EventName)))
 	}
 
 	var gh *github.Client

@@ -55,6 +55,10 @@ func TestApplyGateRefusals(t *testing.T) {
 		{"merge queue event", func(w *workspace, gh *fakegithub.Server) {
 			w.env["GITHUB_EVENT_NAME"] = "merge_group"
 		}, "event-not-allowed", []string{"apply never runs on a merge_group event"}},
+		{"a pull request's ref on another event", func(w *workspace, gh *fakegithub.Server) {
+			w.env["GITHUB_EVENT_NAME"] = "issue_comment"
+			w.env["GITHUB_REF"] = "refs/pull/7/merge"
+		}, "event-not-allowed", []string{"apply never runs on a pull request's ref (refs/pull/7/merge, event issue_comment)"}},
 		{"another branch", func(w *workspace, gh *fakegithub.Server) {
 			w.env["GITHUB_REF"] = "refs/heads/feature"
 		}, "branch-not-allowed", []string{`refs/heads/feature may not apply to the production-like environment "production": only the default branch (main) may`, "list the ref under apply-refs"}},
