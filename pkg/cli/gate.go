@@ -27,58 +27,73 @@ var notApplyEvents = []string{"pull_request", "pull_request_target", "merge_grou
 // actors come from the runner, the default branch and every approval from
 // GitHub; the policy file comes from the commit being applied.
 func (a *app) gate(ctx context.Context, pol policy.Policy) ([]github.Approval, error) {
-	env := a.cfg.Environment
+	if err := a.checkEvent(); err != nil {
+		return nil, err
+	}
+	if pol.ProductionLike {
+		if err := a.checkRef(ctx, &pol); err != nil {
+			return nil, err
+		}
+	}
+	if !pol.ApprovalRequired {
+		return nil, nil
+	}
+	return a.checkApproval(ctx, pol)
+}
+
+// checkEvent refuses the events and refs of unmerged code.
+func (a *app) checkEvent() error {
 	for _, e := range notApplyEvents {
 		if a.gh.EventName == e {
-			return nil, refuse("event-not-allowed", fmt.Errorf("apply never runs on a %s event: its commit is not reviewed and merged yet. "+
+			return refuse("event-not-allowed", fmt.Errorf("apply never runs on a %s event: its commit is not reviewed and merged yet. "+
 				"Apply on push to the default branch after merge (the pipeline's apply job does) or on workflow_dispatch", e))
 		}
 	}
 	if strings.HasPrefix(a.gh.Ref, "refs/pull/") {
-		return nil, refuse("event-not-allowed", fmt.Errorf("apply never runs on a pull request's ref (%s, event %s): its commit is not merged yet. "+
+		return refuse("event-not-allowed", fmt.Errorf("apply never runs on a pull request's ref (%s, event %s): its commit is not merged yet. "+
 			"Apply on push to the default branch after merge (the pipeline's apply job does) or on workflow_dispatch", a.gh.Ref, orNone(a.gh.EventName)))
 	}
+	return nil
+}
 
-	var gh *github.Client
-	client := func() (*github.Client, error) {
-		if gh != nil {
-			return gh, nil
+// checkRef lets a production-like environment apply only from the default
+// branch or a ref the policy's apply-refs allows. Off the default branch it
+// drops the policy's relaxations from pol.
+func (a *app) checkRef(ctx context.Context, pol *policy.Policy) error {
+	env := a.cfg.Environment
+	def := a.gh.DefaultBranch
+	if def == "" {
+		c, err := a.github()
+		if err == nil {
+			def, err = c.DefaultBranch(ctx)
 		}
-		var err error
-		gh, err = a.github()
-		return gh, err
+		if err != nil {
+			return refuse("approval-unverifiable", fmt.Errorf("%q is production-like, so it applies only from the default branch, but lockstep cannot tell which branch that is: %w", env, err))
+		}
 	}
+	if !pol.RefAllowed(a.gh.Ref, def) {
+		return refuse("branch-not-allowed", fmt.Errorf("%s may not apply to the production-like environment %q: only the default branch (%s) may. "+
+			"Merge the change to %s, or list the ref under apply-refs for %s in .lockstep.yml (globs such as refs/heads/release/*)",
+			orNone(a.gh.Ref), env, def, def, env))
+	}
+	// The policy file is the applied commit's: reviewed and merged only on
+	// the default branch. Elsewhere whoever pushed the ref wrote it, so it
+	// may not weaken the checks that stop that person.
+	if a.gh.Ref != "refs/heads/"+def && (pol.AllowSelfApproval || pol.AllowAdminBypass || pol.SkipBranchPolicy) {
+		a.r.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", a.gh.Ref, def, def)
+		pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
+	}
+	return nil
+}
 
+// checkApproval requires an approval of this run for the environment and,
+// for a production-like one, by someone other than who triggered it, on an
+// environment admins cannot bypass, whose branch policy allows the ref.
+func (a *app) checkApproval(ctx context.Context, pol policy.Policy) ([]github.Approval, error) {
+	env := a.cfg.Environment
 	refType, refName := splitRef(a.gh.Ref)
-	if pol.ProductionLike {
-		def := a.gh.DefaultBranch
-		if def == "" {
-			c, err := client()
-			if err == nil {
-				def, err = c.DefaultBranch(ctx)
-			}
-			if err != nil {
-				return nil, refuse("approval-unverifiable", fmt.Errorf("%q is production-like, so it applies only from the default branch, but lockstep cannot tell which branch that is: %w", env, err))
-			}
-		}
-		if !pol.RefAllowed(a.gh.Ref, def) {
-			return nil, refuse("branch-not-allowed", fmt.Errorf("%s may not apply to the production-like environment %q: only the default branch (%s) may. "+
-				"Merge the change to %s, or list the ref under apply-refs for %s in .lockstep.yml (globs such as refs/heads/release/*)",
-				orNone(a.gh.Ref), env, def, def, env))
-		}
-		// The policy file is the applied commit's: reviewed and merged only
-		// on the default branch. Elsewhere whoever pushed the ref wrote it,
-		// so it may not weaken the checks that stop that person.
-		if a.gh.Ref != "refs/heads/"+def && (pol.AllowSelfApproval || pol.AllowAdminBypass || pol.SkipBranchPolicy) {
-			a.r.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", a.gh.Ref, def, def)
-			pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
-		}
-	}
 
-	if !pol.ApprovalRequired {
-		return nil, nil
-	}
-	c, err := client()
+	c, err := a.github()
 	if err != nil {
 		return nil, refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but lockstep cannot check its GitHub environment: %w", env, err))
 	}
