@@ -26,6 +26,9 @@ type app struct {
 	gh    *config.Context
 	r     *actions.Reporter
 	local *localFlags // nil in action mode
+	// approvals are the reviews that approved this apply (action mode),
+	// for its reports.
+	approvals []comment.Approval
 }
 
 // absDir resolves a working directory against the repository root.

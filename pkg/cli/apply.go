@@ -47,13 +47,39 @@ func runApply(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	switch len(dirs) {
-	case 0:
+	if len(dirs) == 0 {
 		return noStacks(a, "apply")
+	}
+	if a.local == nil {
+		if err := a.gateApply(ctx, dirs); err != nil {
+			return err
+		}
+	}
+	switch len(dirs) {
 	case 1:
 		return applyOne(ctx, a, dirs[0])
 	}
 	return applyStacks(ctx, a, dirs, layers)
+}
+
+// gateApply runs the gate (see gate) once for every stack and reports a
+// refusal, before any Terraform command.
+func (a *app) gateApply(ctx context.Context, dirs []string) error {
+	pol, err := a.policy()
+	if err != nil {
+		return err
+	}
+	approvals, err := a.gate(ctx, pol)
+	var r *refusal
+	if errors.As(err, &r) {
+		_ = a.r.SetOutput("result", "refused")
+		_ = a.r.SetOutput("failure-reason", r.reason)
+		_ = a.r.Summary(comment.RenderRefusal(strings.Join(dirs, ", "), a.cfg.Environment, r.err.Error()))
+	}
+	if err != nil {
+		return err
+	}
+	return a.reportApprovals(approvals)
 }
 
 // applyOne applies one stack and reports a refusal.
@@ -137,8 +163,8 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 		a.r.Printf("The plan has no changes: nothing to apply.")
 		return a.finishApply(ctx, dir, &terraform.ApplyReport{}, summary)
 	}
-	if pol.ApprovalRequired {
-		if err := a.approve(ctx, summary, record); err != nil {
+	if pol.ApprovalRequired && a.local != nil {
+		if err := a.approve(summary, record); err != nil {
 			return err
 		}
 	}
@@ -247,6 +273,7 @@ func applyMeta(a *app, dir string, record binding.Record) comment.Meta {
 		PlanSHA256:       record.PlanSHA256,
 		Fingerprint:      record.Fingerprint,
 		Now:              a.env.Now(),
+		Approvals:        a.approvals,
 	}
 }
 
@@ -261,34 +288,12 @@ func applyResult(r *terraform.ApplyReport) comment.ApplyResult {
 	return comment.ApplyResult{Applied: conv(r.Applied), Failed: conv(r.Failed), NotReached: conv(r.NotReached), Errors: r.Errors}
 }
 
-// approve makes sure a person approved this apply. In Actions the gate is
-// GitHub's own (the apply job names the environment, whose required
-// reviewers must approve before the job starts); lockstep checks the gate
-// exists and refuses when it does not (fail closed). At a terminal, a person
-// types "yes" after reading the summary, or passes --auto-approve.
-func (a *app) approve(ctx context.Context, summary *plan.Summary, record binding.Record) error {
+// approve asks the person at the terminal to approve the apply: they type
+// "yes" after reading the summary, or pass --auto-approve. In Actions the
+// gate is GitHub's environment approval, checked by gate before Terraform
+// runs.
+func (a *app) approve(summary *plan.Summary, record binding.Record) error {
 	env := a.cfg.Environment
-	if a.local == nil {
-		gh, err := a.github()
-		if err != nil {
-			return refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but lockstep cannot check its GitHub environment: %w", env, err))
-		}
-		e, err := gh.Environment(ctx, env)
-		if err != nil {
-			return refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but reading its GitHub environment failed: %w", env, err))
-		}
-		if !e.Exists || e.RequiredReviewers == 0 {
-			what := "has no required reviewers"
-			if !e.Exists {
-				what = "does not exist in this repository"
-			}
-			return refuse("approval-not-configured", fmt.Errorf("approval is required for %q, but the GitHub environment %q %s, so nobody approved this apply. "+
-				"Add required reviewers: Settings → Environments → %s → Required reviewers (and name the environment on the apply job), "+
-				"or set require-approval: false (input) or approval: none (.lockstep.yml) if this environment really needs no approval", env, env, what, env))
-		}
-		a.r.Printf("Approval: the GitHub environment %q requires %d reviewer(s); the job runs only after one approved.", env, e.RequiredReviewers)
-		return nil
-	}
 	if a.local.autoApprove {
 		a.r.Printf("Approval: --auto-approve given.")
 		return nil

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
@@ -71,7 +73,7 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 	if err := v.export(a); err != nil {
 		return err
 	}
-	ledger, where, err := deployLedger(a, pol)
+	ledger, where, err := deployLedger(ctx, a, pol)
 	if err != nil {
 		return err
 	}
@@ -270,7 +272,7 @@ func refuseWithResult(a *app, reason string, err error) error {
 // deployLedger is where deployments are recorded: GitHub Deployments in
 // action mode, the JSON-lines file in --state-dir locally. where names it
 // for messages.
-func deployLedger(a *app, pol policy.Policy) (ledger trace.Ledger, where string, err error) {
+func deployLedger(ctx context.Context, a *app, pol policy.Policy) (ledger trace.Ledger, where string, err error) {
 	if a.local != nil {
 		l := &trace.FileLedger{Dir: stateDir(a), Now: a.env.Now}
 		return l, l.Path(), nil
@@ -284,7 +286,31 @@ func deployLedger(a *app, pol policy.Policy) (ledger trace.Ledger, where string,
 		ProductionEnvironment: pol.ProductionLike,
 		LogURL:                a.gh.RunURL(),
 		EnvironmentURL:        environmentURL(a.cfg.SmokeURLs),
+		ApprovedBy:            runApprovers(ctx, a, gh),
 	}), "GitHub Deployments", nil
+}
+
+// runApprovers are the logins who approved this run for the environment:
+// deploy runs in a later job of the run whose apply job was approved, so
+// the run's approvals are the apply's. Best effort: the record then says
+// nothing about approvers, with a warning.
+func runApprovers(ctx context.Context, a *app, gh *github.Client) []string {
+	id, err := strconv.ParseInt(a.gh.RunID, 10, 64)
+	if err != nil || id <= 0 {
+		return nil
+	}
+	approvals, err := gh.RunApprovals(ctx, id)
+	if err != nil {
+		a.r.Warnf("the deployment will not record who approved this run: %v", err)
+		return nil
+	}
+	var out []string
+	for _, ap := range approvals {
+		if ap.State == github.ApprovalApproved && ap.Covers(a.cfg.Environment) && !slices.Contains(out, ap.Login) {
+			out = append(out, ap.Login)
+		}
+	}
+	return out
 }
 
 // stateDir is the local ledger's directory, relative paths against the

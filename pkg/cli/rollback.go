@@ -44,7 +44,7 @@ func runRollback(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	ledger, where, err := deployLedger(a, pol)
+	ledger, where, err := deployLedger(ctx, a, pol)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,7 @@ func verifyFailed(ctx context.Context, a *app, b *strings.Builder, v deployVersi
 	if err != nil {
 		return errors.Join(fail("verify-failed", checkErr), err)
 	}
-	ledger, where, err := deployLedger(a, pol)
+	ledger, where, err := deployLedger(ctx, a, pol)
 	if err != nil {
 		return errors.Join(fail("verify-failed", checkErr), err)
 	}

@@ -60,6 +60,7 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 			"lockstep does not roll infrastructure back: it now stands as listed below.\n\n",
 			num(len(r.Applied)), num(len(r.Failed)), num(len(r.NotReached)))
 	}
+	writeApprovals(&b, m.Approvals)
 	writeApplyList(&b, "❌ Failed", r.Failed, true, maxRows)
 	writeApplyList(&b, "✅ Applied", r.Applied, false, maxRows)
 	writeApplyList(&b, "⏸️ Not reached", r.NotReached, false, maxRows)
@@ -115,6 +116,25 @@ func RenderRefusal(dir, env, reason string) string {
 		where += " → " + EscapeText(env)
 	}
 	return fmt.Sprintf("### Terraform apply · %s\n\n> [!CAUTION]\n> **Refused: nothing was applied.** %s\n\n", where, EscapeText(truncate(reason, 3000)))
+}
+
+// maxApprovalComment bounds each approval comment shown in a report.
+const maxApprovalComment = 300
+
+// writeApprovals names who approved the apply, each with their comment.
+func writeApprovals(b *strings.Builder, approvals []Approval) {
+	if len(approvals) == 0 {
+		return
+	}
+	b.WriteString("**Approved by**\n\n")
+	for _, a := range approvals {
+		fmt.Fprintf(b, "- %s", EscapeText(a.Login))
+		if c := strings.TrimSpace(a.Comment); c != "" {
+			fmt.Fprintf(b, ": “%s”", EscapeText(truncate(c, maxApprovalComment)))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 }
 
 // PlainHeadline is the plan's counts as one plain-text line, for a terminal

@@ -38,3 +38,12 @@ func TestRenderRefusal(t *testing.T) {
 	out := RenderRefusal("infra", "prod", "the plan was made for commit abc1234 <b>")
 	assert.Contains(t, out, "**Refused: nothing was applied.** the plan was made for commit abc1234 &lt;b&gt;")
 }
+
+func TestRenderApplyNamesTheApprovers(t *testing.T) {
+	out := RenderApply(Meta{Directory: "infra", Environment: "production", Approvals: []Approval{
+		{Login: "alice", Comment: "LGTM @oncall <img src=x> **now**"},
+		{Login: "bob"},
+	}}, ApplyResult{Applied: []ApplyResource{{Address: "terraform_data.ok", Action: "create"}}}, "")
+	assert.Contains(t, out, "**Approved by**\n\n- alice: “LGTM @\u200doncall &lt;img src=x&gt; \\*\\*now\\*\\*”\n- bob\n")
+	assert.Less(t, strings.Index(out, "Applied 1 change"), strings.Index(out, "Approved by"))
+}

@@ -43,6 +43,14 @@ type Meta struct {
 	Next string
 	// Now is shown as the update time; the zero time shows none.
 	Now time.Time
+	// Approvals are the reviews that approved an apply, shown in its
+	// report; logins and comments are untrusted text.
+	Approvals []Approval
+}
+
+// Approval is one reviewer's approval of an apply and its comment.
+type Approval struct {
+	Login, Comment string
 }
 
 // Options tune Render. The zero value renders a comment without a marker

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,20 +14,23 @@ import (
 type Context struct {
 	Local bool // no GitHub Actions runner (CLI mode)
 
-	Workspace  string // repository root; paths in annotations are relative to it
-	Owner      string
-	Repo       string
-	SHA        string
-	Ref        string // refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge
-	RefName    string
-	RefType    string // branch or tag
-	EventName  string
-	ServerURL  string
-	APIURL     string
-	Actor      string
-	RunID      string
-	RunAttempt string
-	Workflow   string
+	Workspace string // repository root; paths in annotations are relative to it
+	Owner     string
+	Repo      string
+	SHA       string
+	Ref       string // refs/heads/main, refs/tags/v1.2.3, refs/pull/7/merge
+	RefName   string
+	RefType   string // branch or tag
+	EventName string
+	ServerURL string
+	APIURL    string
+	Actor     string
+	// TriggeringActor started this run attempt (GITHUB_TRIGGERING_ACTOR):
+	// on a re-run, who re-ran it, while Actor stays who started the run.
+	TriggeringActor string
+	RunID           string
+	RunAttempt      string
+	Workflow        string
 
 	// PullRequest is the pull request number on pull_request and
 	// pull_request_target events, else 0.
@@ -36,6 +40,9 @@ type Context struct {
 	HeadSHA string
 	// Before and After are the push range on push events.
 	Before, After string
+	// DefaultBranch is the payload's repository.default_branch, "" when the
+	// event has none (schedule) or there is no payload.
+	DefaultBranch string
 	// Event is the payload decoded with go-github's typed events
 	// (*PullRequestEvent, *PushEvent, ...), nil when there is none or the type
 	// is not one go-github knows.
@@ -59,18 +66,19 @@ func (c *Context) IsPullRequest() bool {
 // at GITHUB_EVENT_PATH.
 func LoadContext(getenv func(string) string, readFile func(string) ([]byte, error)) (*Context, error) {
 	c := &Context{
-		Workspace:  getenv("GITHUB_WORKSPACE"),
-		SHA:        getenv("GITHUB_SHA"),
-		Ref:        getenv("GITHUB_REF"),
-		RefName:    getenv("GITHUB_REF_NAME"),
-		RefType:    getenv("GITHUB_REF_TYPE"),
-		EventName:  getenv("GITHUB_EVENT_NAME"),
-		ServerURL:  orDefault(getenv("GITHUB_SERVER_URL"), "https://github.com"),
-		APIURL:     orDefault(getenv("GITHUB_API_URL"), "https://api.github.com"),
-		Actor:      getenv("GITHUB_ACTOR"),
-		RunID:      getenv("GITHUB_RUN_ID"),
-		RunAttempt: getenv("GITHUB_RUN_ATTEMPT"),
-		Workflow:   getenv("GITHUB_WORKFLOW"),
+		Workspace:       getenv("GITHUB_WORKSPACE"),
+		SHA:             getenv("GITHUB_SHA"),
+		Ref:             getenv("GITHUB_REF"),
+		RefName:         getenv("GITHUB_REF_NAME"),
+		RefType:         getenv("GITHUB_REF_TYPE"),
+		EventName:       getenv("GITHUB_EVENT_NAME"),
+		ServerURL:       orDefault(getenv("GITHUB_SERVER_URL"), "https://github.com"),
+		APIURL:          orDefault(getenv("GITHUB_API_URL"), "https://api.github.com"),
+		Actor:           getenv("GITHUB_ACTOR"),
+		TriggeringActor: getenv("GITHUB_TRIGGERING_ACTOR"),
+		RunID:           getenv("GITHUB_RUN_ID"),
+		RunAttempt:      getenv("GITHUB_RUN_ATTEMPT"),
+		Workflow:        getenv("GITHUB_WORKFLOW"),
 	}
 	if repo := getenv("GITHUB_REPOSITORY"); repo != "" {
 		owner, name, ok := strings.Cut(repo, "/")
@@ -97,6 +105,14 @@ func LoadContext(getenv func(string) string, readFile func(string) ([]byte, erro
 		return nil, fmt.Errorf("decoding the %s event payload at GITHUB_EVENT_PATH: %w", c.EventName, err)
 	}
 	c.Event = event
+	var repo struct {
+		Repository struct {
+			DefaultBranch string `json:"default_branch"`
+		} `json:"repository"`
+	}
+	if json.Unmarshal(payload, &repo) == nil {
+		c.DefaultBranch = repo.Repository.DefaultBranch
+	}
 	switch e := event.(type) {
 	case *gogithub.PullRequestEvent:
 		c.PullRequest = e.GetNumber()

@@ -66,6 +66,7 @@ var Outputs = []Output{
 	{"deployment-id", "ID of the GitHub Deployment created for the app."},
 	{"result", "success, failed or refused."},
 	{"failure-reason", "A short machine-readable reason when result is not success."},
+	{"approved-by", "Logins of the people who approved this apply, comma separated."},
 	{"outputs-json", "Non-sensitive Terraform outputs after apply, as JSON."},
 	{"stacks", "Changed stacks as a matrix: {\"include\":[{\"directory\":...,\"environment\":...}]}."},
 	{"layers", "Stacks grouped in apply order, as JSON."},

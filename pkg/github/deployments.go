@@ -53,6 +53,10 @@ type LedgerOptions struct {
 	// EnvironmentURL, when set, is the deployed app's URL, shown on each
 	// status.
 	EnvironmentURL string
+	// ApprovedBy are the logins who approved this run for the environment,
+	// recorded in the payload of every deployment the ledger creates; empty
+	// leaves approved_by out.
+	ApprovedBy []string
 	// MaxEntries bounds how many lockstep deployments List reads, newest
 	// first: 0 means DefaultMaxLedgerEntries. Each costs one request for its
 	// latest status.
@@ -79,7 +83,7 @@ var _ trace.Ledger = (*DeploymentLedger)(nil)
 //
 //	{"lockstep": 1, "lockstep_id": "…", "app_version": "…", "infra_version": "…",
 //	 "deployment_version": "…", "plan_sha256": "…", "run_url": "…", "actor": "…",
-//	 "rolled_back_from": "…"}
+//	 "rolled_back_from": "…", "approved_by": ["…"]}
 //
 // then its first status. lockstep_id is random per Record: after an
 // ambiguous failure of the create (a 5xx or a dropped connection, after
@@ -106,6 +110,8 @@ type deploymentPayload struct {
 	RunURL            string `json:"run_url"`
 	Actor             string `json:"actor"`
 	RolledBackFrom    string `json:"rolled_back_from"`
+	// ApprovedBy is who approved the run that recorded the deployment.
+	ApprovedBy []string `json:"approved_by,omitempty"`
 }
 
 // parsePayload returns the payload when it is lockstep's.
@@ -141,6 +147,7 @@ func (l *DeploymentLedger) Record(ctx context.Context, e trace.Entry) (trace.Ent
 		Lockstep: PayloadSchema, LockstepID: newLockstepID(),
 		AppVersion: e.AppVersion, InfraVersion: e.InfraVersion, DeploymentVersion: e.DeploymentVersion,
 		PlanSHA256: e.PlanSHA256, RunURL: e.RunURL, Actor: e.Actor, RolledBackFrom: e.RolledBackFrom,
+		ApprovedBy: l.o.ApprovedBy,
 	}
 	d, err := l.createDeployment(ctx, e, p)
 	if err != nil {

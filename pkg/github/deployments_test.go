@@ -77,6 +77,7 @@ func TestLedgerRecordAndSetStatusRequests(t *testing.T) {
 	e.srv.AddRepo(owner, repo)
 	o := ledgerOptions()
 	o.ProductionEnvironment = true
+	o.ApprovedBy = []string{"alice", "bob"}
 	l := e.client.Ledger(o)
 	ctx := context.Background()
 
@@ -126,6 +127,9 @@ func TestLedgerRecordAndSetStatusRequests(t *testing.T) {
 		if payload[k] != want {
 			t.Errorf("payload %s = %#v, want %#v", k, payload[k], want)
 		}
+	}
+	if got := fmt.Sprint(payload["approved_by"]); got != "[alice bob]" {
+		t.Errorf("payload approved_by = %s, want [alice bob]", got)
 	}
 	if id, _ := payload["lockstep_id"].(string); len(id) < 16 {
 		t.Errorf("payload lockstep_id = %q, want a random marker", payload["lockstep_id"])

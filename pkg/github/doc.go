@@ -12,8 +12,8 @@
 //
 // Layout: client.go builds the [Client]; retry.go holds the shared do/retry
 // helper every call goes through; errors.go the error helpers; one file per
-// API area (comments.go, pulls.go, environments.go). Deployments and workflow
-// runs slot in as more area files calling [Client.do].
+// API area (comments.go, pulls.go, environments.go, deployments.go,
+// workflows.go, approvals.go: what proves a run was approved).
 //
 // Time and randomness are injected ([Options.Sleep], [Options.Now],
 // [Options.Rand]) so tests run against test/fakegithub without sleeping.

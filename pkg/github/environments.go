@@ -20,6 +20,17 @@ type Environment struct {
 	CanAdminsBypass bool
 	// PreventSelfReview: whoever triggered the run may not approve it.
 	PreventSelfReview bool
+	// BranchPolicy is the deployment branch policy; nil means any branch
+	// or tag may deploy.
+	BranchPolicy *DeploymentBranchPolicy
+}
+
+// DeploymentBranchPolicy says which refs may deploy to an environment:
+// protected branches only, or the refs matching its custom policies (see
+// [Client.DeploymentBranchPolicies]). GitHub sets exactly one of the two.
+type DeploymentBranchPolicy struct {
+	ProtectedBranches    bool
+	CustomBranchPolicies bool
 }
 
 // environmentJSON is the part of GitHub's environment object read here.
@@ -34,6 +45,10 @@ type environmentJSON struct {
 		PreventSelfReview bool             `json:"prevent_self_review"`
 		Reviewers         []map[string]any `json:"reviewers"`
 	} `json:"protection_rules"`
+	DeploymentBranchPolicy *struct {
+		ProtectedBranches    bool `json:"protected_branches"`
+		CustomBranchPolicies bool `json:"custom_branch_policies"`
+	} `json:"deployment_branch_policy"`
 }
 
 // Environment fetches environment name. An unknown environment is not an
@@ -62,6 +77,9 @@ func (c *Client) Environment(ctx context.Context, name string) (*Environment, er
 	env := &Environment{Name: raw.Name, Exists: true, CanAdminsBypass: raw.CanAdminsBypass == nil || *raw.CanAdminsBypass}
 	if env.Name == "" {
 		env.Name = name
+	}
+	if bp := raw.DeploymentBranchPolicy; bp != nil {
+		env.BranchPolicy = &DeploymentBranchPolicy{ProtectedBranches: bp.ProtectedBranches, CustomBranchPolicies: bp.CustomBranchPolicies}
 	}
 	for _, r := range raw.ProtectionRules {
 		if r.Type == "required_reviewers" {

@@ -65,6 +65,19 @@ type Environment struct {
 	AllowDestroy *bool
 	Strategy     string // "", direct or canary
 	CanarySteps  []int
+
+	// ApplyRefs are globs of full refs ("refs/heads/release/*",
+	// "refs/tags/v*"; "*" stops at "/", "**" does not) that may apply to a
+	// production-like environment besides the default branch.
+	ApplyRefs []string
+	// AllowSelfApproval lets the run's triggering actor count as its
+	// approver; AllowAdminBypass accepts an environment whose administrators
+	// may bypass its protection rules; RequireBranchPolicy false accepts an
+	// environment without a deployment branch policy allowing the ref.
+	// Each only relaxes a production-like environment's checks; nil is unset.
+	AllowSelfApproval   *bool
+	AllowAdminBypass    *bool
+	RequireBranchPolicy *bool
 }
 
 // Environment returns the file's entry for name, matched in any case.
@@ -298,7 +311,8 @@ func contains(list []string, s string) bool {
 
 var (
 	topKeys = []string{"environments", "stacks", "depends-on", "infra-paths", "app-paths"}
-	envKeys = []string{"approval", "allow-destroy", "strategy", "canary-steps"}
+	envKeys = []string{"approval", "allow-destroy", "strategy", "canary-steps",
+		"apply-refs", "allow-self-approval", "allow-admin-bypass", "require-branch-policy"}
 )
 
 func (p *parser) file(f *File, doc *yaml.Node) {
@@ -345,6 +359,14 @@ func (p *parser) environments(f *File, n *yaml.Node) {
 				e.Strategy = p.enum(v, key, StrategyDirect, StrategyCanary)
 			case "canary-steps":
 				e.CanarySteps = p.canarySteps(v, key)
+			case "apply-refs":
+				e.ApplyRefs = p.refGlobs(v, key)
+			case "allow-self-approval":
+				e.AllowSelfApproval = p.boolean(v, key)
+			case "allow-admin-bypass":
+				e.AllowAdminBypass = p.boolean(v, key)
+			case "require-branch-policy":
+				e.RequireBranchPolicy = p.boolean(v, key)
 			}
 		})
 		f.Environments[lower] = e
@@ -490,6 +512,33 @@ func (p *parser) globs(n *yaml.Node, key string) []string {
 			continue
 		}
 		out = append(out, g)
+	}
+	return out
+}
+
+// refGlobs validates globs of full Git refs.
+func (p *parser) refGlobs(n *yaml.Node, key string) []string {
+	const want = "ref globs like refs/heads/release/* or refs/tags/v*"
+	items, ok := p.sequence(n, key, want)
+	if !ok {
+		return nil
+	}
+	out := []string{}
+	for i, item := range items {
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		s, ok := p.scalar(item, ikey, "a ref glob like refs/heads/release/*")
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(s.Value, "refs/heads/") && !strings.HasPrefix(s.Value, "refs/tags/") {
+			p.errorf(s, ikey, "%q is not a full ref: start it with refs/heads/ (branches) or refs/tags/ (tags)", s.Value)
+			continue
+		}
+		if !doublestar.ValidatePattern(s.Value) {
+			p.errorf(s, ikey, "%q is not a valid glob", s.Value)
+			continue
+		}
+		out = append(out, s.Value)
 	}
 	return out
 }

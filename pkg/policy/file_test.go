@@ -84,6 +84,14 @@ app-paths: ["src/**", "Dockerfile"]
 			}},
 		},
 		{
+			name: "apply gate keys",
+			yaml: "environments:\n  production:\n    apply-refs: [refs/heads/release/*, \"refs/tags/v**\"]\n    allow-self-approval: true\n    allow-admin-bypass: false\n    require-branch-policy: false\n",
+			want: &File{Path: ".lockstep.yml", Environments: map[string]Environment{"production": {
+				Name: "production", ApplyRefs: []string{"refs/heads/release/*", "refs/tags/v**"},
+				AllowSelfApproval: boolPtr(true), AllowAdminBypass: boolPtr(false), RequireBranchPolicy: boolPtr(false),
+			}}},
+		},
+		{
 			name: "single canary step of 100",
 			yaml: "environments:\n  prod:\n    canary-steps: [100]\n",
 			want: &File{Path: ".lockstep.yml", Environments: map[string]Environment{"prod": {Name: "prod", CanarySteps: []int{100}}}},
@@ -112,7 +120,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown environment key",
 			yaml: "environments:\n  production:\n    approvals: required\n",
-			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps`},
+			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy`},
 		},
 		{
 			name: "bad approval",
@@ -128,6 +136,28 @@ func TestParseErrors(t *testing.T) {
 			name: "approval with no value",
 			yaml: "environments:\n  production:\n    approval:\n",
 			want: []string{`.lockstep.yml:3: environments.production.approval: is an empty value; want required or none`},
+		},
+		{
+			name: "apply-refs must be full refs and valid globs",
+			yaml: "environments:\n  production:\n    apply-refs:\n      - release/*\n      - \"refs/heads/[\"\n      - refs/tags/v*\n",
+			want: []string{
+				`.lockstep.yml:4: environments.production.apply-refs[0]: "release/*" is not a full ref: start it with refs/heads/ (branches) or refs/tags/ (tags)`,
+				`.lockstep.yml:5: environments.production.apply-refs[1]: "refs/heads/[" is not a valid glob`,
+			},
+		},
+		{
+			name: "apply-refs is a list",
+			yaml: "environments:\n  production:\n    apply-refs: refs/heads/main\n",
+			want: []string{`.lockstep.yml:3: environments.production.apply-refs: is "refs/heads/main"; want a list of ref globs like refs/heads/release/* or refs/tags/v*`},
+		},
+		{
+			name: "relaxations are booleans",
+			yaml: "environments:\n  production:\n    allow-self-approval: yes\n    allow-admin-bypass: \"true\"\n    require-branch-policy: off\n",
+			want: []string{
+				`.lockstep.yml:3: environments.production.allow-self-approval: "yes" is not true or false`,
+				`.lockstep.yml:4: environments.production.allow-admin-bypass: "true" is not true or false`,
+				`.lockstep.yml:5: environments.production.require-branch-policy: "off" is not true or false`,
+			},
 		},
 		{
 			name: "bad strategy",
@@ -297,7 +327,7 @@ depend-on: {}
 				`.lockstep.yml:3: environments.production.approval: "maybe" is not required or none`,
 				`.lockstep.yml:4: environments.production.strategy: "fast" is not direct or canary`,
 				`.lockstep.yml:5: environments.production.canary-steps[1]: 5 does not increase on the step before it (10)`,
-				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps`,
+				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy`,
 				`.lockstep.yml:8: depend-on: unknown key; want one of environments, stacks, depends-on, infra-paths, app-paths`,
 			},
 		},

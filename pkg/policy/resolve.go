@@ -3,6 +3,8 @@ package policy
 import (
 	"slices"
 	"strings"
+
+	"github.com/bmatcuk/doublestar/v4"
 )
 
 // Where a Policy field came from, for Policy.Source.
@@ -32,6 +34,17 @@ type Policy struct {
 	Strategy         string // direct or canary
 	CanarySteps      []int  // traffic weights, increasing, ending at 100
 	ProductionLike   bool   // by name: production, prod or prd in any case
+
+	// ApplyRefs are the policy file's apply-refs: full-ref globs that may
+	// apply besides the default branch (see RefAllowed).
+	ApplyRefs []string
+	// AllowSelfApproval, AllowAdminBypass and SkipBranchPolicy relax the
+	// approval checks of a production-like environment; only the policy
+	// file sets them (allow-self-approval, allow-admin-bypass,
+	// require-branch-policy: false), never a default.
+	AllowSelfApproval bool
+	AllowAdminBypass  bool
+	SkipBranchPolicy  bool
 
 	// Source says, for each of FieldApproval, FieldAllowDestroy,
 	// FieldStrategy and FieldCanarySteps, whether the value came from an
@@ -101,6 +114,11 @@ func Resolve(f *File, env string, o Overrides) Policy {
 		p.Strategy, p.Source[FieldStrategy] = StrategyDirect, SourceDefault
 	}
 
+	p.ApplyRefs = slices.Clone(entry.ApplyRefs)
+	p.AllowSelfApproval = entry.AllowSelfApproval != nil && *entry.AllowSelfApproval
+	p.AllowAdminBypass = entry.AllowAdminBypass != nil && *entry.AllowAdminBypass
+	p.SkipBranchPolicy = entry.RequireBranchPolicy != nil && !*entry.RequireBranchPolicy
+
 	switch {
 	case o.CanarySteps != nil:
 		p.CanarySteps, p.Source[FieldCanarySteps] = slices.Clone(o.CanarySteps), SourceInput
@@ -110,4 +128,20 @@ func Resolve(f *File, env string, o Overrides) Policy {
 		p.CanarySteps, p.Source[FieldCanarySteps] = slices.Clone(defaultCanarySteps), SourceDefault
 	}
 	return p
+}
+
+// RefAllowed reports whether ref (a full ref such as refs/heads/main) may
+// apply to the environment: it is the default branch (a short name such as
+// main), or it matches one of the policy's ApplyRefs globs, in which "*"
+// stops at "/" and "**" as a whole segment ("refs/tags/**") does not. An empty default branch matches nothing.
+func (p Policy) RefAllowed(ref, defaultBranch string) bool {
+	if defaultBranch != "" && ref == "refs/heads/"+defaultBranch {
+		return true
+	}
+	for _, g := range p.ApplyRefs {
+		if ok, err := doublestar.Match(g, ref); err == nil && ok {
+			return true
+		}
+	}
+	return false
 }

@@ -154,3 +154,62 @@ func mustParse(t *testing.T, y string) *File {
 	require.NoError(t, err)
 	return f
 }
+
+func TestResolveApplyGate(t *testing.T) {
+	file := mustParse(t, `environments:
+  production:
+    apply-refs: [refs/heads/release/*]
+    allow-self-approval: true
+    allow-admin-bypass: true
+    require-branch-policy: false
+  prod:
+    allow-self-approval: false
+    require-branch-policy: true
+`)
+	tests := []struct {
+		name                          string
+		env                           string
+		wantRefs                      []string
+		wantSelf, wantAdmin, wantSkip bool
+	}{
+		{name: "every relaxation from the file", env: "Production", wantRefs: []string{"refs/heads/release/*"}, wantSelf: true, wantAdmin: true, wantSkip: true},
+		{name: "explicitly strict", env: "prod"},
+		{name: "not in the file: strict by default", env: "prd"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Resolve(file, tt.env, Overrides{})
+			assert.Equal(t, tt.wantRefs, p.ApplyRefs)
+			assert.Equal(t, tt.wantSelf, p.AllowSelfApproval, "AllowSelfApproval")
+			assert.Equal(t, tt.wantAdmin, p.AllowAdminBypass, "AllowAdminBypass")
+			assert.Equal(t, tt.wantSkip, p.SkipBranchPolicy, "SkipBranchPolicy")
+		})
+	}
+}
+
+func TestRefAllowed(t *testing.T) {
+	p := Policy{ApplyRefs: []string{"refs/heads/release/*", "refs/tags/**"}}
+	tests := []struct {
+		ref, defaultBranch string
+		want               bool
+	}{
+		{"refs/heads/main", "main", true},
+		{"refs/heads/trunk", "trunk", true},
+		{"refs/heads/main", "trunk", false},
+		{"refs/heads/main", "", false},
+		{"refs/heads/release/1.2", "main", true},
+		{"refs/heads/release/1.2/hotfix", "main", false}, // * stops at /
+		{"refs/heads/feature", "main", false},
+		{"refs/tags/v1.2.3", "main", true},
+		{"refs/tags/v1/rc", "main", true}, // ** does not stop at /
+		{"refs/heads/v1", "main", false},
+		{"refs/pull/7/merge", "main", false},
+		{"refs/heads/mainly", "main", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.ref+" default "+tt.defaultBranch, func(t *testing.T) {
+			assert.Equal(t, tt.want, p.RefAllowed(tt.ref, tt.defaultBranch))
+		})
+	}
+	assert.False(t, Policy{}.RefAllowed("refs/heads/release/1", "main"), "no apply-refs: only the default branch")
+}

@@ -37,6 +37,7 @@ func (w *workspace) stateAddresses(dir string) []string {
 // pushWorkspace is a push run against the fake GitHub.
 func pushWorkspace(t *testing.T) (*workspace, *fakegithub.Server) {
 	gh := fakegithub.New(t, fakegithub.WithToken("ghs_e2eTokenValue0123456789"))
+	gh.AddRepo("octo-org", "shop") // the run's repository exists (default branch main)
 	w := newWorkspace(t)
 	w.env["GITHUB_API_URL"] = gh.APIURL()
 	return w, gh
@@ -134,10 +135,13 @@ func TestApplyProductionNeedsReviewers(t *testing.T) {
 	assert.Contains(t, r.stdout, "Settings → Environments → production → Required reviewers")
 	assert.Empty(t, w.stateAddresses("infra"))
 
-	// With required reviewers (who approved before the job started), applied.
-	gh.SetEnvironment("octo-org", "shop", "production", "alice")
+	// With a required reviewer who approved this run (GitHub held the job
+	// until then), admins who cannot bypass and protected branches only,
+	// applied.
+	strictProduction(gh)
 	r = w.action(with(in, "command", "apply"))
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "alice", r.outputs["approved-by"])
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
 
 	// An input can say this environment needs no approval: then no look-up.

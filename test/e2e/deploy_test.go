@@ -226,6 +226,7 @@ func TestDeployCommandRecordsBothVersionsInAGitHubDeployment(t *testing.T) {
 	assert.Equal(t, infra, p["infra_version"])
 	assert.Equal(t, dv, p["deployment_version"])
 	assert.Equal(t, runURL, p["run_url"])
+	assert.NotContains(t, p, "approved_by", "nobody approved this run: the payload says nothing about approvers")
 
 	sts := gh.Statuses(owner, repo, d.ID)
 	assert.Equal(t, []string{"in_progress", "success"}, statesOf(sts))
@@ -251,6 +252,34 @@ func TestDeployCommandRecordsBothVersionsInAGitHubDeployment(t *testing.T) {
 	assert.Contains(t, r.summary, "Deployed `"+dv+"` to staging")
 	assert.Contains(t, r.summary, "Smoke checks passed")
 	assert.Contains(t, r.summary, "DEPLOYMENT_VERSION="+dv)
+}
+
+// The deploy job runs in the same workflow run as the approved apply job: the
+// deployment records who approved the run for its environment, and when the
+// approvals cannot be read it still deploys, with a warning.
+func TestDeployRecordsWhoApprovedTheRun(t *testing.T) {
+	w := newWorkspace(t)
+	appliedStack(w)
+	gh := fakeGitHub(w)
+	app := newFakeApp(w)
+	in := map[string]string{"command": "deploy", "working-directory": "infra", "environment": "staging", "app-version": "v1.2.0", "deploy-command": app.command()}
+	gh.SetRunApprovals(owner, repo, 4211,
+		fakegithub.Approval{State: "approved", User: "alice", Comment: "go", Environments: []string{"staging"}},
+		fakegithub.Approval{State: "approved", User: "bob", Environments: []string{"production"}},
+		fakegithub.Approval{State: "rejected", User: "carol", Environments: []string{"staging"}},
+	)
+	requireCode(t, 0, w.action(in))
+	deps := gh.Deployments(owner, repo)
+	require.Len(t, deps, 1)
+	assert.Equal(t, []any{"alice"}, payloadOf(t, deps[0])["approved_by"])
+
+	gh.Fail(fakegithub.Fault{Method: "GET", Path: "/repos/{o}/{r}/actions/runs/{id}/approvals", Kind: fakegithub.FaultStatus, Status: 403})
+	r := w.action(in)
+	requireCode(t, 0, r)
+	assert.Contains(t, r.stdout, "::warning::the deployment will not record who approved this run")
+	deps = gh.Deployments(owner, repo)
+	require.Len(t, deps, 2)
+	assert.NotContains(t, payloadOf(t, deps[1]), "approved_by")
 }
 
 // outputsJSONVar is cli.EnvOutputsJSON, spelled out: the workflow contract.

@@ -25,6 +25,19 @@ type Environment struct {
 	PreventSelfReview bool
 	CanAdminsBypass   bool
 	WaitTimer         int // minutes; 0 means no wait_timer rule
+	// BranchPolicy is the deployment_branch_policy; nil (any ref may
+	// deploy) is GitHub's default.
+	BranchPolicy *DeploymentBranchPolicy
+	// BranchPolicies are the custom branch and tag policies, listed only
+	// while BranchPolicy.CustomBranchPolicies is set.
+	BranchPolicies []BranchPolicy
+}
+
+// DeploymentBranchPolicy is an environment's deployment_branch_policy;
+// GitHub requires exactly one of the two to be true.
+type DeploymentBranchPolicy struct {
+	ProtectedBranches    bool
+	CustomBranchPolicies bool
 }
 
 // SetEnvironment adds or replaces an environment whose required reviewers
@@ -78,6 +91,10 @@ func (s *Server) environmentJSON(r *repoState, env *Environment) map[string]any 
 			"prevent_self_review": env.PreventSelfReview, "reviewers": reviewers,
 		})
 	}
+	var branchPolicy any
+	if bp := env.BranchPolicy; bp != nil {
+		branchPolicy = map[string]any{"protected_branches": bp.ProtectedBranches, "custom_branch_policies": bp.CustomBranchPolicies}
+	}
 	return map[string]any{
 		"id":                       id,
 		"node_id":                  fmt.Sprintf("EN_%d", id),
@@ -88,7 +105,7 @@ func (s *Server) environmentJSON(r *repoState, env *Environment) map[string]any 
 		"updated_at":               ts(created),
 		"can_admins_bypass":        env.CanAdminsBypass,
 		"protection_rules":         rules,
-		"deployment_branch_policy": nil,
+		"deployment_branch_policy": branchPolicy,
 	}
 }
 

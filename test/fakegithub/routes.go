@@ -19,6 +19,11 @@ func (s *Server) registerRoutes() {
 
 	// Environments (environments.go).
 	s.handle("GET", repo+"/environments/{name}", s.getEnvironment)
+	s.handle("GET", repo+"/environments/{name}/deployment-branch-policies", s.listBranchPolicies)
+
+	// Repository and branches (approvals.go).
+	s.handle("GET", repo, s.getRepo)
+	s.handle("GET", repo+"/branches/{branch}", s.getBranch)
 
 	// Deployments (deployments.go).
 	s.handle("POST", repo+"/deployments", s.createDeployment)
@@ -31,6 +36,7 @@ func (s *Server) registerRoutes() {
 	s.handle("POST", repo+"/actions/workflows/{file}/dispatches", s.dispatchWorkflow)
 	s.handle("GET", repo+"/actions/workflows/{file}/runs", s.listWorkflowRuns)
 	s.handle("GET", repo+"/actions/runs/{id}", s.getWorkflowRun)
+	s.handle("GET", repo+"/actions/runs/{id}/approvals", s.listRunApprovals)
 
 	// Artifacts (artifacts.go).
 	s.handle("GET", repo+"/actions/runs/{id}/artifacts", s.listRunArtifacts)

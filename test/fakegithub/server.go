@@ -258,7 +258,11 @@ type repoState struct {
 	workflows    map[string]*workflowState
 	runs         []*runState // creation order
 	dispatches   []Dispatch
-	artifacts    []*Artifact // creation order
+	artifacts    []*Artifact          // creation order
+	approvals    map[int64][]Approval // by run ID
+	branches     map[string]bool      // name -> protected
+	// defaultBranch is "main" unless SetDefaultBranch changed it.
+	defaultBranch string
 }
 
 type issueState struct {
@@ -277,14 +281,17 @@ func (s *Server) repoLocked(owner, repo string, create bool) *repoState {
 	}
 	r := &repoState{
 		owner: owner, name: repo, id: s.newID(),
-		issues:       map[int]*issueState{},
-		pulls:        map[int]*PullRequest{},
-		commitPulls:  map[string][]int{},
-		pullFiles:    map[int][]PullFile{},
-		environments: map[string]*Environment{},
-		refs:         map[string]string{},
-		statuses:     map[int64][]*DeploymentStatus{},
-		workflows:    map[string]*workflowState{},
+		issues:        map[int]*issueState{},
+		pulls:         map[int]*PullRequest{},
+		commitPulls:   map[string][]int{},
+		pullFiles:     map[int][]PullFile{},
+		environments:  map[string]*Environment{},
+		refs:          map[string]string{},
+		statuses:      map[int64][]*DeploymentStatus{},
+		workflows:     map[string]*workflowState{},
+		approvals:     map[int64][]Approval{},
+		branches:      map[string]bool{},
+		defaultBranch: "main",
 	}
 	s.repos[k] = r
 	return r
@@ -346,12 +353,13 @@ func fakeNumericID(name string) int64 {
 
 func (s *Server) repoJSON(r *repoState) map[string]any {
 	return map[string]any{
-		"id":        r.id,
-		"name":      r.name,
-		"full_name": r.owner + "/" + r.name,
-		"owner":     s.userJSON(r.owner),
-		"html_url":  s.cfg.webURL + "/" + r.owner + "/" + r.name,
-		"url":       s.apiBase() + "/repos/" + r.owner + "/" + r.name,
+		"id":             r.id,
+		"name":           r.name,
+		"full_name":      r.owner + "/" + r.name,
+		"owner":          s.userJSON(r.owner),
+		"html_url":       s.cfg.webURL + "/" + r.owner + "/" + r.name,
+		"url":            s.apiBase() + "/repos/" + r.owner + "/" + r.name,
+		"default_branch": r.defaultBranch,
 	}
 }
 
