@@ -150,9 +150,9 @@ func runAction(ctx context.Context, e Env) int {
 	if err != nil {
 		return report(r, err)
 	}
-	// The token is a secret from the first moment: mask it before anything
-	// else could print it.
-	r.Mask(cfg.GitHubToken)
+	// The token and the secret-env values are secrets from the first
+	// moment: mask them before anything else could print them.
+	maskSecrets(r, cfg, e.Getenv)
 	gctx, err := config.LoadContext(e.Getenv, e.ReadFile)
 	if err != nil {
 		return report(r, &badInput{err})
@@ -215,6 +215,7 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 	if err != nil {
 		return report(r, err)
 	}
+	maskSecrets(r, cfg, e.Getenv)
 	if fl.pipeline() {
 		cfg.Command = "run"
 	}
@@ -226,6 +227,18 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 	gctx.SHA = gitHead(ctx, wd)
 	gctx.HeadSHA = gctx.SHA
 	return execute(ctx, &app{env: e, cfg: cfg, gh: gctx, r: r, local: fl})
+}
+
+// maskSecrets registers the run's secrets that do not come from Terraform:
+// the GitHub token and the values of the variables secret-env names. The
+// reporter then masks them in the log and replaces them in everything
+// rendered or sent, exactly as it does Terraform's sensitive values.
+func maskSecrets(r *actions.Reporter, cfg *config.Config, getenv func(string) string) {
+	secrets := []string{cfg.GitHubToken}
+	for _, name := range cfg.SecretEnv {
+		secrets = append(secrets, getenv(name))
+	}
+	r.Mask(secrets...)
 }
 
 // execute runs the loaded command and maps its error to an exit code.

@@ -64,6 +64,8 @@ type Config struct {
 	InfraPaths     []string
 	AppPaths       []string
 	Parallelism    int
+	// SecretEnv names the environment variables whose values are secrets.
+	SecretEnv []string
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
@@ -148,6 +150,7 @@ func Load(src Source) (*Config, error) {
 	c.InfraPaths = l.globs("infra-paths")
 	c.AppPaths = l.globs("app-paths")
 	c.Parallelism = l.parallelism("parallelism")
+	c.SecretEnv = l.envNames("secret-env")
 
 	if c.DeployWorkflow != "" && c.DeployCommand != "" {
 		l.fail("deploy-command", "", "cannot be used together with deploy-workflow: choose one way to deploy")
@@ -326,6 +329,28 @@ func (l *loader) version(name string) string {
 		l.fail(name, v, "is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2")
 	}
 	return v
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// envNames checks a list of environment variable names: the names a shell
+// accepts, so that a value pasted by mistake (NAME=value, a token) is refused
+// rather than taken for a name, and never echoed back: a line that is not a
+// name is quoted only by its position.
+func (l *loader) envNames(name string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i, n := range l.lines(name) {
+		if !envNameRE.MatchString(n) {
+			l.fail(name, "", fmt.Sprintf("line %d is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)", i+1))
+			continue
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 func (l *loader) workflowFile(name string) string {

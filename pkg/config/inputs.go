@@ -41,6 +41,7 @@ var Inputs = []Input{
 	{"infra-paths", "", "Newline-separated globs that decide infra-changed."},
 	{"app-paths", "", "Newline-separated globs that decide app-changed."},
 	{"parallelism", "", "Stacks planned or applied at once; default: the number of CPUs."},
+	{"secret-env", "", "Newline-separated names of environment variables whose values are secrets: masked in logs and replaced in everything lockstep renders or sends, like Terraform's sensitive values."},
 }
 
 // Output describes one action output.
