@@ -111,7 +111,7 @@ func (a *app) github() (*github.Client, error) {
 		APIURL:     a.gh.APIURL,
 		Owner:      a.gh.Owner,
 		Repo:       a.gh.Repo,
-		HTTPClient: a.env.HTTPClient,
+		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
 		Now:        a.env.Now,
 		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
 		// A re-run of the same plan differs only in the comment's footer:
