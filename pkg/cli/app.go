@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
@@ -62,6 +63,7 @@ func (a *app) terraform(dir string) (*terraform.Terraform, error) {
 func gitHead(ctx context.Context, dir string) string {
 	cmd := exec.CommandContext(ctx, "git", "rev-parse", "HEAD")
 	cmd.Dir = dir
+	cmd.Env = childenv.Environ()
 	out, err := cmd.Output()
 	if err != nil {
 		return ""

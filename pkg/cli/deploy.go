@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/deploy"
 	"github.com/lockstep-ci/lockstep/pkg/github"
@@ -214,6 +215,7 @@ func deployTarget(a *app) (deploy.Target, error) {
 			Stdout:  a.r.Log(),
 			Stderr:  a.r.Log(),
 			Redact:  a.r.Masker().Redact,
+			Environ: childenv.Environ(a.cfg.GitHubToken),
 		}, nil
 	case a.cfg.DeployWorkflow != "":
 		if a.local != nil {

@@ -33,6 +33,12 @@ type Env struct {
 	// IsTerminal reports whether Stdin is an interactive terminal (for the
 	// approval prompt in CLI mode).
 	IsTerminal func() bool
+	// ScrubEnv removes from the process environment what no child process
+	// may inherit (see childenv.Scrub), once the inputs are read and before
+	// any child starts; tokens are the secret values to drop wherever they
+	// are. nil leaves the environment alone (tests that run Main in-process:
+	// Getenv is then not the process's).
+	ScrubEnv func(tokens ...string) error
 }
 
 func (e *Env) defaults() {
@@ -246,6 +252,13 @@ func execute(ctx context.Context, a *app) int {
 	run, ok := commands[a.cfg.Command]
 	if !ok {
 		return report(a.r, fmt.Errorf("command %q is not implemented in lockstep %s yet", a.cfg.Command, version.Version))
+	}
+	if a.env.ScrubEnv != nil {
+		// terraform-exec passes lockstep's whole environment on (its SetEnv
+		// refuses TF_VAR_*), so the environment itself is cleaned.
+		if err := a.env.ScrubEnv(a.cfg.GitHubToken); err != nil {
+			return report(a.r, fmt.Errorf("removing inputs and tokens from the environment of child processes: %w", err))
+		}
 	}
 	err := run(ctx, a)
 	if err != nil && a.r.IsAction() {
