@@ -325,11 +325,19 @@ var versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+/-]{0,127}$`)
 // environment variables, so it stays a plain token.
 func (l *loader) version(name string) string {
 	v := l.raw(name)
-	if v != "" && !versionRE.MatchString(v) {
-		l.fail(name, v, "is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2")
+	if v != "" && !ValidVersion(v) {
+		l.fail(name, v, VersionProblem)
 	}
 	return v
 }
+
+// VersionProblem says what a valid app or infra version looks like.
+const VersionProblem = "is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2"
+
+// ValidVersion reports whether v may be an app or infra version: the rule
+// of the app-version and infra-version inputs, which a version derived from
+// a tag name must follow too (a tag may hold quotes, spaces or "$(...)").
+func ValidVersion(v string) bool { return versionRE.MatchString(v) }
 
 var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
