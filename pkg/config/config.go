@@ -353,12 +353,31 @@ func (l *loader) envNames(name string) []string {
 			l.fail(name, "", fmt.Sprintf("line %d is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)", i+1))
 			continue
 		}
+		if runnerEnv(n) {
+			l.fail(name, n, "is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output")
+			continue
+		}
 		if !seen[n] {
 			seen[n] = true
 			out = append(out, n)
 		}
 	}
 	return out
+}
+
+// runnerEnv reports whether name is set by the runner or names lockstep's
+// inputs (the same names pipeline.yml's export step refuses).
+func runnerEnv(name string) bool {
+	for _, prefix := range []string{"GITHUB_", "RUNNER_", "INPUT_", "STATE_"} {
+		if strings.HasPrefix(strings.ToUpper(name), prefix) {
+			return true
+		}
+	}
+	switch name {
+	case "PATH", "HOME", "PWD", "CI":
+		return true
+	}
+	return false
 }
 
 func (l *loader) workflowFile(name string) string {

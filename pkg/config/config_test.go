@@ -177,4 +177,8 @@ func TestLoadSecretEnv(t *testing.T) {
 	require.EqualError(t, err, `input "secret-env": line 2 is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)`+"\n"+
 		`input "secret-env": line 3 is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)`)
 	assert.NotContains(t, err.Error(), "hunter2")
+
+	_, err = Load(source(map[string]string{"command": "plan", "secret-env": "GITHUB_SHA\nPATH"}))
+	require.EqualError(t, err, `input "secret-env": "GITHUB_SHA" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`+"\n"+
+		`input "secret-env": "PATH" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`)
 }
