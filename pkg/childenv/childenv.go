@@ -1,7 +1,3 @@
-// Package childenv decides the environment lockstep's child processes
-// (Terraform or OpenTofu, git, the deploy command) inherit: lockstep's own
-// environment without the action's inputs, the runner's credentials that are
-// no business of theirs, and the GitHub token.
 package childenv
 
 import (
