@@ -15,8 +15,18 @@ ARG TERRAFORM_VERSION=1.11.4
 ARG TERRAFORM_ARCH=amd64
 ARG TERRAFORM_SHA256=1ce994251c00281d6845f0f268637ba50c0005657eb3cf096b92f753b42ef4dc
 
+# Base images are pinned by their multi-arch index digest, so a moved tag cannot
+# change what is built; the tag stays for people. golang:1.26-bookworm was Go
+# 1.26.4 at this digest (May 2026), debian:bookworm-slim its June 2026 build.
+# Not pulled from this build machine (no registry access): taken from many
+# independent public Dockerfiles, Renovate/Dependabot updates and a BuildKit log
+# that resolved them. Refresh with
+#   docker buildx imagetools inspect golang:1.26-bookworm
+#   docker buildx imagetools inspect debian:bookworm-slim
+# and use the "Digest:" line (the index, not a per-platform manifest).
+
 # Build stage. terraform-exec v0.26 requires Go >= 1.26.
-FROM golang:1.26-bookworm AS build
+FROM golang:1.26-bookworm@sha256:5d2b868674b57c9e48cdd39e891acce4196b6926ca6d11e9c270a8f85106203d AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
@@ -28,7 +38,7 @@ RUN CGO_ENABLED=0 go build -trimpath \
 
 # Terraform stage: download the release zip and refuse it unless its SHA-256
 # is the pinned one.
-FROM debian:bookworm-slim AS terraform
+FROM debian:bookworm-slim@sha256:96e378d7e6531ac9a15ad505478fcc2e69f371b10f5cdf87857c4b8188404716 AS terraform
 ARG TERRAFORM_VERSION
 ARG TERRAFORM_ARCH
 ARG TERRAFORM_SHA256
@@ -49,7 +59,7 @@ RUN set -eu; \
 # cannot write the workspace) and no WORKDIR (the runner sets it to
 # /github/workspace). git is needed to derive versions and trace deployments;
 # the checkout there belongs to the runner's user, so git must trust it.
-FROM debian:bookworm-slim
+FROM debian:bookworm-slim@sha256:96e378d7e6531ac9a15ad505478fcc2e69f371b10f5cdf87857c4b8188404716
 RUN apt-get update \
  && apt-get install -y --no-install-recommends ca-certificates git \
  && rm -rf /var/lib/apt/lists/* \

@@ -6,8 +6,10 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/cli"
 )
 
@@ -15,13 +17,26 @@ func main() {
 	// SIGINT and SIGTERM cancel the context; terraform-exec then passes an
 	// interrupt to Terraform, which stops cleanly and releases its lock.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// lockstep reads its inputs from a snapshot of the environment, so that
+	// it can remove them (and the tokens) from the process's own before
+	// Terraform, git or the deploy command inherit it.
+	snapshot := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			snapshot[k] = v
+		}
+	}
 	code := cli.Main(ctx, cli.Env{
 		Args:       os.Args[1:],
 		Stdin:      os.Stdin,
 		Stdout:     os.Stdout,
 		Stderr:     os.Stderr,
-		Getenv:     os.Getenv,
+		Getenv:     func(k string) string { return snapshot[k] },
 		IsTerminal: stdinIsTerminal,
+		ScrubEnv: func(tokens ...string) error {
+			_, err := childenv.Scrub(tokens...)
+			return err
+		},
 	})
 	stop()
 	os.Exit(code)

@@ -3,6 +3,7 @@ package actions
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"sort"
 	"strings"
@@ -26,19 +27,34 @@ type Masker struct {
 // NewMasker returns an empty Masker.
 func NewMasker() *Masker { return &Masker{secrets: map[string]bool{}} }
 
-// Add registers secrets and returns those not seen before. A multi-line
-// secret is also registered line by line, because logs are redacted a line at
-// a time.
+// Add registers secrets and returns those not seen before, which are all
+// worth announcing to the runner (see redact.WorthMasking). A multi-line
+// secret is also registered line by line, because logs are redacted a line
+// at a time, but only the lines worth masking: the lines "{" and "}" of a
+// JSON map would blank every brace of every output, while the whole value,
+// which is registered whatever its lines, still replaces the map wherever
+// it occurs. A secret's JSON-escaped form (a quote or a newline in it) is
+// registered too, for the JSON bodies lockstep sends.
 func (m *Masker) Add(secrets ...string) []string {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var added []string
 	var all []string
+	changed := false
 	for _, s := range secrets {
+		if !redact.WorthMasking(s) {
+			continue
+		}
 		all = append(all, s)
+		// The escaped form only ever appears in what lockstep itself
+		// sends, which the redactor covers: the runner need not know it.
+		if esc := jsonEscaped(s); esc != s && !m.secrets[esc] {
+			m.secrets[esc] = true
+			changed = true
+		}
 		if strings.Contains(s, "\n") {
 			for _, line := range strings.Split(s, "\n") {
-				if line = strings.TrimSpace(line); line != "" {
+				if line = strings.TrimSpace(line); redact.WorthMasking(line) {
 					all = append(all, line)
 				}
 			}
@@ -51,7 +67,7 @@ func (m *Masker) Add(secrets ...string) []string {
 		m.secrets[s] = true
 		added = append(added, s)
 	}
-	if len(added) > 0 {
+	if len(added) > 0 || changed {
 		// Longest first, so a secret that contains another is replaced whole.
 		all = make([]string, 0, len(m.secrets))
 		for s := range m.secrets {
@@ -66,6 +82,19 @@ func (m *Masker) Add(secrets ...string) []string {
 		m.r = redact.New(all, Redacted)
 	}
 	return added
+}
+
+// jsonEscaped returns s as it appears inside a JSON string encoded as
+// go-github encodes request bodies (HTML characters not escaped).
+func jsonEscaped(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return s
+	}
+	out := strings.TrimSuffix(b.String(), "\n")
+	return out[1 : len(out)-1]
 }
 
 // RedactTo writes s to w with every registered secret replaced by ***.

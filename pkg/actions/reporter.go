@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	githubactions "github.com/sethvargo/go-githubactions"
+
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // Annotation is a message attached to a file and line of the pull request
@@ -38,6 +40,10 @@ type Reporter struct {
 	summary io.Writer // local mode only
 	masker  *Masker
 
+	// delimiter makes the heredoc delimiter of each GITHUB_OUTPUT and
+	// GITHUB_ENV write (random; tests fix it).
+	delimiter func() (string, error)
+
 	mu      sync.Mutex
 	outputs map[string]string
 	env     map[string]string
@@ -48,14 +54,15 @@ type Reporter struct {
 func NewActionReporter(stdout io.Writer, getenv func(string) string) *Reporter {
 	m := NewMasker()
 	return &Reporter{
-		action:  true,
-		gha:     githubactions.New(githubactions.WithWriter(stdout), githubactions.WithGetenv(getenv)),
-		getenv:  getenv,
-		stdout:  stdout,
-		log:     &lineWriter{w: stdout, m: m, actions: true},
-		masker:  m,
-		outputs: map[string]string{},
-		env:     map[string]string{},
+		action:    true,
+		delimiter: newDelimiter,
+		gha:       githubactions.New(githubactions.WithWriter(stdout), githubactions.WithGetenv(getenv)),
+		getenv:    getenv,
+		stdout:    stdout,
+		log:       &lineWriter{w: stdout, m: m, actions: true},
+		masker:    m,
+		outputs:   map[string]string{},
+		env:       map[string]string{},
 	}
 }
 
@@ -87,9 +94,10 @@ func (r *Reporter) Mask(secrets ...string) {
 		return
 	}
 	for _, s := range added {
-		// The masker already split multi-line secrets into their lines; the
-		// runner masks a line at a time, so it gets only single lines.
-		if !strings.Contains(s, "\n") {
+		// The masker already split multi-line secrets into their lines worth
+		// masking; the runner masks a line at a time, so it gets only single
+		// lines, and never one that is too short or only punctuation.
+		if !strings.ContainsAny(s, "\r\n") && redact.WorthMasking(s) {
 			r.issue(func() { r.gha.AddMask(s) })
 		}
 	}
@@ -197,7 +205,7 @@ func (r *Reporter) SetOutput(name, value string) error {
 	if !r.action {
 		return nil
 	}
-	return r.fileCommand("GITHUB_OUTPUT", "setting output "+name, func() { r.gha.SetOutput(name, value) })
+	return r.appendFileCommand("GITHUB_OUTPUT", "setting output "+name, name, value)
 }
 
 // Outputs returns a copy of the outputs set so far.
@@ -231,7 +239,7 @@ func (r *Reporter) SetEnv(name, value string) error {
 	if !r.action {
 		return nil
 	}
-	return r.fileCommand("GITHUB_ENV", "exporting "+name, func() { r.gha.SetEnv(name, value) })
+	return r.appendFileCommand("GITHUB_ENV", "exporting "+name, name, value)
 }
 
 // Summary appends Markdown to the job summary (GITHUB_STEP_SUMMARY), or writes

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os/exec"
 	"path"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
@@ -71,11 +73,24 @@ func (a *app) terraform(dir string) (*terraform.Terraform, error) {
 	return terraform.New(terraform.Options{ExecPath: a.cfg.TerraformPath, Dir: a.absDir(dir), Log: a.r.Log()})
 }
 
+// terraformVersion reads tf's version; a binary older than lockstep
+// supports is a bad terraform-path.
+func (a *app) terraformVersion(ctx context.Context, tf *terraform.Terraform) (string, error) {
+	v, err := tf.Version(ctx)
+	var old *terraform.TooOldError
+	if errors.As(err, &old) {
+		return v, &badInput{&config.InputError{Input: "terraform-path", Value: a.cfg.TerraformPath, Flag: a.local != nil,
+			Problem: "is version " + old.Found + "; " + old.Need() + ": point it at a newer binary"}}
+	}
+	return v, err
+}
+
 // gitHead returns the commit checked out in dir, or "" outside a git
 // repository.
 func gitHead(ctx context.Context, dir string) string {
 	cmd := exec.CommandContext(ctx, "git", "rev-parse", "HEAD")
 	cmd.Dir = dir
+	cmd.Env = childenv.Environ()
 	out, err := cmd.Output()
 	if err != nil {
 		return ""
@@ -125,7 +140,7 @@ func (a *app) github() (*github.Client, error) {
 		APIURL:     a.gh.APIURL,
 		Owner:      a.gh.Owner,
 		Repo:       a.gh.Repo,
-		HTTPClient: a.env.HTTPClient,
+		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
 		Now:        a.env.Now,
 		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
 		// A re-run of the same plan differs only in the comment's footer:

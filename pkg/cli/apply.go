@@ -101,7 +101,11 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	if err != nil {
 		return &badInput{err}
 	}
-	tfVersion, err := tf.Version(ctx)
+	tfVersion, err := a.terraformVersion(ctx, tf)
+	var bad *badInput
+	if errors.As(err, &bad) {
+		return err
+	}
 	if err != nil {
 		return fail("terraform-failed", err)
 	}

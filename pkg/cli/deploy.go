@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/deploy"
 	"github.com/lockstep-ci/lockstep/pkg/github"
@@ -182,6 +183,12 @@ func deployVersions(ctx context.Context, a *app) (deployVersion, error) {
 	v := deployVersion{app: a.cfg.AppVersion}
 	if v.app == "" {
 		v.app = trace.AppVersion(a.gh.RefType, a.gh.RefName, a.gh.SHA)
+		if v.app != "" && !config.ValidVersion(v.app) {
+			// The tag name is chosen by whoever can push a tag; it goes
+			// into DEPLOYMENT_VERSION, payloads and the deploy command's
+			// environment, so it is held to the input's rule.
+			return v, &badInput{fmt.Errorf("input %q: derived from the tag name %q, which %s; give app-version explicitly or use a plain tag", "app-version", v.app, config.VersionProblem)}
+		}
 	}
 	if v.app == "" {
 		return v, &config.InputError{Input: "app-version", Flag: a.local != nil,
@@ -216,6 +223,7 @@ func deployTarget(a *app) (deploy.Target, error) {
 			Stdout:  a.r.Log(),
 			Stderr:  a.r.Log(),
 			Redact:  a.r.Masker().Redact,
+			Environ: childenv.Environ(a.cfg.GitHubToken),
 		}, nil
 	case a.cfg.DeployWorkflow != "":
 		if a.local != nil {

@@ -173,3 +173,31 @@ func TestInfraRollbackGuidanceIsASentence(t *testing.T) {
 	assert.True(t, strings.HasSuffix(g, "."), g)
 	assert.Contains(t, g, "revert the change in a pull request")
 }
+
+// A tag name becomes the app version only when it is one: a tag such as
+// `v1"; rm -rf` would otherwise reach DEPLOYMENT_VERSION and the deploy
+// command's environment.
+func TestDeployVersionsRefuseATagThatIsNoVersion(t *testing.T) {
+	for _, tc := range []struct {
+		tag, wantErr string
+	}{
+		{"v1.4.2", ""},
+		{`v1"; rm -rf`, `input "app-version": derived from the tag name "v1\"; rm -rf", which is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2; give app-version explicitly or use a plain tag`},
+		{"v1\x1b[31m", `input "app-version": derived from the tag name "v1\x1b[31m", which is not a version`},
+		{"v1\nDEPLOYMENT_VERSION=x", `derived from the tag name "v1\nDEPLOYMENT_VERSION=x"`},
+	} {
+		a := &app{
+			cfg: &config.Config{InfraVersion: "abc1234", WorkingDirectories: []string{"."}},
+			gh:  &config.Context{RefType: "tag", RefName: tc.tag, SHA: "0123456789abcdef"},
+		}
+		v, err := deployVersions(context.Background(), a)
+		if tc.wantErr == "" {
+			require.NoError(t, err)
+			assert.Equal(t, deployVersion{app: tc.tag, infra: "abc1234"}, v)
+			continue
+		}
+		require.Error(t, err, tc.tag)
+		assert.Contains(t, err.Error(), tc.wantErr)
+		assert.Equal(t, ExitBadInput, exitCode(err))
+	}
+}

@@ -17,6 +17,7 @@ import (
 	gogithub "github.com/google/go-github/v60/github"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/detect"
@@ -553,7 +554,7 @@ func localChanges(ctx context.Context, dir string) *changeSet {
 	run := func(args ...string) ([]string, error) {
 		cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotePath=false"}, args...)...)
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
+		cmd.Env = append(childenv.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
 		var stdout, stderr bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &stdout, &stderr
 		if err := cmd.Run(); err != nil {

@@ -34,6 +34,12 @@ type Env struct {
 	// IsTerminal reports whether Stdin is an interactive terminal (for the
 	// approval prompt in CLI mode).
 	IsTerminal func() bool
+	// ScrubEnv removes from the process environment what no child process
+	// may inherit (see childenv.Scrub), once the inputs are read and before
+	// any child starts; tokens are the secret values to drop wherever they
+	// are. nil leaves the environment alone (tests that run Main in-process:
+	// Getenv is then not the process's).
+	ScrubEnv func(tokens ...string) error
 }
 
 func (e *Env) defaults() {
@@ -153,9 +159,9 @@ func runAction(ctx context.Context, e Env) int {
 	if err != nil {
 		return report(r, err)
 	}
-	// The token and the plan key are secrets from the first moment: mask
-	// them before anything else could print them.
-	r.Mask(cfg.GitHubToken)
+	// The token, the secret-env values and the plan key are secrets from
+	// the first moment: mask them before anything else could print them.
+	maskSecrets(r, cfg, e.Getenv)
 	if key := e.Getenv(sealed.KeyEnv); key != "" {
 		r.Mask(key)
 	}
@@ -221,6 +227,7 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 	if err != nil {
 		return report(r, err)
 	}
+	maskSecrets(r, cfg, e.Getenv)
 	if fl.pipeline() {
 		cfg.Command = "run"
 	}
@@ -234,11 +241,30 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 	return execute(ctx, &app{env: e, cfg: cfg, gh: gctx, r: r, local: fl})
 }
 
+// maskSecrets registers the run's secrets that do not come from Terraform:
+// the GitHub token and the values of the variables secret-env names. The
+// reporter then masks them in the log and replaces them in everything
+// rendered or sent, exactly as it does Terraform's sensitive values.
+func maskSecrets(r *actions.Reporter, cfg *config.Config, getenv func(string) string) {
+	secrets := []string{cfg.GitHubToken}
+	for _, name := range cfg.SecretEnv {
+		secrets = append(secrets, getenv(name))
+	}
+	r.Mask(secrets...)
+}
+
 // execute runs the loaded command and maps its error to an exit code.
 func execute(ctx context.Context, a *app) int {
 	run, ok := commands[a.cfg.Command]
 	if !ok {
 		return report(a.r, fmt.Errorf("command %q is not implemented in lockstep %s yet", a.cfg.Command, version.Version))
+	}
+	if a.env.ScrubEnv != nil {
+		// terraform-exec passes lockstep's whole environment on (its SetEnv
+		// refuses TF_VAR_*), so the environment itself is cleaned.
+		if err := a.env.ScrubEnv(a.cfg.GitHubToken); err != nil {
+			return report(a.r, fmt.Errorf("removing inputs and tokens from the environment of child processes: %w", err))
+		}
 	}
 	err := run(ctx, a)
 	if err != nil && a.r.IsAction() {

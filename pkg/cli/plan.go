@@ -97,7 +97,11 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	if err != nil {
 		return nil, &badInput{err}
 	}
-	tfVersion, err := tf.Version(ctx)
+	tfVersion, err := a.terraformVersion(ctx, tf)
+	var bad *badInput
+	if errors.As(err, &bad) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fail("terraform-failed", err)
 	}

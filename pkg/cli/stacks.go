@@ -118,7 +118,7 @@ func (a *app) stackApp() (*app, *stackCapture, error) {
 		c.summary = &lockedBuffer{}
 		sa.r = actions.NewLocalReporter(c.log, c.summary)
 	}
-	sa.r.Mask(a.cfg.GitHubToken)
+	maskSecrets(sa.r, a.cfg, a.env.Getenv)
 	if a.local != nil {
 		lf := *a.local
 		if lf.commentFile != "" {

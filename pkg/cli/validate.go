@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -58,6 +59,13 @@ func validateDir(ctx context.Context, a *app, dir string) ([]finding, error) {
 	tf, err := a.terraform(dir)
 	if err != nil {
 		return nil, &badInput{err}
+	}
+	if _, err := a.terraformVersion(ctx, tf); err != nil {
+		var bad *badInput
+		if errors.As(err, &bad) {
+			return nil, err
+		}
+		return nil, fail("terraform-failed", err)
 	}
 	var findings []finding
 

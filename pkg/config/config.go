@@ -66,6 +66,8 @@ type Config struct {
 	Parallelism    int
 	// ArtifactPrefix names the plan artifacts cleanup deletes.
 	ArtifactPrefix string
+	// SecretEnv names the environment variables whose values are secrets.
+	SecretEnv []string
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
@@ -151,6 +153,7 @@ func Load(src Source) (*Config, error) {
 	c.AppPaths = l.globs("app-paths")
 	c.Parallelism = l.parallelism("parallelism")
 	c.ArtifactPrefix = l.raw("artifact-prefix")
+	c.SecretEnv = l.envNames("secret-env")
 
 	if c.DeployWorkflow != "" && c.DeployCommand != "" {
 		l.fail("deploy-command", "", "cannot be used together with deploy-workflow: choose one way to deploy")
@@ -325,10 +328,59 @@ var versionRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+/-]{0,127}$`)
 // environment variables, so it stays a plain token.
 func (l *loader) version(name string) string {
 	v := l.raw(name)
-	if v != "" && !versionRE.MatchString(v) {
-		l.fail(name, v, "is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2")
+	if v != "" && !ValidVersion(v) {
+		l.fail(name, v, VersionProblem)
 	}
 	return v
+}
+
+// VersionProblem says what a valid app or infra version looks like.
+const VersionProblem = "is not a version: use letters, digits and . _ + - / (at most 128), like v1.4.2"
+
+// ValidVersion reports whether v may be an app or infra version: the rule
+// of the app-version and infra-version inputs, which a version derived from
+// a tag name must follow too (a tag may hold quotes, spaces or "$(...)").
+func ValidVersion(v string) bool { return versionRE.MatchString(v) }
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// envNames checks a list of environment variable names: the names a shell
+// accepts, so that a value pasted by mistake (NAME=value, a token) is refused
+// rather than taken for a name, and never echoed back: a line that is not a
+// name is quoted only by its position.
+func (l *loader) envNames(name string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i, n := range l.lines(name) {
+		if !envNameRE.MatchString(n) {
+			l.fail(name, "", fmt.Sprintf("line %d is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)", i+1))
+			continue
+		}
+		if runnerEnv(n) {
+			l.fail(name, n, "is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output")
+			continue
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// runnerEnv reports whether name is set by the runner or names lockstep's
+// inputs (the same names pipeline.yml's export step refuses).
+func runnerEnv(name string) bool {
+	for _, prefix := range []string{"GITHUB_", "RUNNER_", "INPUT_", "STATE_"} {
+		if strings.HasPrefix(strings.ToUpper(name), prefix) {
+			return true
+		}
+	}
+	switch name {
+	case "PATH", "HOME", "PWD", "CI":
+		return true
+	}
+	return false
 }
 
 func (l *loader) workflowFile(name string) string {

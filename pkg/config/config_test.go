@@ -166,3 +166,19 @@ func TestStatusSet(t *testing.T) {
 		assert.Equal(t, want, s.Match(code), code)
 	}
 }
+
+func TestLoadSecretEnv(t *testing.T) {
+	c, err := Load(source(map[string]string{"command": "plan", "secret-env": "TF_VAR_admin_password\n  DEPLOY_KEY \n\nTF_VAR_admin_password\n_x1"}))
+	require.NoError(t, err)
+	assert.Equal(t, []string{"TF_VAR_admin_password", "DEPLOY_KEY", "_x1"}, c.SecretEnv)
+
+	// A value pasted instead of a name is refused without being echoed.
+	_, err = Load(source(map[string]string{"command": "plan", "secret-env": "OK\nDEPLOY_KEY=hunter2\n1ABC"}))
+	require.EqualError(t, err, `input "secret-env": line 2 is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)`+"\n"+
+		`input "secret-env": line 3 is not an environment variable name (letters, digits and _, not starting with a digit; give names, not NAME=value)`)
+	assert.NotContains(t, err.Error(), "hunter2")
+
+	_, err = Load(source(map[string]string{"command": "plan", "secret-env": "GITHUB_SHA\nPATH"}))
+	require.EqualError(t, err, `input "secret-env": "GITHUB_SHA" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`+"\n"+
+		`input "secret-env": "PATH" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`)
+}

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 )
 
 // DefaultGrace is how long a canceled deploy command has between SIGTERM and
@@ -39,9 +41,9 @@ type CommandTarget struct {
 	// Stdout and Stderr receive the command's output; the caller passes
 	// writers that mask secrets. nil discards.
 	Stdout, Stderr io.Writer
-	// Environ is the base environment; nil means lockstep's own without the
-	// action's INPUT_* variables (lockstep's inputs, github-token among them,
-	// are not the deploy command's business).
+	// Environ is the base environment; nil means lockstep's own filtered by
+	// childenv (no INPUT_* variables, runner credentials or GitHub token:
+	// lockstep's inputs are not the deploy command's business).
 	Environ []string
 	// Grace is the time between SIGTERM and SIGKILL on cancel, and how long
 	// lockstep keeps reading output after the command exits; zero means
@@ -89,11 +91,7 @@ func (t *CommandTarget) Deploy(ctx context.Context, req Request) error {
 	}
 	base := t.Environ
 	if base == nil {
-		for _, kv := range os.Environ() {
-			if !strings.HasPrefix(kv, "INPUT_") {
-				base = append(base, kv)
-			}
-		}
+		base = childenv.Environ()
 	}
 	tail := &tailBuffer{}
 	cmd := exec.Command("sh", "-c", t.Command)

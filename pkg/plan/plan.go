@@ -131,9 +131,10 @@ type Summary struct {
 // it is (and, when it spans lines, also line by line, because ::add-mask:: masks
 // one line at a time); a marked number, or a marked object or list as a whole,
 // is collected as its compact JSON, and the strings and numbers inside a marked
-// object or list are collected too. Values shorter than three characters and
-// the literals true, false and null are left out on purpose: masking "1", "on"
-// or "true" everywhere would make every log unreadable while protecting nothing.
+// object or list are collected too. Values that redact.WorthMasking refuses
+// (shorter than three characters, only punctuation such as "{" or "],", the
+// literals true, false and null) are left out on purpose: masking "1", "{" or
+// "true" everywhere would make every log unreadable while protecting nothing.
 //
 // Summarize returns an error for a nil plan, a resource change without a
 // change body, or an action combination it does not know, rather than

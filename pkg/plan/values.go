@@ -10,10 +10,9 @@ import (
 	"unicode/utf8"
 
 	tfjson "github.com/hashicorp/terraform-json"
-)
 
-// minSecretLen is the shortest value collected as a secret; see Summarize.
-const minSecretLen = 3
+	secretrule "github.com/lockstep-ci/lockstep/pkg/redact"
+)
 
 // anyMarked reports whether a before_sensitive/after_sensitive/after_unknown
 // mirror marks anything: true itself, or true anywhere inside.
@@ -227,16 +226,9 @@ func (s *secretSet) addString(v string) {
 	}
 }
 
-func worthMasking(v string) bool {
-	if utf8.RuneCountInString(v) < minSecretLen {
-		return false
-	}
-	switch v {
-	case "true", "false", "null":
-		return false
-	}
-	return strings.TrimSpace(v) != ""
-}
+// worthMasking is the one rule of pkg/redact: a value too short or made
+// only of punctuation would blank text everywhere and hide nothing.
+func worthMasking(v string) bool { return secretrule.WorthMasking(v) }
 
 // list returns the secrets longest first (so that redacting replaces a long
 // secret before a shorter one inside it), then in byte order.

@@ -8,7 +8,36 @@ import (
 	"io"
 	"math/bits"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
+
+// MinLength is the shortest value (in runes, blanks trimmed) worth treating
+// as a secret on its own.
+const MinLength = 3
+
+// WorthMasking reports whether v is worth registering as a secret on its
+// own: at least MinLength runes once trimmed, not only punctuation, symbols
+// and blanks, and not a JSON literal (true, false, null). Masking "{" or "],"
+// (the lines of a multi-line JSON secret) or "true" would blank them in
+// every line, output and comment, breaking outputs-json and hiding nothing:
+// the whole value, which holds them, is still replaced wherever it occurs.
+func WorthMasking(v string) bool {
+	v = strings.TrimSpace(v)
+	if utf8.RuneCountInString(v) < MinLength {
+		return false
+	}
+	switch v {
+	case "true", "false", "null":
+		return false
+	}
+	for _, r := range v {
+		if !unicode.IsPunct(r) && !unicode.IsSymbol(r) && !unicode.IsSpace(r) {
+			return true
+		}
+	}
+	return false
+}
 
 // Replacer replaces secrets with a placeholder exactly as
 // strings.NewReplacer(secret1, placeholder, secret2, placeholder, …) does:

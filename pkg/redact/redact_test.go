@@ -111,3 +111,16 @@ func TestSpansLinesFollowsTheChoice(t *testing.T) {
 	r = New([]string{"abc\ndef", "abc"}, "***")
 	assert.True(t, r.SpansLines("x abc\ndef"))
 }
+
+func TestWorthMasking(t *testing.T) {
+	for _, tc := range []struct {
+		v    string
+		want bool
+	}{
+		{"{", false}, {"}", false}, {"],", false}, {"  },  ", false}, {"\"\":", false},
+		{"ab", false}, {"true", false}, {"null", false}, {"", false}, {"   ", false}, {"{}[]", false},
+		{"abc", true}, {"\"db\": \"x\"", true}, {"1234", true}, {"{\n\"a\":1\n}", true}, {"ключ", true},
+	} {
+		assert.Equal(t, tc.want, WorthMasking(tc.v), "WorthMasking(%q)", tc.v)
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	tfjson "github.com/hashicorp/terraform-json"
 
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 )
 
@@ -69,7 +70,7 @@ func (t *Terraform) showPlan(ctx context.Context, planFile string) (*tfjson.Plan
 func (t *Terraform) showCmd(ctx context.Context, planFile string) *exec.Cmd {
 	cmd := exec.CommandContext(ctx, t.tf.ExecPath(), "show", "-json", "-no-color", planFile)
 	cmd.Dir = t.tf.WorkingDir()
-	cmd.Env = showEnv(os.Environ())
+	cmd.Env = showEnv(childenv.Environ())
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = showWaitDelay
 	return cmd

@@ -27,9 +27,10 @@ type Options struct {
 // Terraform runs Terraform commands in one root module. Its methods are not
 // safe for concurrent use; run one Terraform per module.
 type Terraform struct {
-	tf  *tfexec.Terraform
-	log io.Writer
-	mu  sync.Mutex
+	tf       *tfexec.Terraform
+	log      io.Writer
+	execPath string // as given, for messages
+	mu       sync.Mutex
 }
 
 // New returns a runner for o.Dir.
@@ -48,7 +49,7 @@ func New(o Options) (*Terraform, error) {
 	}
 	tf.SetStderr(log)
 	tf.SetStdout(log)
-	return &Terraform{tf: tf, log: log}, nil
+	return &Terraform{tf: tf, log: log, execPath: o.ExecPath}, nil
 }
 
 // withStdout runs f with Terraform's stdout sent to w instead of the log.
@@ -63,7 +64,46 @@ func (t *Terraform) withStdout(w io.Writer, f func() error) error {
 	return f()
 }
 
-// Version returns Terraform's version, e.g. "1.11.4".
+// MinVersion is the oldest Terraform (or OpenTofu, which reports its own
+// version the same way) lockstep runs: the oldest its tests run against
+// (TERRAFORM_MIN in scripts/install-tools.sh, `make test-compat`).
+var MinVersion = [3]int{1, 5, 0}
+
+// TooOldError is a Terraform binary older than MinVersion.
+type TooOldError struct {
+	Path  string // the binary, as given
+	Found string // its version
+}
+
+func (e *TooOldError) Error() string {
+	return fmt.Sprintf("%s is version %s; %s", e.Path, e.Found, e.Need())
+}
+
+// Need says which version lockstep needs.
+func (e *TooOldError) Need() string {
+	return fmt.Sprintf("lockstep needs Terraform %d.%d.%d or newer", MinVersion[0], MinVersion[1], MinVersion[2])
+}
+
+// checkMinVersion returns a *TooOldError when segments (major, minor,
+// patch; a pre-release counts as its release) are below MinVersion.
+func checkMinVersion(path, found string, segments []int) error {
+	for i, want := range MinVersion {
+		got := 0
+		if i < len(segments) {
+			got = segments[i]
+		}
+		if got != want {
+			if got < want {
+				return &TooOldError{Path: path, Found: found}
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// Version returns Terraform's version, e.g. "1.11.4", or a *TooOldError
+// when it is older than MinVersion.
 func (t *Terraform) Version(ctx context.Context) (string, error) {
 	var v string
 	err := t.withStdout(io.Discard, func() error {
@@ -72,7 +112,7 @@ func (t *Terraform) Version(ctx context.Context) (string, error) {
 			return fmt.Errorf("reading terraform's version: %w", err)
 		}
 		v = tv.String()
-		return nil
+		return checkMinVersion(t.execPath, v, tv.Segments())
 	})
 	return v, err
 }

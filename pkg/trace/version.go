@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 )
 
 // shortLen is how many hex digits of a commit SHA or content hash a version
@@ -59,6 +61,7 @@ type gitFunc func(ctx context.Context, dir string, args ...string) (string, erro
 func runGit(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", gitArgs(dir, args...)...)
 	cmd.Dir = dir
+	cmd.Env = childenv.Environ()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
