@@ -117,5 +117,7 @@ func (a *app) github() (*github.Client, error) {
 		// A re-run of the same plan differs only in the comment's footer:
 		// leave the comment alone then.
 		SameComment: comment.SameContent,
+		// Only comments by this login are lockstep's; "" asks the token.
+		CommentAuthor: a.cfg.CommentAuthor,
 	})
 }
