@@ -25,6 +25,11 @@ type app struct {
 	gh    *config.Context
 	r     *actions.Reporter
 	local *localFlags // nil in action mode
+
+	// identity is the comment author resolved from the token, shared by
+	// every GitHub client of the run (stacks included): GET /user is asked
+	// once. nil means each client asks for itself.
+	identity *github.Identity
 }
 
 // absDir resolves a working directory against the repository root.
@@ -119,5 +124,6 @@ func (a *app) github() (*github.Client, error) {
 		SameComment: comment.SameContent,
 		// Only comments by this login are lockstep's; "" asks the token.
 		CommentAuthor: a.cfg.CommentAuthor,
+		Identity:      a.identity,
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"sync"
 
 	gogithub "github.com/google/go-github/v60/github"
 )
@@ -22,18 +23,32 @@ var loginPattern = regexp.MustCompile(`^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[b
 // "octocat" or "github-actions[bot]".
 func ValidLogin(s string) bool { return loginPattern.MatchString(s) }
 
+// Identity remembers the login [Client.CommentAuthor] resolved. Clients
+// built with the same token may share one through Options.Identity, so that
+// a run asks GET /user once, not once per client. The zero value is ready to
+// use; it is safe for concurrent use.
+type Identity struct {
+	mu    sync.Mutex
+	login string
+}
+
 // CommentAuthor returns the login lockstep's comments are written by, the
 // only author whose comments it reads, edits or compares: Options.CommentAuthor
 // when set, else the token's login from GET /user. Installation tokens (the
 // workflow's GITHUB_TOKEN among them) may not call GET /user and get 403;
 // their comments are by github-actions[bot], which is then assumed. The
-// answer is resolved once per Client and shared by concurrent callers; a
-// failure is not remembered, so a later call asks again.
+// answer is resolved once per Client (or per shared Identity) and concurrent
+// callers wait for it; a failure is not remembered, so a later call asks
+// again.
 func (c *Client) CommentAuthor(ctx context.Context) (string, error) {
-	c.authorMu.Lock()
-	defer c.authorMu.Unlock()
 	if c.author != "" {
 		return c.author, nil
+	}
+	id := c.identity
+	id.mu.Lock()
+	defer id.mu.Unlock()
+	if id.login != "" {
+		return id.login, nil
 	}
 	var user *gogithub.User
 	err := c.do(ctx, "finding the token's login (GET /user)", idempotent, func(ctx context.Context, gh *gogithub.Client) (*gogithub.Response, error) {
@@ -45,13 +60,13 @@ func (c *Client) CommentAuthor(ctx context.Context) (string, error) {
 	switch {
 	case err != nil && StatusCode(err) == http.StatusForbidden && IsPermission(err):
 		c.logf("The token may not read its own user (GET /user answered 403, as for the workflow's GITHUB_TOKEN): lockstep trusts only comments by %s. If the token belongs to another GitHub App, set the comment-author input to that app's bot login.", ActionsBot)
-		c.author = ActionsBot
+		id.login = ActionsBot
 	case err != nil:
 		return "", err
 	case !ValidLogin(user.GetLogin()):
 		return "", fmt.Errorf("finding the token's login (GET /user): GitHub answered login %q", user.GetLogin())
 	default:
-		c.author = user.GetLogin()
+		id.login = user.GetLogin()
 	}
-	return c.author, nil
+	return id.login, nil
 }

@@ -174,3 +174,25 @@ func TestNewRejectsACommentAuthorThatIsNotALogin(t *testing.T) {
 		}
 	}
 }
+
+func TestClientsSharingAnIdentityAskGetUserOnce(t *testing.T) {
+	id := &github.Identity{}
+	e := newEnv(t, []fakegithub.Option{fakegithub.WithUser("lockstep-bot")}, func(o *github.Options) {
+		o.CommentAuthor = ""
+		o.Identity = id
+	})
+	other, err := github.New(github.Options{
+		APIURL: e.srv.APIURL(), Owner: owner, Repo: repo, HTTPClient: e.srv.Client(), Identity: id,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*github.Client{e.client, other, e.client} {
+		if login, err := c.CommentAuthor(context.Background()); err != nil || login != "lockstep-bot" {
+			t.Fatalf("CommentAuthor = %q, %v", login, err)
+		}
+	}
+	if n := e.srv.Count("GET", "/user"); n != 1 {
+		t.Errorf("%d GET /user for two clients sharing an identity, want 1", n)
+	}
+}

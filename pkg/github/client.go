@@ -68,6 +68,9 @@ type Options struct {
 	// login (see [Client.CommentAuthor]). New rejects a value that is not a
 	// GitHub login.
 	CommentAuthor string
+	// Identity, when set, shares the login resolved from the token with
+	// other clients built with the same token; nil means this client's own.
+	Identity *Identity
 }
 
 // Client calls the GitHub API for one repository. It is safe for concurrent
@@ -88,9 +91,10 @@ type Client struct {
 	mu    sync.Mutex
 	pause pause
 
-	// authorMu guards author, resolved on first use (see CommentAuthor).
-	authorMu sync.Mutex
+	// author is Options.CommentAuthor; when "", identity holds the login
+	// resolved on first use (see CommentAuthor).
 	author   string
+	identity *Identity
 }
 
 // New validates the options and builds a Client. It makes no request.
@@ -121,7 +125,10 @@ func New(o Options) (*Client, error) {
 		owner: o.Owner, repo: o.Repo, baseURL: base, http: hc,
 		sleep: o.Sleep, now: o.Now, rand: o.Rand, logf: o.Logf, sameComment: o.SameComment,
 		maxRetries: o.MaxRetries, maxRateLimitWait: o.MaxRateLimitWait,
-		author: o.CommentAuthor,
+		author: o.CommentAuthor, identity: o.Identity,
+	}
+	if c.identity == nil {
+		c.identity = &Identity{}
 	}
 	if c.sleep == nil {
 		c.sleep = sleepTimer

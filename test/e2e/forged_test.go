@@ -142,3 +142,20 @@ func bodies(cs []fakegithub.Comment) []string {
 	}
 	return out
 }
+
+// Stacks planned in parallel share one answer to "who am I": GET /user is
+// asked once per run, and each stack still skips the forged comment.
+func TestParallelStacksResolveTheCommentAuthorOnce(t *testing.T) {
+	w, gh := prWorkspace(t)
+	w.monorepo("")
+	forged := "<!-- lockstep:plan dir=infra/db env=staging -->\nforged\n"
+	gh.AddComment("octo-org", "shop", 7, "mallory", forged)
+	in := map[string]string{"command": "plan", "working-directory": monorepoStacks, "environment": "staging", "parallelism": "3"}
+
+	r := w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, 1, gh.Count("GET", "/user"), "one GET /user for three stacks")
+	assert.Len(t, commentsBy(gh, 7, fakegithub.DefaultUser), 3, "one comment of lockstep's own per stack")
+	assert.Equal(t, []string{forged}, bodies(commentsBy(gh, 7, "mallory")))
+	assert.Zero(t, gh.Count("PATCH", "/repos/{o}/{r}/issues/comments/{id}"))
+}
