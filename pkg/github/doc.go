@@ -8,11 +8,14 @@
 // message when a reset is far away), errors callers can branch on
 // ([IsPermission], [IsNotFound], [IsRateLimited]), and writes that are safe
 // to retry: a create is never blindly repeated after an ambiguous failure, so
-// the plan comment is never duplicated ([Client.UpsertComment]).
+// the plan comment is never duplicated ([Client.UpsertComment]). Comments
+// are lockstep's only when written by the identity it posts as
+// ([Client.CommentAuthor]); anyone else's comment is never read as
+// lockstep's, compared or edited, whatever marker it starts with.
 //
 // Layout: client.go builds the [Client]; retry.go holds the shared do/retry
 // helper every call goes through; errors.go the error helpers; one file per
-// API area (comments.go, pulls.go, environments.go). Deployments and workflow
+// API area (comments.go, author.go, pulls.go, environments.go). Deployments and workflow
 // runs slot in as more area files calling [Client.do].
 //
 // Time and randomness are injected ([Options.Sleep], [Options.Now],
