@@ -159,3 +159,25 @@ func TestParallelStacksResolveTheCommentAuthorOnce(t *testing.T) {
 	assert.Equal(t, []string{forged}, bodies(commentsBy(gh, 7, "mallory")))
 	assert.Zero(t, gh.Count("PATCH", "/repos/{o}/{r}/issues/comments/{id}"))
 }
+
+// The apply report beside the plan comment follows the same rule: a forged
+// apply comment is left alone and lockstep posts its own report.
+func TestApplyReportLeavesAForgedApplyCommentAlone(t *testing.T) {
+	w, gh := pushWorkspace(t)
+	gh.AddPullRequest("octo-org", "shop", 7, w.env["GITHUB_SHA"])
+	gh.AddCommitPulls("octo-org", "shop", w.env["GITHUB_SHA"], 7)
+	forged := "<!-- lockstep:apply dir=infra env=staging -->\n✅ Applied, all good\n"
+	gh.AddComment("octo-org", "shop", 7, "mallory", forged)
+	w.fixture("partial", "infra")
+	in := map[string]string{"working-directory": "infra", "environment": "staging"}
+	require.Equal(t, 0, w.action(with(in, "command", "plan")).code)
+
+	r := w.action(with(in, "command", "apply"))
+	assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, []string{forged}, bodies(commentsBy(gh, 7, "mallory")), "the forged report stays byte for byte")
+	ours := commentsBy(gh, 7, fakegithub.DefaultUser)
+	require.Len(t, ours, 1)
+	assert.True(t, strings.HasPrefix(ours[0].Body, "<!-- lockstep:apply dir=infra env=staging -->\n"))
+	assert.Contains(t, ours[0].Body, "database migration failed")
+	assert.Zero(t, gh.Count("PATCH", "/repos/{o}/{r}/issues/comments/{id}"))
+}
