@@ -31,6 +31,11 @@ type app struct {
 	// approvals are the reviews that approved this apply (action mode),
 	// for its reports.
 	approvals []comment.Approval
+
+	// identity is the comment author resolved from the token, shared by
+	// every GitHub client of the run (stacks included): GET /user is asked
+	// once. nil means each client asks for itself.
+	identity *github.Identity
 }
 
 // absDir resolves a working directory against the repository root.
@@ -146,5 +151,8 @@ func (a *app) github() (*github.Client, error) {
 		// A re-run of the same plan differs only in the comment's footer:
 		// leave the comment alone then.
 		SameComment: comment.SameContent,
+		// Only comments by this login are lockstep's; "" asks the token.
+		CommentAuthor: a.cfg.CommentAuthor,
+		Identity:      a.identity,
 	})
 }

@@ -91,8 +91,10 @@ func applyMarker(dir, env string) string {
 }
 
 // reviewedFingerprint finds, on a push, the fingerprint that reviewers saw in
-// the plan comment of the pull request this commit came from. ok is false
-// when there is no such comment to compare with.
+// lockstep's own plan comment on the pull request this commit came from
+// (FindComment ignores comments by anyone else). ok is false when there is
+// no such comment; fp is "" when the comment carries no well-formed full
+// fingerprint (one posted by an older lockstep shows only a prefix).
 func (a *app) reviewedFingerprint(ctx context.Context, dir string) (fp string, pr int, ok bool) {
 	if a.local != nil || a.gh.IsPullRequest() || a.gh.SHA == "" || a.cfg.GitHubToken == "" {
 		return "", 0, false
@@ -106,27 +108,29 @@ func (a *app) reviewedFingerprint(ctx context.Context, dir string) (fp string, p
 		return "", 0, false
 	}
 	c, err := gh.FindComment(ctx, prs[0], comment.Marker(dir, a.cfg.Environment))
-	if err != nil || c == nil {
+	if err != nil {
+		a.r.Warnf("Cannot compare this plan with the one reviewed on PR #%d: finding lockstep's plan comment: %v", prs[0], err)
 		return "", prs[0], false
 	}
-	const key = "fingerprint `"
-	i := strings.LastIndex(c.Body, key)
-	if i < 0 {
+	if c == nil {
 		return "", prs[0], false
 	}
-	rest := c.Body[i+len(key):]
-	j := strings.IndexByte(rest, '`')
-	if j <= 0 {
-		return "", prs[0], false
-	}
-	return rest[:j], prs[0], true
+	fp, _ = comment.ParseFingerprint(c.Body)
+	return fp, prs[0], true
 }
 
 // fingerprintNote tells approvers whether this plan is the change reviewers
-// saw on the pull request.
+// saw on the pull request. Only full equality is "the same"; an empty
+// fingerprint on either side cannot be compared.
 func fingerprintNote(current, reviewed string, pr int) string {
-	if strings.HasPrefix(current, reviewed) {
+	switch {
+	case current == "":
+		return fmt.Sprintf("❔ **Cannot compare with the change reviewers saw** on PR #%d: this plan has no fingerprint. Read the plan below before approving.", pr)
+	case reviewed == "":
+		return fmt.Sprintf("❔ **Cannot compare with the change reviewers saw:** lockstep's plan comment on PR #%d carries no full fingerprint. Read the plan below before approving.", pr)
+	}
+	if current == reviewed {
 		return fmt.Sprintf("✅ **Same change as reviewed:** this plan's fingerprint `%s` matches the plan reviewers saw on PR #%d.", short16(current), pr)
 	}
-	return fmt.Sprintf("⚠️ **Not the change reviewers saw:** this plan's fingerprint `%s` differs from `%s` on PR #%d (the target branch moved, or the infrastructure drifted since). Read the plan below before approving.", short16(current), reviewed, pr)
+	return fmt.Sprintf("⚠️ **Not the change reviewers saw:** this plan's fingerprint `%s` differs from `%s` on PR #%d (the target branch moved, or the infrastructure drifted since). Read the plan below before approving.", short16(current), short16(reviewed), pr)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
@@ -174,7 +175,7 @@ func runAction(ctx context.Context, e Env) int {
 			return report(r, err)
 		}
 	}
-	return execute(ctx, &app{env: e, cfg: cfg, gh: gctx, r: r})
+	return execute(ctx, &app{env: e, cfg: cfg, gh: gctx, r: r, identity: &github.Identity{}})
 }
 
 // runLocal is the command-line front door.

@@ -951,7 +951,8 @@ func (r *renderer) next() string {
 	return "**What happens next:** " + truncate(n, maxNext) + "\n"
 }
 
-// footer is the small print: versions, checksum, fingerprint, time.
+// footer is the small print: versions, checksum, fingerprint, time, and
+// the hidden line with the full fingerprint.
 func (r *renderer) footer() string {
 	var parts []string
 	if v := sanitize(r.m.LockstepVersion, false); v != "" {
@@ -977,8 +978,15 @@ func (r *renderer) footer() string {
 	if !r.m.Now.IsZero() {
 		parts = append(parts, "updated "+r.m.Now.UTC().Format("2006-01-02 15:04 UTC"))
 	}
-	if len(parts) == 0 {
-		return ""
+	// The full fingerprint goes on a hidden line of its own, before the
+	// <sub> line that SameContent ignores: a new fingerprint is new content,
+	// and the push plan compares against exactly this value.
+	hidden := ""
+	if line := fingerprintLine(r.m.Fingerprint); line != "" {
+		hidden = line + "\n"
 	}
-	return "<sub>" + strings.Join(parts, " · ") + "</sub>\n"
+	if len(parts) == 0 {
+		return hidden
+	}
+	return hidden + "<sub>" + strings.Join(parts, " · ") + "</sub>\n"
 }

@@ -43,6 +43,7 @@ type Config struct {
 	PlanFile           string
 
 	Comment         string // auto, always, never
+	CommentAuthor   string // the login lockstep's comments are by; "" = the token's
 	AllowDestroy    bool
 	RequireApproval string // auto, true, false
 
@@ -127,6 +128,7 @@ func Load(src Source) (*Config, error) {
 	c.WorkingDirectories = l.dirs("working-directory")
 	c.Environment = l.environment("environment")
 	c.GitHubToken = l.raw("github-token")
+	c.CommentAuthor = l.login("comment-author")
 	c.TerraformPath = l.nonEmpty("terraform-path")
 	c.VarFiles = l.paths("var-files")
 	c.BackendConfig = l.lines("backend-config")
@@ -317,6 +319,19 @@ func (l *loader) environment(name string) string {
 			l.fail(name, v, "contains a control character")
 			break
 		}
+	}
+	return v
+}
+
+// loginRE is GitHub's shape for a login: letters, digits and single hyphens,
+// not at either end, at most 39 characters; a GitHub App's bot adds "[bot]".
+var loginRE = regexp.MustCompile(`^[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}(?:\[bot\])?$`)
+
+// login checks a GitHub login such as octocat or my-app[bot].
+func (l *loader) login(name string) string {
+	v := l.raw(name)
+	if v != "" && !loginRE.MatchString(v) {
+		l.fail(name, v, "is not a GitHub login: letters, digits and single hyphens (at most 39), and [bot] after a GitHub App's name, like my-app[bot]")
 	}
 	return v
 }

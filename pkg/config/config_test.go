@@ -58,6 +58,7 @@ func TestLoadValues(t *testing.T) {
 		"app-version":       "v1.4.2",
 		"deploy-workflow":   "deploy.yml",
 		"require-approval":  "TRUE",
+		"comment-author":    "acme-deployer[bot]",
 	}))
 	require.NoError(t, err)
 	assert.Equal(t, []string{"infra/app", "infra/db"}, c.WorkingDirectories)
@@ -70,6 +71,7 @@ func TestLoadValues(t *testing.T) {
 	assert.Equal(t, 90*time.Second, c.Watch)
 	assert.Equal(t, 3, c.Parallelism)
 	assert.Equal(t, "true", c.RequireApproval)
+	assert.Equal(t, "acme-deployer[bot]", c.CommentAuthor)
 	assert.True(t, c.Set["allow-destroy"])
 }
 
@@ -85,6 +87,9 @@ func TestLoadBadInput(t *testing.T) {
 		{"working-directory", "../other-repo", `input "working-directory": "../other-repo" points outside the repository`},
 		{"working-directory", "infra\n../../etc", `input "working-directory": "../../etc" points outside the repository`},
 		{"environment", "prod\x07", `input "environment": "prod\a" contains a control character`},
+		{"comment-author", "mallory bot", `input "comment-author": "mallory bot" is not a GitHub login: letters, digits and single hyphens (at most 39), and [bot] after a GitHub App's name, like my-app[bot]`},
+		{"comment-author", "-x[bot]", `input "comment-author": "-x[bot]" is not a GitHub login: letters, digits and single hyphens (at most 39), and [bot] after a GitHub App's name, like my-app[bot]`},
+		{"comment-author", "github-actions[bot]\nmallory", `input "comment-author": "github-actions[bot]\nmallory" is not a GitHub login: letters, digits and single hyphens (at most 39), and [bot] after a GitHub App's name, like my-app[bot]`},
 		{"terraform-path", "tf\nrm -rf /", `input "terraform-path": "tf\nrm -rf /" must be a single line`},
 		{"var-files", "../secrets.tfvars", `input "var-files": "../secrets.tfvars" points outside the repository`},
 		{"plan-file", "plans/", `input "plan-file": "plans/" is a directory: name a file such as tfplan`},

@@ -16,6 +16,7 @@ var Inputs = []Input{
 	{"working-directory", ".", "The Terraform root module, relative to the repository root. A newline-separated list runs several stacks."},
 	{"environment", "", "The target environment; policies are keyed by it."},
 	{"github-token", "${{ github.token }}", "Token for comments, deployments and workflow dispatch."},
+	{"comment-author", "", "The GitHub login lockstep's comments are written by; only its comments are read, edited or compared. Default: the token's login, or github-actions[bot] for an installation token. Set it to the bot login (name[bot]) when github-token belongs to another GitHub App."},
 	{"terraform-path", "terraform", "The Terraform (or OpenTofu) binary."},
 	{"var-files", "", "Newline-separated -var-file paths, relative to the working directory."},
 	{"backend-config", "", "Newline-separated -backend-config values for terraform init."},

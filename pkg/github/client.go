@@ -63,6 +63,14 @@ type Options struct {
 	// caller whose bodies carry a volatile footer (an "updated at" time)
 	// can ignore it here.
 	SameComment func(old, new string) bool
+	// CommentAuthor is the login lockstep's comments are written by; only
+	// comments by it are read, edited or compared. "" means the token's
+	// login (see [Client.CommentAuthor]). New rejects a value that is not a
+	// GitHub login.
+	CommentAuthor string
+	// Identity, when set, shares the login resolved from the token with
+	// other clients built with the same token; nil means this client's own.
+	Identity *Identity
 }
 
 // Client calls the GitHub API for one repository. It is safe for concurrent
@@ -82,12 +90,20 @@ type Client struct {
 
 	mu    sync.Mutex
 	pause pause
+
+	// author is Options.CommentAuthor; when "", identity holds the login
+	// resolved on first use (see CommentAuthor).
+	author   string
+	identity *Identity
 }
 
 // New validates the options and builds a Client. It makes no request.
 func New(o Options) (*Client, error) {
 	if o.Owner == "" || o.Repo == "" {
 		return nil, errors.New("creating GitHub client: owner and repository are required")
+	}
+	if o.CommentAuthor != "" && !ValidLogin(o.CommentAuthor) {
+		return nil, fmt.Errorf("creating GitHub client: comment author %q is not a GitHub login", o.CommentAuthor)
 	}
 	base, err := parseAPIURL(o.APIURL)
 	if err != nil {
@@ -109,6 +125,10 @@ func New(o Options) (*Client, error) {
 		owner: o.Owner, repo: o.Repo, baseURL: base, http: hc,
 		sleep: o.Sleep, now: o.Now, rand: o.Rand, logf: o.Logf, sameComment: o.SameComment,
 		maxRetries: o.MaxRetries, maxRateLimitWait: o.MaxRateLimitWait,
+		author: o.CommentAuthor, identity: o.Identity,
+	}
+	if c.identity == nil {
+		c.identity = &Identity{}
 	}
 	if c.sleep == nil {
 		c.sleep = sleepTimer

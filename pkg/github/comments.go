@@ -23,18 +23,21 @@ type Comment struct {
 	// URL is the comment's web address (html_url).
 	URL  string
 	Body string
+	// Author is the login of the comment's writer.
+	Author string
 }
 
 // UpsertResult says what [Client.UpsertComment] did.
 type UpsertResult int
 
 const (
-	// Created means no comment had the marker and one was created.
+	// Created means no comment of lockstep's had the marker and one was
+	// created.
 	Created UpsertResult = iota + 1
-	// Updated means the newest comment with the marker was edited.
+	// Updated means lockstep's newest comment with the marker was edited.
 	Updated
-	// Unchanged means the newest comment with the marker already had the
-	// body; nothing was written.
+	// Unchanged means lockstep's newest comment with the marker already had
+	// the body; nothing was written.
 	Unchanged
 )
 
@@ -56,10 +59,15 @@ func (r UpsertResult) String() string {
 // with body. The stored body starts with the marker line (added when body
 // does not already start with it).
 //
-// It lists every comment, then: if the newest comment with the marker already
-// has the body, it writes nothing (Unchanged); if there is one, it edits it
-// (Updated), leaving older ones with the marker alone; otherwise it creates
-// one (Created). A create that fails ambiguously (a 5xx or a dropped
+// Only comments written by [Client.CommentAuthor] count: a comment by anyone
+// else that starts with the marker is ignored and never edited, so a forged
+// one can neither receive the next plan nor hide it; lockstep then creates its
+// own.
+//
+// It lists every comment, then: if lockstep's newest comment with the marker
+// already has the body, it writes nothing (Unchanged); if there is one, it
+// edits it (Updated), leaving older ones with the marker alone; otherwise it
+// creates one (Created). A create that fails ambiguously (a 5xx or a dropped
 // connection, after which GitHub may have stored it) is not repeated blindly:
 // the comments are listed again and the create is only retried when the
 // marker is still absent, so a comment is never duplicated.
@@ -114,9 +122,15 @@ func (c *Client) UpsertComment(ctx context.Context, pr int, marker, body string)
 }
 
 // FindComment returns the newest comment on pull request pr whose first line
-// is marker, or nil when there is none. It reads every page of comments.
+// is marker and whose author is [Client.CommentAuthor], or nil when there is
+// none. Comments by anyone else are ignored whatever they say. It reads every
+// page of comments.
 func (c *Client) FindComment(ctx context.Context, pr int, marker string) (*Comment, error) {
 	if err := checkMarker(marker); err != nil {
+		return nil, fmt.Errorf("finding comment on PR #%d: %w", pr, err)
+	}
+	author, err := c.CommentAuthor(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("finding comment on PR #%d: %w", pr, err)
 	}
 	var newest *gogithub.IssueComment
@@ -134,7 +148,7 @@ func (c *Client) FindComment(ctx context.Context, pr int, marker string) (*Comme
 			return nil, err
 		}
 		for _, cm := range list {
-			if firstLine(cm.GetBody()) == marker && newer(cm, newest) {
+			if strings.EqualFold(cm.GetUser().GetLogin(), author) && firstLine(cm.GetBody()) == marker && newer(cm, newest) {
 				newest = cm
 			}
 		}
@@ -179,7 +193,7 @@ func (c *Client) editComment(ctx context.Context, pr int, id int64, body string)
 }
 
 func toComment(cm *gogithub.IssueComment) Comment {
-	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody()}
+	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin()}
 }
 
 // newer orders comments by creation time, then ID (GitHub's IDs grow).

@@ -64,6 +64,9 @@ func newEnv(t *testing.T, srvOpts []fakegithub.Option, mod func(*github.Options)
 		HTTPClient: srv.Client(), Sleep: clk.Sleep, Now: clk.Now,
 		Rand: func() float64 { return 0.5 },
 		Logf: t.Logf,
+		// Tests of paging, retries and costs pin the author so they count
+		// only comment requests; identity tests clear it to see GET /user.
+		CommentAuthor: fakegithub.DefaultUser,
 	}
 	if mod != nil {
 		mod(&o)

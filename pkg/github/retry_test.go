@@ -191,6 +191,7 @@ func TestContextCancelStopsWaiting(t *testing.T) {
 func TestEnterpriseBaseURL(t *testing.T) {
 	e := newEnv(t, []fakegithub.Option{fakegithub.WithPrefix("/api/v3")}, func(o *github.Options) {
 		o.APIURL = strings.TrimSuffix(o.APIURL, "/") // as GITHUB_API_URL gives it
+		o.CommentAuthor = ""                         // GET /user goes under the prefix too
 	})
 	e.srv.AddPullRequest(owner, repo, 2, "abc")
 	if !strings.HasSuffix(e.srv.APIURL(), "/api/v3/") {
@@ -201,7 +202,7 @@ func TestEnterpriseBaseURL(t *testing.T) {
 		t.Fatalf("upsert: %v %v", res, err)
 	}
 	for _, r := range e.srv.Requests() {
-		if !strings.HasPrefix(r.Path, "/repos/"+owner+"/"+repo+"/") {
+		if !strings.HasPrefix(r.Path, "/repos/"+owner+"/"+repo+"/") && r.Path != "/user" {
 			t.Errorf("request %s %s outside the API prefix", r.Method, r.Path)
 		}
 	}

@@ -27,8 +27,8 @@
 // Layout: server.go holds the server, options and middleware; router.go the
 // path patterns; respond.go JSON, errors and pagination; faults.go and
 // requests.go the test controls; one file per API area (issues.go, pulls.go,
-// environments.go, deployments.go, actions.go, approvals.go: run approvals,
-// deployment branch policies, branches and the repository) registers its routes in
+// environments.go, deployments.go, actions.go, artifacts.go, users.go, approvals.go: run
+// approvals, deployment branch policies, branches and the repository) registers its routes in
 // routes.go. A new endpoint is a handler in its area's file plus one line in
 // routes.go.
 package fakegithub

@@ -12,6 +12,9 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", repo+"/issues/{number}/comments", s.listComments)
 	s.handle("POST", repo+"/issues/{number}/comments", s.createComment)
 
+	// Users (users.go).
+	s.handle("GET", "/user", s.getAuthenticatedUser)
+
 	// Pulls (pulls.go).
 	s.handle("GET", repo+"/pulls/{number}", s.getPull)
 	s.handle("GET", repo+"/pulls/{number}/files", s.listPullFiles)

@@ -64,7 +64,10 @@ func WithPrefix(prefix string) Option {
 	return func(c *config) { c.prefix = "/" + strings.Trim(prefix, "/") }
 }
 
-// WithUser sets the login that authors what the server creates.
+// WithUser sets the login that authors what the server creates: the owner of
+// the token. GET /user answers 403 for a GitHub App's bot (a login ending in
+// "[bot]", as with the default [DefaultUser]), like GitHub does for
+// installation tokens, and the user object for any other login.
 func WithUser(login string) Option { return func(c *config) { c.user = login } }
 
 // WithWebURL sets the web root used in html_url values (default
