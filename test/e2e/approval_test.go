@@ -23,10 +23,7 @@ func TestPushPlanComparesFingerprintWithThePullRequest(t *testing.T) {
 	// The merge commit on main came from PR #7.
 	mergeSHA := "1111111111111111111111111111111111111111"
 	gh.AddCommitPulls("octo-org", "shop", mergeSHA, 7)
-	w.env["GITHUB_EVENT_NAME"] = "push"
-	delete(w.env, "GITHUB_EVENT_PATH")
-	w.env["GITHUB_REF"] = "refs/heads/main"
-	w.env["GITHUB_SHA"] = mergeSHA
+	w.mergedPush(mergeSHA)
 
 	r = w.action(in)
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)

@@ -98,10 +98,7 @@ func TestPushPlanTrustsOnlyItsOwnFingerprint(t *testing.T) {
 	forgedMerge := "2222222222222222222222222222222222222222"
 	gh.AddCommitPulls("octo-org", "shop", forgedMerge, 8)
 
-	w.env["GITHUB_EVENT_NAME"] = "push"
-	delete(w.env, "GITHUB_EVENT_PATH")
-	w.env["GITHUB_REF"] = "refs/heads/main"
-	w.env["GITHUB_SHA"] = forgedMerge
+	w.mergedPush(forgedMerge)
 	r = w.action(in)
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.NotContains(t, r.summary, "Same change as reviewed", "forged comments must not vouch for the plan")

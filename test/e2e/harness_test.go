@@ -147,6 +147,17 @@ func (w *workspace) pullRequestEvent(number int, headSHA string) {
 	w.env["GITHUB_REF"] = fmt.Sprintf("refs/pull/%d/merge", number)
 }
 
+// mergedPush makes the run the push of a merged commit to main, with no
+// event payload; an empty sha keeps GITHUB_SHA as it is.
+func (w *workspace) mergedPush(sha string) {
+	w.env["GITHUB_EVENT_NAME"] = "push"
+	delete(w.env, "GITHUB_EVENT_PATH")
+	w.env["GITHUB_REF"] = "refs/heads/main"
+	if sha != "" {
+		w.env["GITHUB_SHA"] = sha
+	}
+}
+
 // result is one run of lockstep.
 type result struct {
 	code           int

@@ -65,9 +65,7 @@ func TestSecretEnvNeverLeaksThroughPlanApplyAndDeploy(t *testing.T) {
 	assert.Contains(t, plan.summary, "terraform_data.admin")
 
 	// The push after merge: plan, apply, deploy.
-	w.env["GITHUB_EVENT_NAME"] = "push"
-	w.env["GITHUB_REF"] = "refs/heads/main"
-	delete(w.env, "GITHUB_EVENT_PATH")
+	w.mergedPush("")
 	step(w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "staging", "secret-env": secretEnv}))
 	apply := step(w.action(map[string]string{"command": "apply", "working-directory": "infra", "environment": "staging", "secret-env": secretEnv}))
 
@@ -127,9 +125,7 @@ func TestSecretEnvNeverLeaksThroughPlanApplyAndDeploy(t *testing.T) {
 // OIDC request variables providers use.
 func TestChildProcessesInheritNoInputsOrTokens(t *testing.T) {
 	w, _ := secretRun(t)
-	w.env["GITHUB_EVENT_NAME"] = "push"
-	w.env["GITHUB_REF"] = "refs/heads/main"
-	delete(w.env, "GITHUB_EVENT_PATH")
+	w.mergedPush("")
 	token := w.env["INPUT_GITHUB-TOKEN"]
 	w.env["GH_TOKEN"] = token // a workflow that also set the token for gh
 
