@@ -60,11 +60,16 @@ type File struct {
 // strings, a nil AllowDestroy and nil CanarySteps.
 type Environment struct {
 	// Name is the environment's name as written in the file.
-	Name         string
-	Approval     string // "", required or none
+	Name     string
+	Approval string // "", required or none
+	// AllowDestroy is allow-destroy given as true or false; nil otherwise.
 	AllowDestroy *bool
-	Strategy     string // "", direct or canary
-	CanarySteps  []int
+	// AllowDestroyAddresses is allow-destroy given as a list: resource
+	// addresses, where "*" matches any run of characters (see
+	// MatchAddress). nil when allow-destroy is not a list.
+	AllowDestroyAddresses []string
+	Strategy              string // "", direct or canary
+	CanarySteps           []int
 
 	// ApplyRefs are globs of full refs ("refs/heads/release/*",
 	// "refs/tags/v*"; "*" stops at "/", "**" does not) that may apply to a
@@ -354,7 +359,11 @@ func (p *parser) environments(f *File, n *yaml.Node) {
 			case "approval":
 				e.Approval = p.enum(v, key, ApprovalRequired, ApprovalNone)
 			case "allow-destroy":
-				e.AllowDestroy = p.boolean(v, key)
+				if n := deref(v); n != nil && n.Kind == yaml.SequenceNode {
+					e.AllowDestroyAddresses = p.addressGlobs(v, key)
+				} else {
+					e.AllowDestroy = p.boolean(v, key)
+				}
 			case "strategy":
 				e.Strategy = p.enum(v, key, StrategyDirect, StrategyCanary)
 			case "canary-steps":
@@ -514,6 +523,45 @@ func (p *parser) globs(n *yaml.Node, key string) []string {
 		out = append(out, g)
 	}
 	return out
+}
+
+// addressGlobs validates allow-destroy's list of resource addresses, in
+// which "*" is the only wildcard. An empty list allows nothing.
+func (p *parser) addressGlobs(n *yaml.Node, key string) []string {
+	const want = "resource addresses like aws_db_instance.main or module.db.*"
+	items, ok := p.sequence(n, key, want)
+	if !ok {
+		return nil
+	}
+	out := []string{}
+	for i, item := range items {
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		s, ok := p.scalar(item, ikey, "a resource address like aws_db_instance.main or module.db.*")
+		if !ok {
+			continue
+		}
+		if problem := addressProblem(s.Value); problem != "" {
+			p.errorf(s, ikey, "%q %s", s.Value, problem)
+			continue
+		}
+		out = append(out, s.Value)
+	}
+	return out
+}
+
+// addressProblem reports why s cannot be a resource address pattern, or "".
+func addressProblem(s string) string {
+	switch {
+	case s == "":
+		return "is empty; want a resource address like aws_db_instance.main"
+	case strings.ContainsAny(s, " \t\r\n"):
+		return "holds whitespace; a resource address has none"
+	case strings.HasPrefix(s, ".") || strings.HasSuffix(s, "."):
+		return "starts or ends with a dot; want a resource address like aws_db_instance.main or module.db.*"
+	case s != "*" && !strings.Contains(s, ".") && !strings.HasSuffix(s, "*"):
+		return "is not a resource address: want <type>.<name> (aws_db_instance.main), module.<name>.* or a glob with *"
+	}
+	return ""
 }
 
 // refGlobs validates globs of full Git refs.

@@ -66,6 +66,14 @@ app-paths: ["src/**", "Dockerfile"]
 			}},
 		},
 		{
+			name: "allow-destroy as a list of addresses",
+			yaml: "environments:\n  production:\n    allow-destroy:\n      - aws_db_instance.main\n      - \"module.db.*\"\n      - 'aws_s3_bucket.b[\"logs\"]'\n  staging:\n    allow-destroy: []\n",
+			want: &File{Path: ".lockstep.yml", Environments: map[string]Environment{
+				"production": {Name: "production", AllowDestroyAddresses: []string{"aws_db_instance.main", "module.db.*", `aws_s3_bucket.b["logs"]`}},
+				"staging":    {Name: "staging", AllowDestroyAddresses: []string{}},
+			}},
+		},
+		{
 			name: "empty environment entry and empty lists",
 			yaml: "environments:\n  dev:\nstacks:\ninfra-paths: []\n",
 			want: &File{Path: ".lockstep.yml", Environments: map[string]Environment{"dev": {Name: "dev"}}, InfraPaths: nil},
@@ -168,6 +176,18 @@ func TestParseErrors(t *testing.T) {
 			name: "allow-destroy yes is not a boolean",
 			yaml: "environments:\n  staging:\n    allow-destroy: yes\n",
 			want: []string{`.lockstep.yml:3: environments.staging.allow-destroy: "yes" is not true or false`},
+		},
+		{
+			name: "allow-destroy list items are addresses",
+			yaml: "environments:\n  production:\n    allow-destroy:\n      - aws_db_instance.main\n      - true\n      - \"\"\n      - aws_db_instance .main\n      - main\n      - [a.b]\n      - .a.b\n",
+			want: []string{
+				`.lockstep.yml:5: environments.production.allow-destroy[1]: "true" is not a resource address: want <type>.<name> (aws_db_instance.main), module.<name>.* or a glob with *`,
+				`.lockstep.yml:6: environments.production.allow-destroy[2]: "" is empty; want a resource address like aws_db_instance.main`,
+				`.lockstep.yml:7: environments.production.allow-destroy[3]: "aws_db_instance .main" holds whitespace; a resource address has none`,
+				`.lockstep.yml:8: environments.production.allow-destroy[4]: "main" is not a resource address: want <type>.<name> (aws_db_instance.main), module.<name>.* or a glob with *`,
+				`.lockstep.yml:9: environments.production.allow-destroy[5]: is a list; want a resource address like aws_db_instance.main or module.db.*`,
+				`.lockstep.yml:10: environments.production.allow-destroy[6]: ".a.b" starts or ends with a dot; want a resource address like aws_db_instance.main or module.db.*`,
+			},
 		},
 		{
 			name: "allow-destroy quoted",

@@ -30,10 +30,14 @@ var defaultCanarySteps = []int{10, 50, 100}
 type Policy struct {
 	Environment      string
 	ApprovalRequired bool
-	AllowDestroy     bool
-	Strategy         string // direct or canary
-	CanarySteps      []int  // traffic weights, increasing, ending at 100
-	ProductionLike   bool   // by name: production, prod or prd in any case
+	// AllowDestroy allows every delete and replace; AllowDestroyAddresses
+	// allows those whose address matches one of its patterns (see
+	// MatchAddress). Use DestroysRefused to apply both.
+	AllowDestroy          bool
+	AllowDestroyAddresses []string
+	Strategy              string // direct or canary
+	CanarySteps           []int  // traffic weights, increasing, ending at 100
+	ProductionLike        bool   // by name: production, prod or prd in any case
 
 	// ApplyRefs are the policy file's apply-refs: full-ref globs that may
 	// apply besides the default branch (see RefAllowed).
@@ -99,6 +103,8 @@ func Resolve(f *File, env string, o Overrides) Policy {
 		p.AllowDestroy, p.Source[FieldAllowDestroy] = *o.AllowDestroy, SourceInput
 	case entry.AllowDestroy != nil:
 		p.AllowDestroy, p.Source[FieldAllowDestroy] = *entry.AllowDestroy, SourceFile
+	case entry.AllowDestroyAddresses != nil:
+		p.AllowDestroyAddresses, p.Source[FieldAllowDestroy] = slices.Clone(entry.AllowDestroyAddresses), SourceFile
 	default:
 		p.AllowDestroy, p.Source[FieldAllowDestroy] = false, SourceDefault
 	}
