@@ -46,6 +46,24 @@ type Meta struct {
 	// Approvals are the reviews that approved an apply, shown in its
 	// report; logins and comments are untrusted text.
 	Approvals []Approval
+	// Destroys is what apply will do with the plan's deletes and replaces
+	// under the environment's policy, decided by the caller; nil says
+	// nothing about it. The warning says it, and how to allow a refusal.
+	Destroys *DestroyVerdict
+}
+
+// DestroyVerdict is the policy's verdict on a plan's deletes and replaces.
+type DestroyVerdict struct {
+	// Refused are the addresses the policy does not allow: apply refuses
+	// the plan unless the pull request carries a valid allow-destroy label.
+	// Empty means the policy allows them all.
+	Refused []string
+	// AllowedBy names what allows them when Refused is empty, e.g. "the
+	// input allow-destroy" or "allow-destroy in .lockstep.yml".
+	AllowedBy string
+	// Label is the pull request label that allows them, and PolicyFile the
+	// policy file to list them in.
+	Label, PolicyFile string
 }
 
 // Approval is one reviewer's approval of an apply and its comment.

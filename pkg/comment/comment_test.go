@@ -113,6 +113,27 @@ func TestGolden(t *testing.T) {
 			assert.Contains(t, c, "> [!WARNING]")
 			assert.Contains(t, c, "the new one is created first")
 		}},
+		{name: "destroy-refused", summary: withDestroys(fromReal("medium"), &DestroyVerdict{
+			Refused: []string{"terraform_data.legacy_queue", "terraform_data.cache", "terraform_data.db"},
+			Label:   "lockstep:allow-destroy", PolicyFile: ".lockstep.yml",
+		}), check: func(t *testing.T, c, s string) {
+			for _, body := range []string{c, s} {
+				assert.Contains(t, body, "> ⛔ **Apply to production will refuse this plan** (`destroy-not-allowed`): the policy does not allow them. To allow it:\n")
+				assert.Contains(t, body, "> - someone with write permission adds the label `lockstep:allow-destroy` to the pull request after lockstep's plan comment on it last changed")
+				assert.Contains(t, body, "> - list the addresses under `allow-destroy` for the environment in `.lockstep.yml`, e.g. `allow-destroy: [aws_db_instance.main, module.db.*]`.\n")
+			}
+		}},
+		{name: "destroy-partly-allowed", summary: withDestroys(fromReal("medium"), &DestroyVerdict{
+			Refused: []string{"terraform_data.db"},
+			Label:   "lockstep:allow-destroy", PolicyFile: ".lockstep.yml",
+		}), check: func(t *testing.T, c, _ string) {
+			assert.Contains(t, c, "the policy does not allow 1 of them (`terraform_data.db`). To allow it:")
+		}},
+		{name: "destroy-allowed", summary: withDestroys(fromReal("replace-cbd"), &DestroyVerdict{AllowedBy: "allow-destroy in .lockstep.yml"}), check: func(t *testing.T, c, s string) {
+			assert.Contains(t, c, "> ✅ **Apply to production allows these deletes and replaces:** allow-destroy in .lockstep.yml allows them.\n")
+			assert.NotContains(t, c, "will refuse")
+			assert.NotContains(t, s, "will refuse")
+		}},
 		{name: "drift", summary: fromReal("drift"), check: func(t *testing.T, c, _ string) {
 			assert.Contains(t, c, "<details><summary>Drift: 2 resources changed outside Terraform since the last apply</summary>")
 		}},
@@ -192,6 +213,15 @@ func fromReal(name string) func(t *testing.T) (*plan.Summary, string, Meta) {
 	return func(t *testing.T) (*plan.Summary, string, Meta) {
 		s, text, fp := realPlan(t, name)
 		return s, text, testMeta(fp)
+	}
+}
+
+// withDestroys sets the policy's verdict on the deletes and replaces.
+func withDestroys(f func(t *testing.T) (*plan.Summary, string, Meta), v *DestroyVerdict) func(t *testing.T) (*plan.Summary, string, Meta) {
+	return func(t *testing.T) (*plan.Summary, string, Meta) {
+		s, text, m := f(t)
+		m.Destroys = v
+		return s, text, m
 	}
 }
 

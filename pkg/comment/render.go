@@ -375,8 +375,9 @@ func (r *renderer) warning(maxItems int) string {
 	} else {
 		b.WriteString("Their data is lost unless it is backed up first.\n")
 	}
+	verdict := r.destroyVerdict()
 	if maxItems <= 0 {
-		return b.String()
+		return b.String() + verdict
 	}
 	b.WriteString(">\n")
 	// Deletes sort before replaces; when the list is capped, give each kind
@@ -409,6 +410,52 @@ func (r *renderer) warning(maxItems int) string {
 		}
 		b.WriteString("> - … and " + strings.Join(kinds, " and ") + "\n")
 	}
+	return b.String() + verdict
+}
+
+// maxRefusedListed caps the refused addresses named in the verdict when the
+// policy allows some of the plan's deletes and replaces but not all.
+const maxRefusedListed = 5
+
+// destroyVerdict says, inside the warning, whether apply will refuse the
+// deletes and replaces and exactly how to allow them.
+func (r *renderer) destroyVerdict() string {
+	v := r.m.Destroys
+	if v == nil {
+		return ""
+	}
+	env := "this environment"
+	if e := sanitize(r.m.Environment, false); e != "" {
+		env = EscapeText(truncate(e, maxMeta))
+	}
+	var b strings.Builder
+	b.WriteString(">\n")
+	if len(v.Refused) == 0 {
+		by := "the policy"
+		if a := sanitize(v.AllowedBy, false); a != "" {
+			by = EscapeText(truncate(a, maxName))
+		}
+		b.WriteString("> ✅ **Apply to " + env + " allows these deletes and replaces:** " + by + " allows them.\n")
+		return b.String()
+	}
+	label := sanitize(v.Label, false)
+	file := sanitize(v.PolicyFile, false)
+	which := "them"
+	if len(v.Refused) < len(r.dangerous) {
+		names := make([]string, 0, maxRefusedListed)
+		for i, a := range v.Refused {
+			if i == maxRefusedListed {
+				names = append(names, "… and "+num(len(v.Refused)-maxRefusedListed)+" more")
+				break
+			}
+			names = append(names, Code(r.address(a)))
+		}
+		which = num(len(v.Refused)) + " of them (" + strings.Join(names, ", ") + ")"
+	}
+	b.WriteString("> ⛔ **Apply to " + env + " will refuse this plan** (`destroy-not-allowed`): the policy does not allow " + which + ". To allow it:\n")
+	b.WriteString("> - someone with write permission adds the label " + Code(label) + " to the pull request after lockstep's plan comment on it last changed " +
+		"(a label added before does not count: remove it and add it again), or\n")
+	b.WriteString("> - list the addresses under `allow-destroy` for the environment in " + Code(file) + ", e.g. `allow-destroy: [aws_db_instance.main, module.db.*]`.\n")
 	return b.String()
 }
 
