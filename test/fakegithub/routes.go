@@ -12,6 +12,13 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", repo+"/issues/{number}/comments", s.listComments)
 	s.handle("POST", repo+"/issues/{number}/comments", s.createComment)
 
+	// Issues: labels and timeline (labels.go).
+	s.handle("GET", repo+"/issues/{number}/labels", s.listIssueLabels)
+	s.handle("GET", repo+"/issues/{number}/timeline", s.listTimeline)
+
+	// Collaborators (collaborators.go).
+	s.handle("GET", repo+"/collaborators/{username}/permission", s.getPermission)
+
 	// Users (users.go).
 	s.handle("GET", "/user", s.getAuthenticatedUser)
 

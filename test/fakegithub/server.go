@@ -266,6 +266,13 @@ type repoState struct {
 	branches     map[string]bool      // name -> protected
 	// defaultBranch is "main" unless SetDefaultBranch changed it.
 	defaultBranch string
+
+	// Labels and their timeline events by pull request (labels.go), and
+	// collaborator roles by lower-cased login (collaborators.go); nil until
+	// first set.
+	labels      map[int][]string
+	labelEvents map[int][]labelEventState
+	permissions map[string]string
 }
 
 type issueState struct {
