@@ -34,7 +34,9 @@ func refuse(reason string, err error) error { return &refusal{reason: reason, er
 
 // runApply applies the reviewed saved plan and nothing else. In order, before
 // Terraform changes anything: the binding record must match the plan file
-// and this run; the environment's policy must allow the plan (destroy guard);
+// and this run; the environment's policy must allow the plan's deletes and
+// replaces (destroy guard), or a valid allow-destroy label on its pull
+// request (see checkDestroyLabel);
 // approval must be in place (a GitHub environment with required reviewers,
 // or a "yes" at the terminal). Then Terraform applies the saved plan, and
 // the report says per resource what was applied, what failed and what was
@@ -161,7 +163,13 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 		dangerous = append(dangerous, c.Address)
 	}
 	if err := policy.DestroyGuard(pol, dangerous); err != nil {
-		return refuse("destroy-not-allowed", err)
+		var refused *policy.DestroyRefusedError
+		if !errors.As(err, &refused) {
+			return refuse("destroy-not-allowed", err)
+		}
+		if err := a.allowDestroysByLabel(ctx, dir, record.Fingerprint, refused); err != nil {
+			return err
+		}
 	}
 	if !record.HasChanges {
 		a.r.Printf("The plan has no changes: nothing to apply.")

@@ -138,6 +138,11 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	if err != nil {
 		return nil, fail("plan-failed", fmt.Errorf("summarising the plan: %w", err))
 	}
+	pol, err := a.policy()
+	if err != nil {
+		return nil, err
+	}
+	destroys := destroyVerdict(pol, summary, a.cfg.ConfigFile)
 	// The decoded plan is not needed after this: fingerprinting it now lets
 	// the garbage collector free it before the plan text is masked and
 	// rendered.
@@ -192,14 +197,37 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 			LockstepVersion:  version.Version,
 			PlanSHA256:       sha,
 			Fingerprint:      record.Fingerprint,
-			Next:             nextStep(a, res.HasChanges),
+			Next:             nextStep(a, res.HasChanges, destroys),
 			Now:              a.env.Now(),
+			Destroys:         destroys,
 		},
 	}, nil
 }
 
-// nextStep tells reviewers what happens after this plan.
-func nextStep(a *app, hasChanges bool) string {
+// destroyVerdict is what apply will do with the plan's deletes and replaces
+// under pol (read from policyFile), before any label: nil when there are
+// none.
+func destroyVerdict(pol policy.Policy, s *plan.Summary, policyFile string) *comment.DestroyVerdict {
+	var dangerous []string
+	for _, c := range s.Dangerous() {
+		dangerous = append(dangerous, c.Address)
+	}
+	if len(dangerous) == 0 {
+		return nil
+	}
+	v := &comment.DestroyVerdict{Refused: pol.DestroysRefused(dangerous), Label: policy.AllowDestroyLabel, PolicyFile: policyFile}
+	if len(v.Refused) == 0 {
+		v.AllowedBy = "allow-destroy in " + policyFile
+		if pol.Source[policy.FieldAllowDestroy] == policy.SourceInput {
+			v.AllowedBy = "the input allow-destroy"
+		}
+	}
+	return v
+}
+
+// nextStep tells reviewers what happens after this plan. It never promises
+// an apply that the destroy guard will refuse.
+func nextStep(a *app, hasChanges bool, destroys *comment.DestroyVerdict) string {
 	env := a.cfg.Environment
 	if env == "" {
 		env = "the default environment"
@@ -210,9 +238,16 @@ func nextStep(a *app, hasChanges bool) string {
 	if a.cfg.RequireApproval == "true" || (a.cfg.RequireApproval == config.Auto && policy.ProductionLike(a.cfg.Environment)) {
 		approval = "only after one of the environment's required reviewers approves it on the run page"
 	}
+	refused := destroys != nil && len(destroys.Refused) > 0
 	switch {
 	case !hasChanges:
 		return "Nothing to apply: the apply step is skipped and the app still deploys to " + env + "."
+	case refused && a.gh.IsPullRequest():
+		return "Merging this pull request plans again on the target branch; apply to " + env + " refuses that plan (`destroy-not-allowed`) unless its deletes and replaces are allowed as the warning above says. " +
+			"Once they are, it is applied " + approval + ", and the app deploys after the apply succeeds."
+	case refused:
+		return "Apply to " + env + " refuses this saved plan (`destroy-not-allowed`) unless its deletes and replaces are allowed as the warning above says. " +
+			"Once they are, it is applied " + approval + "; the app deploys after the apply succeeds."
 	case a.gh.IsPullRequest():
 		return "Merging this pull request plans again on the target branch; that plan is applied to " + env + " " + approval + ", and the app deploys after the apply succeeds."
 	default:
