@@ -174,7 +174,7 @@ func (a *app) allowDestroysByLabel(ctx context.Context, dir, fingerprint string,
 		refused.Label = denied.why
 		return refuse("destroy-not-allowed", refused)
 	case err != nil:
-		refused.Label = fmt.Sprintf("lockstep could not check it, so it does not count (the apply job needs pull-requests: read and issues: read): %v", err)
+		refused.Label = fmt.Sprintf("lockstep could not check it, so it does not count (the apply job needs the permission pull-requests: read): %v", err)
 		return refuse("destroy-not-allowed", refused)
 	}
 	a.r.Printf("Deletes and replaces allowed by the label %s on PR #%d, added by %s (%s) at %s, after lockstep's plan comment for this plan.",
