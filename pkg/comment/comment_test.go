@@ -221,6 +221,12 @@ func withDestroys(f func(t *testing.T) (*plan.Summary, string, Meta), v *Destroy
 	return func(t *testing.T) (*plan.Summary, string, Meta) {
 		s, text, m := f(t)
 		m.Destroys = v
+		if len(v.Refused) > 0 {
+			// What the plan command says then: no promise of an apply.
+			m.Next = "merging this pull request plans again on `main`; apply to **production** refuses that plan (`destroy-not-allowed`) unless " +
+				"its deletes and replaces are allowed as the warning above says. Once they are, it is applied only after one of the environment's " +
+				"required reviewers approves it on the run page."
+		}
 		return s, text, m
 	}
 }
