@@ -161,6 +161,7 @@ func prList(prs []int) string {
 // resources refused and why the label did not allow them.
 func (a *app) allowDestroysByLabel(ctx context.Context, dir, fingerprint string, refused *policy.DestroyRefusedError) error {
 	if a.local != nil {
+		refused.Label = "lockstep reads it only in GitHub Actions, not when run locally"
 		return refuse("destroy-not-allowed", refused)
 	}
 	gh, err := a.github()
