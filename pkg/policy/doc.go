@@ -8,7 +8,9 @@
 // environment (matched in any case), then the defaults, under which
 // production-like names (production, prod, prd, in any case) need approval
 // and deploy by canary, and others need none and deploy directly. DestroyGuard
-// refuses plans that delete or replace resources unless the policy allows it.
+// refuses plans that delete or replace resources unless the policy allows it
+// (allow-destroy: true, or a list of addresses matched by MatchAddress);
+// apply may still allow the rest with a pull request's AllowDestroyLabel.
 //
 // The file also carries the monorepo settings (stacks, depends-on,
 // infra-paths, app-paths) that package detect acts on.
