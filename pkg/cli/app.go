@@ -126,6 +126,12 @@ func (a *app) policy() (policy.Policy, error) {
 	if a.cfg.Set["allow-destroy"] {
 		o.AllowDestroy = &a.cfg.AllowDestroy
 	}
+	if a.cfg.Set["approval-mode"] {
+		o.ApprovalMode = a.cfg.ApprovalMode
+	}
+	if a.cfg.Set["min-approvals"] {
+		o.MinApprovals = a.cfg.MinApprovals
+	}
 	if a.cfg.Set["canary-steps"] {
 		o.CanarySteps = a.cfg.CanarySteps
 	}
