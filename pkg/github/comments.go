@@ -25,6 +25,8 @@ type Comment struct {
 	Body string
 	// Author is the login of the comment's writer.
 	Author string
+	// UpdatedAt is when the comment was created or last edited.
+	UpdatedAt time.Time
 }
 
 // UpsertResult says what [Client.UpsertComment] did.
@@ -193,7 +195,11 @@ func (c *Client) editComment(ctx context.Context, pr int, id int64, body string)
 }
 
 func toComment(cm *gogithub.IssueComment) Comment {
-	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin()}
+	updated := cm.GetUpdatedAt().Time
+	if updated.IsZero() {
+		updated = cm.GetCreatedAt().Time
+	}
+	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin(), UpdatedAt: updated}
 }
 
 // newer orders comments by creation time, then ID (GitHub's IDs grow).
