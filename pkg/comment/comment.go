@@ -46,11 +46,17 @@ type Meta struct {
 	// Approvals are the reviews that approved an apply, shown in its
 	// report; logins and comments are untrusted text.
 	Approvals []Approval
+	// ApprovalMode is the gate that proved the approvals: "environment"
+	// (the GitHub environment's reviewers approved the run) or
+	// "pull-request" (the merged pull request's reviews); "" names none.
+	ApprovalMode string
 }
 
-// Approval is one reviewer's approval of an apply and its comment.
+// Approval is one reviewer's approval of an apply and its comment. URL
+// links to the review (a pull request review's html_url), when known.
 type Approval struct {
 	Login, Comment string
+	URL            string
 }
 
 // Options tune Render. The zero value renders a comment without a marker
