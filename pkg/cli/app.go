@@ -31,6 +31,8 @@ type app struct {
 	// approvals are the reviews that approved this apply (action mode),
 	// for its reports.
 	approvals []comment.Approval
+	// approvalMode is the mode that gated the apply (see approvalProof).
+	approvalMode string
 
 	// identity is the comment author resolved from the token, shared by
 	// every GitHub client of the run (stacks included): GET /user is asked
