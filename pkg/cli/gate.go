@@ -268,8 +268,9 @@ func logins(approvals []github.Approval) string {
 	return strings.Join(out, ", ")
 }
 
-// reportApprovals tells the log, the job summary, the approved-by output
-// and later reports which mode gated the apply and who approved.
+// reportApprovals tells the log, the approved-by output and later reports
+// (the apply report in the job summary and on the pull request) which mode
+// gated the apply and who approved.
 func (a *app) reportApprovals(proof approvalProof) error {
 	if len(proof.approvals) == 0 {
 		return nil
@@ -282,6 +283,5 @@ func (a *app) reportApprovals(proof approvalProof) error {
 	if proof.mode == policy.ModeEnvironment {
 		a.r.Printf("Approval (environment mode): %s approved this run for the GitHub environment %q.", strings.Join(names, ", "), a.cfg.Environment)
 	}
-	_ = a.r.Summary(comment.RenderApprovals(proof.mode, proof.approvals))
 	return a.r.SetOutput("approved-by", strings.Join(names, ","))
 }

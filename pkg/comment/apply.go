@@ -142,14 +142,6 @@ func writeApprovals(b *strings.Builder, mode string, approvals []Approval) {
 	b.WriteString("\n")
 }
 
-// RenderApprovals is the job summary's section naming the gate and the
-// approvers, with links to their reviews; "" without approvals.
-func RenderApprovals(mode string, approvals []Approval) string {
-	var b strings.Builder
-	writeApprovals(&b, mode, approvals)
-	return b.String()
-}
-
 // ApprovalHeading is the heading over an apply's approvers, naming the gate.
 func ApprovalHeading(mode string) string {
 	switch mode {

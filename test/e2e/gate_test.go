@@ -143,8 +143,8 @@ func TestApplyApprovedSaysWhoApproved(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "success", r.outputs["result"])
 	assert.Equal(t, "alice", r.outputs["approved-by"])
-	assert.Contains(t, r.stdout, `Approval: alice approved this run for the GitHub environment "production".`)
-	assert.Contains(t, r.summary, "**Approved by**\n\n- alice: “Ship it @\u200dteam”\n")
+	assert.Contains(t, r.stdout, `Approval (environment mode): alice approved this run for the GitHub environment "production".`)
+	assert.Contains(t, r.summary, "**Approved by** (environment mode: the GitHub environment's required reviewers approved this run)\n\n- alice: “Ship it @\u200dteam”\n")
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
 }
 
