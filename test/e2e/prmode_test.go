@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/test/fakegithub"
+)
+
+// prModeMergeSHA is the squash commit PR #7 became on main.
+const prModeMergeSHA = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
+
+// mergedForPullRequestMode plans production on PR #7 (lockstep's plan
+// comment appears), squash-merges it as carol's pull request, and plans
+// the merged commit on main, ready to apply. The production environment
+// has no required reviewers, so approval-mode auto gates by pull request;
+// bob (write), dave (maintain) and mallory (read) may review.
+func mergedForPullRequestMode(t *testing.T) (*workspace, *fakegithub.Server, map[string]string) {
+	w, gh := prWorkspace(t)
+	w.fixture("nochange", "infra")
+	in := map[string]string{"working-directory": "infra", "environment": "production"}
+	r := w.action(with(in, "command", "plan"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	require.Len(t, lockstepComments(gh), 1)
+
+	gh.PutPullRequest("octo-org", "shop", fakegithub.PullRequest{Number: 7, HeadSHA: headSHA, Author: "carol",
+		MergedAt: time.Now(), MergeCommitSHA: prModeMergeSHA})
+	gh.AddCommitPulls("octo-org", "shop", prModeMergeSHA, 7)
+	gh.SetPermission("octo-org", "shop", "bob", "write")
+	gh.SetPermission("octo-org", "shop", "dave", "maintain")
+	gh.SetPermission("octo-org", "shop", "mallory", "read")
+	gh.SetPermission("octo-org", "shop", "carol", "admin")
+	w.mergedPush(prModeMergeSHA)
+	r = w.action(with(in, "command", "plan"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	return w, gh, in
+}
+
+// approve adds an approving review of PR #7's final commit, submitted
+// after lockstep's plan comment.
+func approve(gh *fakegithub.Server, login string) fakegithub.Review {
+	return gh.AddReview("octo-org", "shop", 7, fakegithub.Review{User: login, State: "APPROVED", SubmittedAt: time.Now().Add(time.Minute)})
+}
+
+func writeFile(t *testing.T, w *workspace, rel, text string) {
+	t.Helper()
+	p := filepath.Join(w.root, filepath.FromSlash(rel))
+	require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+}
+
+// Each way the merged pull request does not prove approval is refused
+// before Terraform runs, saying which reviews did not count and why, and
+// the state is untouched.
+func TestPullRequestModeRefusals(t *testing.T) {
+	later := func() time.Time { return time.Now().Add(time.Minute) }
+	tests := []struct {
+		name   string
+		inputs map[string]string
+		mutate func(t *testing.T, w *workspace, gh *fakegithub.Server)
+		reason string
+		msgs   []string
+	}{
+		{"no review", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {},
+			"pr-not-approved", []string{`pull-request approval mode for "production": PR #7 has 0 of 1 approving reviews that count`}},
+		{"the author's own approval", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) { approve(gh, "carol") },
+			"pr-not-approved", []string{"0 of 1", "carol (the pull request's author)"}},
+		{"a second account with read access", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) { approve(gh, "mallory") },
+			"pr-not-approved", []string{"mallory (permission read, not write, maintain or admin)"}},
+		{"approved an older commit, then pushed", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			gh.AddReview("octo-org", "shop", 7, fakegithub.Review{User: "bob", State: "APPROVED", CommitID: fakegithub.FakeSHA("before-push"), SubmittedAt: later()})
+		}, "pr-not-approved", []string{"bob (stale: reviewed commit"}},
+		{"approved before the plan comment changed", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			gh.AddReview("octo-org", "shop", 7, fakegithub.Review{User: "bob", State: "APPROVED", SubmittedAt: time.Now().Add(-time.Hour)})
+		}, "pr-not-approved", []string{"1 of 1 approving reviews that count, and none of them was submitted after lockstep's plan comment last changed", "before lockstep's plan comment last changed"}},
+		{"changes requested after approving", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			approve(gh, "bob")
+			gh.AddReview("octo-org", "shop", 7, fakegithub.Review{User: "bob", State: "CHANGES_REQUESTED", SubmittedAt: time.Now().Add(2 * time.Minute)})
+		}, "pr-not-approved", []string{"bob (changes requested after approving)"}},
+		{"a dismissed approval", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			gh.DismissReview("octo-org", "shop", 7, approve(gh, "bob").ID)
+		}, "pr-not-approved", []string{"bob (dismissed)"}},
+		{"min-approvals 2 with one", map[string]string{"min-approvals": "2"}, func(t *testing.T, w *workspace, gh *fakegithub.Server) { approve(gh, "bob") },
+			"pr-not-approved", []string{"PR #7 has 1 of 2 approving reviews that count"}},
+		{"not merged", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			gh.PutPullRequest("octo-org", "shop", fakegithub.PullRequest{Number: 7, HeadSHA: headSHA, Author: "carol", State: "closed"})
+			approve(gh, "bob")
+		}, "pr-not-approved", []string{"commit 5a5a5a5 belongs to #7, none of them merged"}},
+		{"pushed without a pull request", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			approve(gh, "bob")
+			w.env["GITHUB_SHA"] = "3f9a2c1d0e5b7a8c9d0e1f2a3b4c5d6e7f8a9b0c"
+		}, "pr-not-approved", []string{"no pull request is associated with commit 3f9a2c1"}},
+		{"codeowners: approver owns nothing", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approvers: codeowners\n")
+			writeFile(t, w, ".github/CODEOWNERS", "*  @dave\n/infra/ @octo-org/platform\n")
+			gh.AddTeamMember("octo-org", "platform", "dave")
+			approve(gh, "bob")
+		}, "pr-not-approved", []string{"none of the approvals of PR #7 that count (bob) is by an owner of infra in .github/CODEOWNERS (@octo-org/platform)"}},
+		{"approver-teams: not a member", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approver-teams: [octo-org/sre]\n")
+			approve(gh, "bob")
+		}, "pr-not-approved", []string{"is by a member of octo-org/sre"}},
+		{"reviews unreadable", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
+			gh.Fail(fakegithub.Fault{Method: "GET", Path: "/repos/{o}/{r}/pulls/{n}/reviews", Kind: fakegithub.FaultStatus, Status: 403})
+		}, "approval-unverifiable", []string{"listing the reviews of PR #7"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w, gh, in := mergedForPullRequestMode(t)
+			tt.mutate(t, w, gh)
+			inputs := with(in, "command", "apply")
+			for k, v := range tt.inputs {
+				inputs = with(inputs, k, v)
+			}
+			r := w.action(inputs)
+			assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+			assert.Equal(t, "refused", r.outputs["result"])
+			assert.Equal(t, tt.reason, r.outputs["failure-reason"])
+			for _, msg := range tt.msgs {
+				assert.Contains(t, r.stdout, msg)
+			}
+			assert.Contains(t, r.summary, "Refused: nothing was applied")
+			assert.Empty(t, r.outputs["approved-by"])
+			assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform runs")
+			assert.Empty(t, w.stateAddresses("infra"), "nothing was applied")
+		})
+	}
+}
+
+// A squash-merged pull request approved by a writer other than its author,
+// on its final commit, after the plan comment, applies; the output, log and
+// report say pull-request mode gated it and link the review. A comment
+// after the approval does not take it back.
+func TestPullRequestModeApplies(t *testing.T) {
+	w, gh, in := mergedForPullRequestMode(t)
+	approve(gh, "mallory") // read-only: does not count
+	rv := approve(gh, "bob")
+	gh.AddReview("octo-org", "shop", 7, fakegithub.Review{User: "bob", State: "COMMENTED", SubmittedAt: time.Now().Add(2 * time.Minute)})
+	r := w.action(with(in, "command", "apply"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "success", r.outputs["result"])
+	assert.Equal(t, "bob", r.outputs["approved-by"])
+	assert.Contains(t, r.stdout, "Approval (pull-request mode): PR #7 (https://github.com/octo-org/shop/pull/7) was merged with approving reviews by bob on its final commit feedfac.")
+	assert.Contains(t, r.summary, "**Approved by** (pull-request mode: approving reviews of the merged pull request)\n\n"+
+		"- [bob](https://github.com/octo-org/shop/pull/7#pullrequestreview-"+itoa(rv.ID)+")\n")
+	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+}
+
+// min-approvals 2 from the policy file, and approvers: codeowners met
+// through a team owner's membership.
+func TestPullRequestModeCodeownersTeamAndTwoApprovals(t *testing.T) {
+	w, gh, in := mergedForPullRequestMode(t)
+	writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approval-mode: pull-request\n    min-approvals: 2\n    approvers: codeowners\n")
+	writeFile(t, w, "CODEOWNERS", "* @bob\ninfra/ @octo-org/platform\n")
+	gh.AddTeamMember("octo-org", "platform", "dave")
+	approve(gh, "bob")
+	approve(gh, "dave")
+	r := w.action(with(in, "command", "apply"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "bob,dave", r.outputs["approved-by"])
+	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
