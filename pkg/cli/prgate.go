@@ -103,7 +103,13 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 	min := max(pol.MinApprovals, 1)
 	v := policy.WeighReviews(reviews, policy.ReviewRules{Author: pr.Author, HeadSHA: pr.HeadSHA, PlanChangedAt: planAt, MinApprovals: min, Permissions: perms})
 	if !v.OK(min) {
-		return approvalProof{}, notApproved("PR #%d has %d of %d approving reviews that count%s. %s", pr.Number, len(v.Counted), min, sawPlanNote(v, planAt), discardedNote(v))
+		edited := ""
+		if planAt.After(pr.MergedAt) {
+			// comment: always on the push's plan rewrites the merged pull
+			// request's plan comment, after every review.
+			edited = fmt.Sprintf(" lockstep's plan comment was edited after the merge (%s): a plan with comment: always on the push rewrites it; plan the push with comment: auto.", pr.MergedAt.UTC().Format(time.RFC3339))
+		}
+		return approvalProof{}, notApproved("PR #%d has %d of %d approving reviews that count%s.%s %s", pr.Number, len(v.Counted), min, sawPlanNote(v, planAt), edited, discardedNote(v))
 	}
 	if err := a.checkApproverOwners(ctx, c, pol, dirs, pr.Number, v.Counted); err != nil {
 		return approvalProof{}, err
