@@ -28,6 +28,8 @@ func mergedForPullRequestMode(t *testing.T) (*workspace, *fakegithub.Server, map
 	r := w.action(with(in, "command", "plan"))
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	require.Len(t, lockstepComments(gh), 1)
+	assert.Contains(t, lockstepComments(gh)[0].Body, "applied to **production** only after approval: by one of the environment's required reviewers on the run page if it has them, "+
+		"else one approving review of this pull request's final commit by writers other than its author, one of them after this plan comment last changed", "what happens next names both ways in auto mode")
 
 	gh.PutPullRequest("octo-org", "shop", fakegithub.PullRequest{Number: 7, HeadSHA: headSHA, Author: "carol",
 		MergedAt: time.Now(), MergeCommitSHA: prModeMergeSHA})
@@ -156,12 +158,22 @@ func TestPullRequestModeApplies(t *testing.T) {
 // through a team owner's membership.
 func TestPullRequestModeCodeownersTeamAndTwoApprovals(t *testing.T) {
 	w, gh, in := mergedForPullRequestMode(t)
+	// The plan's "what happens next" follows the policy file.
+	writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approval-mode: pull-request\n    min-approvals: 2\n")
+	w.pullRequestEvent(7, headSHA)
+	r := w.action(with(in, "command", "plan"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Contains(t, lockstepComments(gh)[0].Body, "only if the pull request it came from was merged with 2 approving reviews of this pull request's final commit")
+	w.mergedPush(prModeMergeSHA)
+	r = w.action(with(in, "command", "plan"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+
 	writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approval-mode: pull-request\n    min-approvals: 2\n    approvers: codeowners\n")
 	writeFile(t, w, "CODEOWNERS", "* @bob\ninfra/ @octo-org/platform\n")
 	gh.AddTeamMember("octo-org", "platform", "dave")
 	approve(gh, "bob")
 	approve(gh, "dave")
-	r := w.action(with(in, "command", "apply"))
+	r = w.action(with(in, "command", "apply"))
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "bob,dave", r.outputs["approved-by"])
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
