@@ -180,3 +180,23 @@ func TestPullRequestModeCodeownersTeamAndTwoApprovals(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// In pull-request mode the run has no environment approvals: the deploy
+// records the merged pull request's approvers instead.
+func TestDeployRecordsThePullRequestsApprovers(t *testing.T) {
+	w := newWorkspace(t)
+	appliedStack(w)
+	gh := fakeGitHub(w)
+	app := newFakeApp(w)
+	gh.PutPullRequest(owner, repo, fakegithub.PullRequest{Number: 9, HeadSHA: headSHA, Author: "carol", MergedAt: time.Now(), MergeCommitSHA: w.env["GITHUB_SHA"]})
+	gh.AddCommitPulls(owner, repo, w.env["GITHUB_SHA"], 9)
+	gh.SetPermission(owner, repo, "bob", "write")
+	gh.AddReview(owner, repo, 9, fakegithub.Review{User: "bob", State: "APPROVED"})
+	gh.AddReview(owner, repo, 9, fakegithub.Review{User: "carol", State: "APPROVED"}) // the author: not an approver
+	in := map[string]string{"command": "deploy", "working-directory": "infra", "environment": "staging", "app-version": "v1.2.0",
+		"deploy-command": app.command(), "require-approval": "true", "approval-mode": "pull-request"}
+	requireCode(t, 0, w.action(in))
+	deps := gh.Deployments(owner, repo)
+	require.Len(t, deps, 1)
+	assert.Equal(t, []any{"bob"}, payloadOf(t, deps[0])["approved_by"])
+}
