@@ -123,6 +123,12 @@ func (a *app) checkRef(ctx context.Context, pol *policy.Policy) error {
 		a.r.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", a.gh.Ref, def, def)
 		pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
 	}
+	// Choosing pull-request mode would let the ref's pusher trade this
+	// run's approval for an old pull request's.
+	if a.gh.Ref != "refs/heads/"+def && pol.ModeFromFile && pol.ApprovalMode != policy.ModeAuto {
+		a.r.Warnf("%s is not the default branch (%s): the policy file's approval-mode applies only on %s, where it was reviewed; approval-mode auto is used here", a.gh.Ref, def, def)
+		pol.ApprovalMode, pol.ModeFromFile = policy.ModeAuto, false
+	}
 	return nil
 }
 

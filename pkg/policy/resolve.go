@@ -51,6 +51,9 @@ type Policy struct {
 	// pull-request mode. Input first, then the file, then the default.
 	ApprovalMode string
 	MinApprovals int
+	// ModeFromFile is set when ApprovalMode came from the policy file,
+	// which off the default branch its pusher wrote (see checkRef).
+	ModeFromFile bool
 	// RequireCodeowner and ApproverTeams narrow who counts in
 	// pull-request mode: one approver must own the stack's directory in
 	// CODEOWNERS, or belong to one of the org/team slugs. Only the policy
@@ -134,7 +137,7 @@ func Resolve(f *File, env string, o Overrides) Policy {
 	case m == ModeEnvironment || m == ModePullRequest:
 		p.ApprovalMode = m
 	case entry.ApprovalMode != "":
-		p.ApprovalMode = entry.ApprovalMode
+		p.ApprovalMode, p.ModeFromFile = entry.ApprovalMode, true
 	default:
 		p.ApprovalMode = ModeAuto
 	}

@@ -26,12 +26,14 @@ func TestResolveApprovalMode(t *testing.T) {
 `)
 	p := Resolve(file, "production", Overrides{})
 	assert.Equal(t, "pull-request", p.ApprovalMode)
+	assert.True(t, p.ModeFromFile)
 	assert.Equal(t, 2, p.MinApprovals)
 	assert.True(t, p.RequireCodeowner)
 	assert.Equal(t, []string{"acme/infra", "acme/sre"}, p.ApproverTeams)
 
 	p = Resolve(file, "production", Overrides{ApprovalMode: "environment", MinApprovals: 3})
 	assert.Equal(t, "environment", p.ApprovalMode)
+	assert.False(t, p.ModeFromFile)
 	assert.Equal(t, 3, p.MinApprovals)
 
 	p = Resolve(file, "staging", Overrides{ApprovalMode: "auto"})
