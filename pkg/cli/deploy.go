@@ -289,12 +289,14 @@ func deployLedger(ctx context.Context, a *app, pol policy.Policy) (ledger trace.
 	if err != nil {
 		return nil, "", &badInput{fmt.Errorf("recording deployments in GitHub: %w", err)}
 	}
+	approvers, mode := deployApprovers(ctx, a, gh, pol)
 	return gh.Ledger(github.LedgerOptions{
 		Ref:                   a.gh.SHA,
 		ProductionEnvironment: pol.ProductionLike,
 		LogURL:                a.gh.RunURL(),
 		EnvironmentURL:        environmentURL(a.cfg.SmokeURLs),
-		ApprovedBy:            deployApprovers(ctx, a, gh, pol),
+		ApprovedBy:            approvers,
+		ApprovalMode:          mode,
 	}), "GitHub Deployments", nil
 }
 
@@ -302,12 +304,17 @@ func deployLedger(ctx context.Context, a *app, pol policy.Policy) (ledger trace.
 // environment approvals, or, when approval is required and the run has
 // none (pull-request mode), the approvers of the merged pull request the
 // commit came from.
-func deployApprovers(ctx context.Context, a *app, gh *github.Client, pol policy.Policy) []string {
-	out := runApprovers(ctx, a, gh)
-	if len(out) > 0 || !pol.ApprovalRequired || pol.ApprovalMode == policy.ModeEnvironment {
-		return out
+func deployApprovers(ctx context.Context, a *app, gh *github.Client, pol policy.Policy) (logins []string, mode string) {
+	if out := runApprovers(ctx, a, gh); len(out) > 0 {
+		return out, policy.ModeEnvironment
 	}
-	return pullRequestApprovers(ctx, a, gh)
+	if !pol.ApprovalRequired || pol.ApprovalMode == policy.ModeEnvironment {
+		return nil, ""
+	}
+	if out := pullRequestApprovers(ctx, a, gh); len(out) > 0 {
+		return out, policy.ModePullRequest
+	}
+	return nil, ""
 }
 
 // pullRequestApprovers are the counted approvers (see policy.WeighReviews)

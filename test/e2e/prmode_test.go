@@ -199,4 +199,11 @@ func TestDeployRecordsThePullRequestsApprovers(t *testing.T) {
 	deps := gh.Deployments(owner, repo)
 	require.Len(t, deps, 1)
 	assert.Equal(t, []any{"bob"}, payloadOf(t, deps[0])["approved_by"])
+	assert.Equal(t, "pull-request", payloadOf(t, deps[0])["approval_mode"])
+
+	// history shows who approved, and by which gate, for every deployment.
+	r := w.action(map[string]string{"command": "history", "environment": "staging"})
+	requireCode(t, 0, r)
+	assert.Contains(t, r.stdout, "APPROVED BY")
+	assert.Contains(t, r.stdout, "bob (pull-request)")
 }
