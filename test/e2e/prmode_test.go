@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,8 +23,8 @@ const prModeMergeSHA = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"
 // the merged commit on main, ready to apply. The production environment
 // has no required reviewers, so approval-mode auto gates by pull request;
 // bob (write), dave (maintain) and mallory (read) may review.
-func mergedForPullRequestMode(t *testing.T) (*workspace, *fakegithub.Server, map[string]string) {
-	w, gh := prWorkspace(t)
+func mergedForPullRequestMode(t *testing.T, opts ...fakegithub.Option) (*workspace, *fakegithub.Server, map[string]string) {
+	w, gh := prWorkspace(t, opts...)
 	w.fixture("nochange", "infra")
 	in := map[string]string{"working-directory": "infra", "environment": "production"}
 	r := w.action(with(in, "command", "plan"))
@@ -206,4 +208,19 @@ func TestDeployRecordsThePullRequestsApprovers(t *testing.T) {
 	requireCode(t, 0, r)
 	assert.Contains(t, r.stdout, "APPROVED BY")
 	assert.Contains(t, r.stdout, "bob (pull-request)")
+}
+
+// A writer cannot move "when the plan last changed" with a comment of their
+// own that carries lockstep's marker: only lockstep's comment counts, so an
+// approval after lockstep's comment still stands.
+func TestPullRequestModeIgnoresAForgedPlanComment(t *testing.T) {
+	var skew atomic.Int64
+	w, gh, in := mergedForPullRequestMode(t, fakegithub.WithClock(func() time.Time { return time.Now().Add(time.Duration(skew.Load())) }))
+	approve(gh, "bob")
+	skew.Store(int64(10 * time.Minute))
+	marker, _, _ := strings.Cut(lockstepComments(gh)[0].Body, "\n")
+	gh.AddComment("octo-org", "shop", 7, "mallory", marker+"\nforged: nothing to see here")
+	r := w.action(with(in, "command", "apply"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "bob", r.outputs["approved-by"])
 }
