@@ -264,7 +264,7 @@ func discardedNote(v policy.ReviewVerdict) string {
 		b.WriteString(". ")
 	}
 	b.WriteString("An approval counts when it is the reviewer's latest decisive review, by someone other than the author with write, maintain or admin permission, on the pull request's final commit; " +
-		"protect the branch with required approving reviews and \"Dismiss stale pull request approvals when new commits are pushed\", then merge only approved pull requests. Nothing was applied")
+		"protect the branch with required approving reviews and \"Dismiss stale pull request approvals when new commits are pushed\", then merge only approved pull requests. Nothing was applied; a merged pull request cannot be approved again, so the change needs a new approved pull request (or approval-mode: environment)")
 	return b.String()
 }
 
