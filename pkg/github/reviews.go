@@ -132,7 +132,8 @@ func (c *Client) PullRequestReviews(ctx context.Context, n int) ([]Review, error
 // Permission returns login's permission on the repository as GitHub's
 // permission field says it (admin, write, read or none; maintain shows as
 // write), or "maintain" when role_name says so
-// (GET /repos/{o}/{r}/collaborators/{user}/permission).
+// (GET /repos/{o}/{r}/collaborators/{user}/permission). A 404 (no
+// collaborator) is "none".
 func (c *Client) Permission(ctx context.Context, login string) (string, error) {
 	var raw struct {
 		Permission string `json:"permission"`
@@ -147,6 +148,11 @@ func (c *Client) Permission(ctx context.Context, login string) (string, error) {
 		raw.Permission, raw.RoleName = "", ""
 		return gh.Do(ctx, req, &raw)
 	})
+	if IsNotFound(err) {
+		// GitHub answers 404 for a user who is no collaborator: no
+		// permission, which never counts.
+		return "none", nil
+	}
 	if err != nil {
 		return "", err
 	}

@@ -65,3 +65,12 @@ func TestPullRequestsWithCommitAndReviews(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestPermissionOfNoCollaboratorIsNone(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.srv.SetPermission(owner, repo, "stranger", "write") // the fault's 404 must win
+	e.srv.Fail(fakegithub.Fault{Method: "GET", Path: "/repos/{o}/{r}/collaborators/{u}/permission", Kind: fakegithub.FaultStatus, Status: 404})
+	if p, err := e.client.Permission(context.Background(), "stranger"); err != nil || p != "none" {
+		t.Errorf("got %q, %v; want none", p, err)
+	}
+}
