@@ -82,22 +82,24 @@ func cell(s string) string {
 // historyJSON is one element of the history --json array. Its fields and
 // their order are a stable interface for scripts: add fields, never rename.
 type historyJSON struct {
-	ID                string   `json:"id"`
-	Environment       string   `json:"environment"`
-	DeploymentVersion string   `json:"deployment_version"`
-	AppVersion        string   `json:"app_version"`
-	InfraVersion      string   `json:"infra_version"`
-	Task              string   `json:"task"`
-	Status            string   `json:"status"`
-	Description       string   `json:"description"`
-	RolledBackFrom    string   `json:"rolled_back_from"`
-	PlanSHA256        string   `json:"plan_sha256"`
-	Actor             string   `json:"actor"`
-	RunURL            string   `json:"run_url"`
-	CreatedAt         string   `json:"created_at"`
-	UpdatedAt         string   `json:"updated_at"`
-	ApprovedBy        []string `json:"approved_by"`
-	ApprovalMode      string   `json:"approval_mode"`
+	ID                string `json:"id"`
+	Environment       string `json:"environment"`
+	DeploymentVersion string `json:"deployment_version"`
+	AppVersion        string `json:"app_version"`
+	InfraVersion      string `json:"infra_version"`
+	Task              string `json:"task"`
+	Status            string `json:"status"`
+	Description       string `json:"description"`
+	RolledBackFrom    string `json:"rolled_back_from"`
+	PlanSHA256        string `json:"plan_sha256"`
+	Actor             string `json:"actor"`
+	RunURL            string `json:"run_url"`
+	CreatedAt         string `json:"created_at"`
+	UpdatedAt         string `json:"updated_at"`
+	// ApprovedBy is comma separated, like the approved-by output: every
+	// field stays a string.
+	ApprovedBy   string `json:"approved_by"`
+	ApprovalMode string `json:"approval_mode"`
 }
 
 // RenderHistoryJSON renders entries as the history --json output: a JSON
@@ -121,7 +123,7 @@ func RenderHistoryJSON(entries []Entry) ([]byte, error) {
 			RunURL:            e.RunURL,
 			CreatedAt:         jsonTime(e.CreatedAt),
 			UpdatedAt:         jsonTime(e.UpdatedAt),
-			ApprovedBy:        append([]string{}, e.ApprovedBy...),
+			ApprovedBy:        strings.Join(e.ApprovedBy, ","),
 			ApprovalMode:      e.ApprovalMode,
 		})
 	}

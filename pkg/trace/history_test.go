@@ -54,9 +54,7 @@ func TestRenderHistoryJSON(t *testing.T) {
     "run_url": "",
     "created_at": "2025-03-14T09:46:53Z",
     "updated_at": "2025-03-14T09:47:53Z",
-    "approved_by": [
-      "alice"
-    ],
+    "approved_by": "alice",
     "approval_mode": "environment"
   }
 ]
@@ -73,5 +71,6 @@ func TestRenderHistoryJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal(data, &all))
 	assert.Len(t, all, 3)
 	assert.Equal(t, "2025-03-14T09:26:53Z", all[2]["created_at"], "always UTC")
-	assert.Equal(t, []any{}, all[2]["approved_by"], "never null")
+	assert.Equal(t, "", all[2]["approved_by"])
+	assert.Equal(t, "bob,dave", all[1]["approved_by"])
 }
