@@ -31,6 +31,8 @@ type app struct {
 	// approvals are the reviews that approved this apply (action mode),
 	// for its reports.
 	approvals []comment.Approval
+	// approvalMode is the mode that gated the apply (see approvalProof).
+	approvalMode string
 
 	// identity is the comment author resolved from the token, shared by
 	// every GitHub client of the run (stacks included): GET /user is asked
@@ -125,6 +127,12 @@ func (a *app) policy() (policy.Policy, error) {
 	o := policy.Overrides{RequireApproval: a.cfg.RequireApproval, Strategy: a.cfg.Strategy}
 	if a.cfg.Set["allow-destroy"] {
 		o.AllowDestroy = &a.cfg.AllowDestroy
+	}
+	if a.cfg.Set["approval-mode"] {
+		o.ApprovalMode = a.cfg.ApprovalMode
+	}
+	if a.cfg.Set["min-approvals"] {
+		o.MinApprovals = a.cfg.MinApprovals
 	}
 	if a.cfg.Set["canary-steps"] {
 		o.CanarySteps = a.cfg.CanarySteps

@@ -71,7 +71,7 @@ func (a *app) gateApply(ctx context.Context, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	approvals, err := a.gate(ctx, pol)
+	proof, err := a.gate(ctx, pol, dirs)
 	var r *refusal
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
@@ -81,7 +81,7 @@ func (a *app) gateApply(ctx context.Context, dirs []string) error {
 	if err != nil {
 		return err
 	}
-	return a.reportApprovals(approvals)
+	return a.reportApprovals(proof)
 }
 
 // applyOne applies one stack and reports a refusal.
@@ -286,6 +286,7 @@ func applyMeta(a *app, dir string, record binding.Record) comment.Meta {
 		Fingerprint:      record.Fingerprint,
 		Now:              a.env.Now(),
 		Approvals:        a.approvals,
+		ApprovalMode:     a.approvalMode,
 	}
 }
 

@@ -289,13 +289,76 @@ func deployLedger(ctx context.Context, a *app, pol policy.Policy) (ledger trace.
 	if err != nil {
 		return nil, "", &badInput{fmt.Errorf("recording deployments in GitHub: %w", err)}
 	}
+	approvers, mode := deployApprovers(ctx, a, gh, pol)
 	return gh.Ledger(github.LedgerOptions{
 		Ref:                   a.gh.SHA,
 		ProductionEnvironment: pol.ProductionLike,
 		LogURL:                a.gh.RunURL(),
 		EnvironmentURL:        environmentURL(a.cfg.SmokeURLs),
-		ApprovedBy:            runApprovers(ctx, a, gh),
+		ApprovedBy:            approvers,
+		ApprovalMode:          mode,
 	}), "GitHub Deployments", nil
+}
+
+// deployApprovers are who approved what this deploy ships: the run's
+// environment approvals, or, when approval is required and the run has
+// none (pull-request mode), the approvers of the merged pull request the
+// commit came from.
+func deployApprovers(ctx context.Context, a *app, gh *github.Client, pol policy.Policy) (logins []string, mode string) {
+	if out := runApprovers(ctx, a, gh); len(out) > 0 {
+		return out, policy.ModeEnvironment
+	}
+	if !pol.ApprovalRequired || pol.ApprovalMode == policy.ModeEnvironment {
+		return nil, ""
+	}
+	if out := pullRequestApprovers(ctx, a, gh); len(out) > 0 {
+		return out, policy.ModePullRequest
+	}
+	return nil, ""
+}
+
+// pullRequestApprovers are the counted approvers (see policy.WeighReviews)
+// of the merged pull request commit GITHUB_SHA came from, for the record
+// only: the gate ran in the apply job. Best effort, like runApprovers.
+func pullRequestApprovers(ctx context.Context, a *app, gh *github.Client) []string {
+	if a.gh.SHA == "" {
+		return nil
+	}
+	prs, err := gh.PullRequestsWithCommit(ctx, a.gh.SHA)
+	if err != nil {
+		a.r.Warnf("the deployment will not record who approved the pull request: %v", err)
+		return nil
+	}
+	pr, ok := mergedPullRequest(prs, a.gh.SHA)
+	if !ok {
+		return nil
+	}
+	raw, err := gh.PullRequestReviews(ctx, pr.Number)
+	if err != nil {
+		a.r.Warnf("the deployment will not record who approved PR #%d: %v", pr.Number, err)
+		return nil
+	}
+	reviews := make([]policy.Review, len(raw))
+	perms := map[string]string{}
+	for i, r := range raw {
+		reviews[i] = policy.Review{ID: r.ID, Login: r.Login, State: r.State, CommitID: r.CommitID, SubmittedAt: r.SubmittedAt, URL: r.URL}
+	}
+	for _, r := range policy.LatestDecisive(reviews) {
+		if r.State != policy.ReviewApproved || strings.EqualFold(r.Login, pr.Author) {
+			continue
+		}
+		p, err := gh.Permission(ctx, r.Login)
+		if err != nil {
+			a.r.Warnf("the deployment will not record who approved PR #%d: %v", pr.Number, err)
+			return nil
+		}
+		perms[strings.ToLower(r.Login)] = p
+	}
+	var out []string
+	for _, r := range policy.WeighReviews(reviews, policy.ReviewRules{Author: pr.Author, HeadSHA: pr.HeadSHA, MinApprovals: 1, Permissions: perms}).Counted {
+		out = append(out, r.Login)
+	}
+	return out
 }
 
 // runApprovers are the logins who approved this run for the environment:

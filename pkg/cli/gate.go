@@ -19,26 +19,66 @@ var notApplyEvents = []string{"pull_request", "pull_request_target", "merge_grou
 
 // gate decides, in action mode and before Terraform runs, whether this run
 // may apply at all: the event, the ref, and (when approval is required)
-// proof that a reviewer other than the one who triggered the run approved
-// this very run for the environment, which admins cannot bypass and which
-// only allowed refs can deploy to. It returns the approvals that count.
+// proof of approval in the policy's approval mode. In environment mode a
+// reviewer other than the one who triggered the run approved this very run
+// for the environment, which admins cannot bypass and which only allowed
+// refs can deploy to; in pull-request mode the merged pull request's
+// reviews approved it (see checkPullRequest); auto is environment mode when
+// the GitHub environment has required reviewers, else pull-request mode.
 //
-// What is trusted: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_RUN_ID and the
-// actors come from the runner, the default branch and every approval from
-// GitHub; the policy file comes from the commit being applied.
-func (a *app) gate(ctx context.Context, pol policy.Policy) ([]github.Approval, error) {
+// What is trusted: GITHUB_EVENT_NAME, GITHUB_REF, GITHUB_RUN_ID, GITHUB_SHA
+// and the actors come from the runner, the default branch and every
+// approval from GitHub; the policy file comes from the commit being applied.
+func (a *app) gate(ctx context.Context, pol policy.Policy, dirs []string) (approvalProof, error) {
 	if err := a.checkEvent(); err != nil {
-		return nil, err
+		return approvalProof{}, err
 	}
 	if pol.ProductionLike {
 		if err := a.checkRef(ctx, &pol); err != nil {
-			return nil, err
+			return approvalProof{}, err
 		}
 	}
 	if !pol.ApprovalRequired {
-		return nil, nil
+		return approvalProof{}, nil
 	}
-	return a.checkApproval(ctx, pol)
+	mode := pol.ApprovalMode
+	if mode != policy.ModeEnvironment && mode != policy.ModePullRequest {
+		var err error
+		if mode, err = a.autoMode(ctx); err != nil {
+			return approvalProof{}, err
+		}
+	}
+	if mode == policy.ModePullRequest {
+		return a.checkPullRequest(ctx, pol, dirs)
+	}
+	approved, err := a.checkApproval(ctx, pol)
+	if err != nil {
+		return approvalProof{}, err
+	}
+	proof := approvalProof{mode: policy.ModeEnvironment}
+	for _, ap := range approved {
+		proof.approvals = append(proof.approvals, comment.Approval{Login: ap.Login, Comment: ap.Comment})
+	}
+	return proof, nil
+}
+
+// autoMode is approval-mode auto: environment mode when the GitHub
+// environment has required reviewers, else pull-request mode.
+func (a *app) autoMode(ctx context.Context) (string, error) {
+	env := a.cfg.Environment
+	c, err := a.github()
+	if err != nil {
+		return "", refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but lockstep cannot check its GitHub environment: %w", env, err))
+	}
+	e, err := c.Environment(ctx, env)
+	if err != nil {
+		return "", refuse("approval-unverifiable", fmt.Errorf("approval is required for %q but reading its GitHub environment failed: %w", env, err))
+	}
+	if e.Exists && e.RequiredReviewers > 0 {
+		return policy.ModeEnvironment, nil
+	}
+	a.r.Printf("Approval mode: pull-request (approval-mode auto; the GitHub environment %q has no required reviewers).", env)
+	return policy.ModePullRequest, nil
 }
 
 // checkEvent refuses the events and refs of unmerged code.
@@ -82,6 +122,12 @@ func (a *app) checkRef(ctx context.Context, pol *policy.Policy) error {
 	if a.gh.Ref != "refs/heads/"+def && (pol.AllowSelfApproval || pol.AllowAdminBypass || pol.SkipBranchPolicy) {
 		a.r.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", a.gh.Ref, def, def)
 		pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
+	}
+	// Choosing pull-request mode would let the ref's pusher trade this
+	// run's approval for an old pull request's.
+	if a.gh.Ref != "refs/heads/"+def && pol.ModeFromFile && pol.ApprovalMode != policy.ModeAuto {
+		a.r.Warnf("%s is not the default branch (%s): the policy file's approval-mode applies only on %s, where it was reviewed; approval-mode auto is used here", a.gh.Ref, def, def)
+		pol.ApprovalMode, pol.ModeFromFile = policy.ModeAuto, false
 	}
 	return nil
 }
@@ -229,17 +275,19 @@ func logins(approvals []github.Approval) string {
 }
 
 // reportApprovals tells the log, the approved-by output and later reports
-// who approved.
-func (a *app) reportApprovals(approvals []github.Approval) error {
-	if len(approvals) == 0 {
+// (the apply report in the job summary and on the pull request) which mode
+// gated the apply and who approved.
+func (a *app) reportApprovals(proof approvalProof) error {
+	if len(proof.approvals) == 0 {
 		return nil
 	}
-	names := make([]string, len(approvals))
-	a.approvals = make([]comment.Approval, len(approvals))
-	for i, ap := range approvals {
+	names := make([]string, len(proof.approvals))
+	for i, ap := range proof.approvals {
 		names[i] = ap.Login
-		a.approvals[i] = comment.Approval{Login: ap.Login, Comment: ap.Comment}
 	}
-	a.r.Printf("Approval: %s approved this run for the GitHub environment %q.", strings.Join(names, ", "), a.cfg.Environment)
+	a.approvals, a.approvalMode = proof.approvals, proof.mode
+	if proof.mode == policy.ModeEnvironment {
+		a.r.Printf("Approval (environment mode): %s approved this run for the GitHub environment %q.", strings.Join(names, ", "), a.cfg.Environment)
+	}
 	return a.r.SetOutput("approved-by", strings.Join(names, ","))
 }

@@ -236,7 +236,7 @@ func nextStep(a *app, hasChanges bool, destroys *comment.DestroyVerdict) string 
 	}
 	approval := "without approval"
 	if a.cfg.RequireApproval == "true" || (a.cfg.RequireApproval == config.Auto && policy.ProductionLike(a.cfg.Environment)) {
-		approval = "only after one of the environment's required reviewers approves it on the run page"
+		approval = approvalPhrase(a)
 	}
 	refused := destroys != nil && len(destroys.Refused) > 0
 	switch {
@@ -253,4 +253,27 @@ func nextStep(a *app, hasChanges bool, destroys *comment.DestroyVerdict) string 
 	default:
 		return "This exact saved plan (checked by its SHA-256) is applied to " + env + " " + approval + "; the app deploys after the apply succeeds."
 	}
+}
+
+// approvalPhrase says who must approve in the approval mode the inputs
+// and the policy file give (the file is read best effort: a broken one
+// fails apply anyway). In auto mode the plan cannot know whether the
+// environment has required reviewers, so it names both ways.
+func approvalPhrase(a *app) string {
+	mode, min := a.cfg.ApprovalMode, a.cfg.MinApprovals
+	if pol, err := a.policy(); err == nil {
+		mode, min = pol.ApprovalMode, pol.MinApprovals
+	}
+	reviews := "one approving review"
+	if min > 1 {
+		reviews = fmt.Sprintf("%d approving reviews", min)
+	}
+	byPR := reviews + " of this pull request's final commit by writers other than its author, one of them after this plan comment last changed"
+	switch mode {
+	case policy.ModeEnvironment:
+		return "only after one of the environment's required reviewers approves it on the run page"
+	case policy.ModePullRequest:
+		return "only if the pull request it came from was merged with " + byPR
+	}
+	return "only after approval: by one of the environment's required reviewers on the run page if it has them, else " + byPR
 }

@@ -60,7 +60,7 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 			"lockstep does not roll infrastructure back: it now stands as listed below.\n\n",
 			num(len(r.Applied)), num(len(r.Failed)), num(len(r.NotReached)))
 	}
-	writeApprovals(&b, m.Approvals)
+	writeApprovals(&b, m.ApprovalMode, m.Approvals)
 	writeApplyList(&b, "❌ Failed", r.Failed, true, maxRows)
 	writeApplyList(&b, "✅ Applied", r.Applied, false, maxRows)
 	writeApplyList(&b, "⏸️ Not reached", r.NotReached, false, maxRows)
@@ -121,20 +121,36 @@ func RenderRefusal(dir, env, reason string) string {
 // maxApprovalComment bounds each approval comment shown in a report.
 const maxApprovalComment = 300
 
-// writeApprovals names who approved the apply, each with their comment.
-func writeApprovals(b *strings.Builder, approvals []Approval) {
+// writeApprovals names the gate and who approved the apply, each with a
+// link to their review and their comment.
+func writeApprovals(b *strings.Builder, mode string, approvals []Approval) {
 	if len(approvals) == 0 {
 		return
 	}
-	b.WriteString("**Approved by**\n\n")
+	b.WriteString(ApprovalHeading(mode) + "\n\n")
 	for _, a := range approvals {
-		fmt.Fprintf(b, "- %s", EscapeText(a.Login))
+		if u := safeURL(a.URL); u != "" {
+			fmt.Fprintf(b, "- [%s](%s)", EscapeText(a.Login), u)
+		} else {
+			fmt.Fprintf(b, "- %s", EscapeText(a.Login))
+		}
 		if c := strings.TrimSpace(a.Comment); c != "" {
 			fmt.Fprintf(b, ": “%s”", EscapeText(truncate(c, maxApprovalComment)))
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString("\n")
+}
+
+// ApprovalHeading is the heading over an apply's approvers, naming the gate.
+func ApprovalHeading(mode string) string {
+	switch mode {
+	case "pull-request":
+		return "**Approved by** (pull-request mode: approving reviews of the merged pull request)"
+	case "environment":
+		return "**Approved by** (environment mode: the GitHub environment's required reviewers approved this run)"
+	}
+	return "**Approved by**"
 }
 
 // PlainHeadline is the plan's counts as one plain-text line, for a terminal

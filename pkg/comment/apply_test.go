@@ -47,3 +47,12 @@ func TestRenderApplyNamesTheApprovers(t *testing.T) {
 	assert.Contains(t, out, "**Approved by**\n\n- alice: “LGTM @\u200doncall &lt;img src=x&gt; \\*\\*now\\*\\*”\n- bob\n")
 	assert.Less(t, strings.Index(out, "Applied 1 change"), strings.Index(out, "Approved by"))
 }
+
+func TestRenderApplyNamesTheModeAndLinksTheReviews(t *testing.T) {
+	out := RenderApply(Meta{Directory: "infra", Environment: "production", ApprovalMode: "pull-request", Approvals: []Approval{
+		{Login: "bob", URL: "https://github.com/acme/infra/pull/7#pullrequestreview-81"},
+		{Login: "carol", URL: "javascript:alert(1)"},
+	}}, ApplyResult{Applied: []ApplyResource{{Address: "terraform_data.ok", Action: "create"}}}, "")
+	assert.Contains(t, out, "**Approved by** (pull-request mode: approving reviews of the merged pull request)\n\n"+
+		"- [bob](https://github.com/acme/infra/pull/7#pullrequestreview-81)\n- carol\n")
+}

@@ -46,6 +46,10 @@ type Meta struct {
 	// Approvals are the reviews that approved an apply, shown in its
 	// report; logins and comments are untrusted text.
 	Approvals []Approval
+	// ApprovalMode is the gate that proved the approvals: "environment"
+	// (the GitHub environment's reviewers approved the run) or
+	// "pull-request" (the merged pull request's reviews); "" names none.
+	ApprovalMode string
 	// Destroys is what apply will do with the plan's deletes and replaces
 	// under the environment's policy, decided by the caller; nil says
 	// nothing about it. The warning says it, and how to allow a refusal.
@@ -66,9 +70,11 @@ type DestroyVerdict struct {
 	Label, PolicyFile string
 }
 
-// Approval is one reviewer's approval of an apply and its comment.
+// Approval is one reviewer's approval of an apply and its comment. URL
+// links to the review (a pull request review's html_url), when known.
 type Approval struct {
 	Login, Comment string
+	URL            string
 }
 
 // Options tune Render. The zero value renders a comment without a marker

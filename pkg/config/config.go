@@ -25,6 +25,12 @@ const (
 	Canary = "canary"
 )
 
+// Values of the approval-mode input besides Auto.
+const (
+	ApprovalEnvironment = "environment"
+	ApprovalPullRequest = "pull-request"
+)
+
 // Config is the validated configuration of one lockstep run, built from action
 // inputs or command-line flags by Load. Its zero value is never used: Load fills
 // every default of the design contract.
@@ -46,6 +52,11 @@ type Config struct {
 	CommentAuthor   string // the login lockstep's comments are by; "" = the token's
 	AllowDestroy    bool
 	RequireApproval string // auto, true, false
+	// ApprovalMode is auto, environment or pull-request; MinApprovals
+	// counts approving reviews in pull-request mode. Either gives way to
+	// the policy file's key only when its input was not set.
+	ApprovalMode string
+	MinApprovals int
 
 	AppVersion     string // "" = derived
 	InfraVersion   string // "" = derived
@@ -136,6 +147,8 @@ func Load(src Source) (*Config, error) {
 	c.Comment = l.oneOf("comment", []string{Auto, Always, Never})
 	c.AllowDestroy = l.boolean("allow-destroy")
 	c.RequireApproval = l.oneOf("require-approval", []string{Auto, "true", "false"})
+	c.ApprovalMode = l.oneOf("approval-mode", []string{Auto, ApprovalEnvironment, ApprovalPullRequest})
+	c.MinApprovals = l.minApprovals("min-approvals")
 	c.AppVersion = l.version("app-version")
 	c.InfraVersion = l.version("infra-version")
 	c.DeployWorkflow = l.workflowFile("deploy-workflow")
@@ -486,6 +499,17 @@ func (l *loader) parallelism(name string) int {
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 256 {
 		l.fail(name, v, "is not a whole number from 1 to 256")
+		return 1
+	}
+	return n
+}
+
+// minApprovals reads a whole number of approvals, at least 1.
+func (l *loader) minApprovals(name string) int {
+	v := l.raw(name)
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		l.fail(name, v, "is not a whole number of approvals, at least 1")
 		return 1
 	}
 	return n

@@ -26,6 +26,8 @@ func TestLoadDefaults(t *testing.T) {
 	assert.Equal(t, Auto, c.Comment)
 	assert.False(t, c.AllowDestroy)
 	assert.Equal(t, Auto, c.RequireApproval)
+	assert.Equal(t, Auto, c.ApprovalMode)
+	assert.Equal(t, 1, c.MinApprovals)
 	assert.Equal(t, Auto, c.Strategy)
 	assert.Equal(t, []int{10, 50, 100}, c.CanarySteps)
 	assert.Equal(t, 2*time.Minute, c.SmokeTimeout)
@@ -120,6 +122,9 @@ func TestLoadBadInput(t *testing.T) {
 		{"infra-paths", "infra/[", `input "infra-paths": "infra/[" is not a valid glob pattern (like infra/** or src/**/*.go)`},
 		{"app-paths", "src/{a,b", `input "app-paths": "src/{a,b" is not a valid glob pattern (like infra/** or src/**/*.go)`},
 		{"parallelism", "0", `input "parallelism": "0" is not a whole number from 1 to 256`},
+		{"approval-mode", "reviews", `input "approval-mode": "reviews" is not one of auto, environment, pull-request`},
+		{"min-approvals", "0", `input "min-approvals": "0" is not a whole number of approvals, at least 1`},
+		{"min-approvals", "two", `input "min-approvals": "two" is not a whole number of approvals, at least 1`},
 		{"parallelism", "many", `input "parallelism": "many" is not a whole number from 1 to 256`},
 	}
 	for _, tt := range tests {

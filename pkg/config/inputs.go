@@ -24,6 +24,8 @@ var Inputs = []Input{
 	{"comment", "auto", "Post the plan as a PR comment: auto (on pull requests), always (also on pushes, to the commit's pull requests) or never."},
 	{"allow-destroy", "false", "Allow applying a plan that deletes or replaces resources."},
 	{"require-approval", "auto", "auto (required for production-like environments), true or false."},
+	{"approval-mode", "auto", "How apply proves approval: environment (the GitHub environment's required reviewers approved this run), pull-request (the merged pull request's approving reviews) or auto (environment when the environment has required reviewers, else pull-request)."},
+	{"min-approvals", "1", "pull-request approval mode: how many approving reviews the merged pull request needs (a whole number, at least 1)."},
 	{"app-version", "", "The application version; default: the tag name on tag refs, else the short commit SHA."},
 	{"infra-version", "", "The infrastructure version; default: the short SHA of the last commit that touched working-directory."},
 	{"deploy-workflow", "", "Workflow file name to dispatch for the app deploy; lockstep waits for its run."},

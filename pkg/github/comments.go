@@ -195,7 +195,11 @@ func (c *Client) editComment(ctx context.Context, pr int, id int64, body string)
 }
 
 func toComment(cm *gogithub.IssueComment) Comment {
-	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin(), UpdatedAt: cm.GetUpdatedAt().Time}
+	updated := cm.GetUpdatedAt().Time
+	if updated.IsZero() {
+		updated = cm.GetCreatedAt().Time
+	}
+	return Comment{ID: cm.GetID(), URL: cm.GetHTMLURL(), Body: cm.GetBody(), Author: cm.GetUser().GetLogin(), UpdatedAt: updated}
 }
 
 // newer orders comments by creation time, then ID (GitHub's IDs grow).

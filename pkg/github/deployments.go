@@ -57,6 +57,9 @@ type LedgerOptions struct {
 	// recorded in the payload of every deployment the ledger creates; empty
 	// leaves approved_by out.
 	ApprovedBy []string
+	// ApprovalMode is the gate that proved ApprovedBy ("environment" or
+	// "pull-request"), recorded beside it.
+	ApprovalMode string
 	// MaxEntries bounds how many lockstep deployments List reads, newest
 	// first: 0 means DefaultMaxLedgerEntries. Each costs one request for its
 	// latest status.
@@ -112,6 +115,8 @@ type deploymentPayload struct {
 	RolledBackFrom    string `json:"rolled_back_from"`
 	// ApprovedBy is who approved the run that recorded the deployment.
 	ApprovedBy []string `json:"approved_by,omitempty"`
+	// ApprovalMode is the gate that proved ApprovedBy.
+	ApprovalMode string `json:"approval_mode,omitempty"`
 }
 
 // parsePayload returns the payload when it is lockstep's.
@@ -147,7 +152,7 @@ func (l *DeploymentLedger) Record(ctx context.Context, e trace.Entry) (trace.Ent
 		Lockstep: PayloadSchema, LockstepID: newLockstepID(),
 		AppVersion: e.AppVersion, InfraVersion: e.InfraVersion, DeploymentVersion: e.DeploymentVersion,
 		PlanSHA256: e.PlanSHA256, RunURL: e.RunURL, Actor: e.Actor, RolledBackFrom: e.RolledBackFrom,
-		ApprovedBy: l.o.ApprovedBy,
+		ApprovedBy: l.o.ApprovedBy, ApprovalMode: l.o.ApprovalMode,
 	}
 	d, err := l.createDeployment(ctx, e, p)
 	if err != nil {
@@ -457,6 +462,8 @@ func toEntry(d *gogithub.Deployment, p deploymentPayload, st *gogithub.Deploymen
 		RolledBackFrom:    p.RolledBackFrom,
 		Actor:             p.Actor,
 		RunURL:            p.RunURL,
+		ApprovedBy:        p.ApprovedBy,
+		ApprovalMode:      p.ApprovalMode,
 		CreatedAt:         d.GetCreatedAt().Time.UTC(),
 		UpdatedAt:         d.GetUpdatedAt().Time.UTC(),
 	}

@@ -120,7 +120,7 @@ func (c *Client) CollaboratorPermission(ctx context.Context, login string) (Perm
 	var role string
 	err := c.do(ctx, fmt.Sprintf("reading the repository permission of %s", login), idempotent,
 		func(ctx context.Context, gh *gogithub.Client) (*gogithub.Response, error) {
-			req, err := gh.NewRequest("GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", c.owner, c.repo, url.PathEscape(login)), nil)
+			req, err := gh.NewRequest("GET", fmt.Sprintf("repos/%s/%s/collaborators/%s/permission", url.PathEscape(c.owner), url.PathEscape(c.repo), url.PathEscape(login)), nil)
 			if err != nil {
 				return nil, err
 			}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -23,6 +24,17 @@ const (
 	ApprovalRequired = "required"
 	ApprovalNone     = "none"
 )
+
+// Approval modes of the approval-mode key (and input, which adds auto).
+const (
+	ModeEnvironment = "environment"
+	ModePullRequest = "pull-request"
+	ModeAuto        = "auto"
+)
+
+// ApproversCodeowners is the approvers key's one value: an approver must own
+// the stack's directory in CODEOWNERS.
+const ApproversCodeowners = "codeowners"
 
 // Deployment strategies.
 const (
@@ -83,6 +95,14 @@ type Environment struct {
 	AllowSelfApproval   *bool
 	AllowAdminBypass    *bool
 	RequireBranchPolicy *bool
+
+	// ApprovalMode is "", environment, pull-request or auto; MinApprovals
+	// is 0 when unset. Approvers is "" or codeowners; ApproverTeams are
+	// org/team slugs one of whose members must approve (pull-request mode).
+	ApprovalMode  string
+	MinApprovals  int
+	Approvers     string
+	ApproverTeams []string
 }
 
 // Environment returns the file's entry for name, matched in any case.
@@ -317,7 +337,8 @@ func contains(list []string, s string) bool {
 var (
 	topKeys = []string{"environments", "stacks", "depends-on", "infra-paths", "app-paths"}
 	envKeys = []string{"approval", "allow-destroy", "strategy", "canary-steps",
-		"apply-refs", "allow-self-approval", "allow-admin-bypass", "require-branch-policy"}
+		"apply-refs", "allow-self-approval", "allow-admin-bypass", "require-branch-policy",
+		"approval-mode", "min-approvals", "approvers", "approver-teams"}
 )
 
 func (p *parser) file(f *File, doc *yaml.Node) {
@@ -376,6 +397,14 @@ func (p *parser) environments(f *File, n *yaml.Node) {
 				e.AllowAdminBypass = p.boolean(v, key)
 			case "require-branch-policy":
 				e.RequireBranchPolicy = p.boolean(v, key)
+			case "approval-mode":
+				e.ApprovalMode = p.oneOf(v, key, ModeEnvironment, ModePullRequest, ModeAuto)
+			case "min-approvals":
+				e.MinApprovals = p.minApprovals(v, key)
+			case "approvers":
+				e.Approvers = p.oneOf(v, key, ApproversCodeowners)
+			case "approver-teams":
+				e.ApproverTeams = p.teams(v, key)
 			}
 		})
 		f.Environments[lower] = e
@@ -406,6 +435,59 @@ func (p *parser) enum(n *yaml.Node, key string, a, b string) string {
 		return ""
 	}
 	return s.Value
+}
+
+// oneOf reads a scalar that must be one of values.
+func (p *parser) oneOf(n *yaml.Node, key string, values ...string) string {
+	want := strings.Join(values, ", ")
+	s, ok := p.scalar(n, key, "one of "+want)
+	if !ok {
+		return ""
+	}
+	if !contains(values, s.Value) {
+		p.errorf(s, key, "%q is not one of %s", s.Value, want)
+		return ""
+	}
+	return s.Value
+}
+
+func (p *parser) minApprovals(n *yaml.Node, key string) int {
+	s, ok := p.scalar(n, key, "a whole number of approvals, at least 1")
+	if !ok {
+		return 0
+	}
+	v, err := strconv.Atoi(s.Value)
+	if s.Tag != "!!int" || err != nil || v < 1 {
+		p.errorf(s, key, "%q is not a whole number of approvals, at least 1", s.Value)
+		return 0
+	}
+	return v
+}
+
+// teamPattern is org/team: GitHub organisation and team slugs.
+var teamPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9_.-]+$`)
+
+func (p *parser) teams(n *yaml.Node, key string) []string {
+	const want = "teams like my-org/infra-admins"
+	items, ok := p.sequence(n, key, want)
+	if !ok {
+		return nil
+	}
+	out := []string{}
+	for i, item := range items {
+		ikey := fmt.Sprintf("%s[%d]", key, i)
+		s, ok := p.scalar(item, ikey, "a team like my-org/infra-admins")
+		if !ok {
+			continue
+		}
+		v := strings.TrimPrefix(s.Value, "@")
+		if !teamPattern.MatchString(v) {
+			p.errorf(s, ikey, "%q is not a team: write it org/team-slug", s.Value)
+			continue
+		}
+		out = append(out, v)
+	}
+	return out
 }
 
 func (p *parser) boolean(n *yaml.Node, key string) *bool {

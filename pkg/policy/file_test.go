@@ -128,7 +128,32 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown environment key",
 			yaml: "environments:\n  production:\n    approvals: required\n",
-			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy`},
+			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams`},
+		},
+		{
+			name: "bad approval mode",
+			yaml: "environments:\n  production:\n    approval-mode: reviews\n",
+			want: []string{`.lockstep.yml:3: environments.production.approval-mode: "reviews" is not one of environment, pull-request, auto`},
+		},
+		{
+			name: "min-approvals zero",
+			yaml: "environments:\n  production:\n    min-approvals: 0\n",
+			want: []string{`.lockstep.yml:3: environments.production.min-approvals: "0" is not a whole number of approvals, at least 1`},
+		},
+		{
+			name: "min-approvals as a string",
+			yaml: "environments:\n  production:\n    min-approvals: two\n",
+			want: []string{`.lockstep.yml:3: environments.production.min-approvals: "two" is not a whole number of approvals, at least 1`},
+		},
+		{
+			name: "approvers other than codeowners",
+			yaml: "environments:\n  production:\n    approvers: admins\n",
+			want: []string{`.lockstep.yml:3: environments.production.approvers: "admins" is not one of codeowners`},
+		},
+		{
+			name: "approver team without its org",
+			yaml: "environments:\n  production:\n    approver-teams: [infra]\n",
+			want: []string{`.lockstep.yml:3: environments.production.approver-teams[0]: "infra" is not a team: write it org/team-slug`},
 		},
 		{
 			name: "bad approval",
@@ -347,7 +372,7 @@ depend-on: {}
 				`.lockstep.yml:3: environments.production.approval: "maybe" is not required or none`,
 				`.lockstep.yml:4: environments.production.strategy: "fast" is not direct or canary`,
 				`.lockstep.yml:5: environments.production.canary-steps[1]: 5 does not increase on the step before it (10)`,
-				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy`,
+				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams`,
 				`.lockstep.yml:8: depend-on: unknown key; want one of environments, stacks, depends-on, infra-paths, app-paths`,
 			},
 		},

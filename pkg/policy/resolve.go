@@ -50,6 +50,21 @@ type Policy struct {
 	AllowAdminBypass  bool
 	SkipBranchPolicy  bool
 
+	// ApprovalMode is ModeEnvironment, ModePullRequest or ModeAuto (the
+	// default); MinApprovals (at least 1) counts approving reviews in
+	// pull-request mode. Input first, then the file, then the default.
+	ApprovalMode string
+	MinApprovals int
+	// ModeFromFile is set when ApprovalMode came from the policy file,
+	// which off the default branch its pusher wrote (see checkRef).
+	ModeFromFile bool
+	// RequireCodeowner and ApproverTeams narrow who counts in
+	// pull-request mode: one approver must own the stack's directory in
+	// CODEOWNERS, or belong to one of the org/team slugs. Only the policy
+	// file sets them.
+	RequireCodeowner bool
+	ApproverTeams    []string
+
 	// Source says, for each of FieldApproval, FieldAllowDestroy,
 	// FieldStrategy and FieldCanarySteps, whether the value came from an
 	// input (SourceInput), the policy file (SourceFile) or the built-in
@@ -68,6 +83,10 @@ type Overrides struct {
 	Strategy string
 	// CanarySteps is nil when the input was not given.
 	CanarySteps []int
+	// ApprovalMode is "environment" or "pull-request" when given; "auto"
+	// or "" when not. MinApprovals is 0 when not given.
+	ApprovalMode string
+	MinApprovals int
 }
 
 // Resolve decides env's policy: an input when given, else the environment's
@@ -119,6 +138,25 @@ func Resolve(f *File, env string, o Overrides) Policy {
 	default:
 		p.Strategy, p.Source[FieldStrategy] = StrategyDirect, SourceDefault
 	}
+
+	switch m := strings.ToLower(strings.TrimSpace(o.ApprovalMode)); {
+	case m == ModeEnvironment || m == ModePullRequest:
+		p.ApprovalMode = m
+	case entry.ApprovalMode != "":
+		p.ApprovalMode, p.ModeFromFile = entry.ApprovalMode, true
+	default:
+		p.ApprovalMode = ModeAuto
+	}
+	switch {
+	case o.MinApprovals > 0:
+		p.MinApprovals = o.MinApprovals
+	case entry.MinApprovals > 0:
+		p.MinApprovals = entry.MinApprovals
+	default:
+		p.MinApprovals = 1
+	}
+	p.RequireCodeowner = entry.Approvers == ApproversCodeowners
+	p.ApproverTeams = slices.Clone(entry.ApproverTeams)
 
 	p.ApplyRefs = slices.Clone(entry.ApplyRefs)
 	p.AllowSelfApproval = entry.AllowSelfApproval != nil && *entry.AllowSelfApproval

@@ -16,6 +16,32 @@ func TestProductionLike(t *testing.T) {
 	}
 }
 
+func TestResolveApprovalMode(t *testing.T) {
+	file := mustParse(t, `environments:
+  production:
+    approval-mode: pull-request
+    min-approvals: 2
+    approvers: codeowners
+    approver-teams: ["@acme/infra", acme/sre]
+`)
+	p := Resolve(file, "production", Overrides{})
+	assert.Equal(t, "pull-request", p.ApprovalMode)
+	assert.True(t, p.ModeFromFile)
+	assert.Equal(t, 2, p.MinApprovals)
+	assert.True(t, p.RequireCodeowner)
+	assert.Equal(t, []string{"acme/infra", "acme/sre"}, p.ApproverTeams)
+
+	p = Resolve(file, "production", Overrides{ApprovalMode: "environment", MinApprovals: 3})
+	assert.Equal(t, "environment", p.ApprovalMode)
+	assert.False(t, p.ModeFromFile)
+	assert.Equal(t, 3, p.MinApprovals)
+
+	p = Resolve(file, "staging", Overrides{ApprovalMode: "auto"})
+	assert.Equal(t, "auto", p.ApprovalMode)
+	assert.Equal(t, 1, p.MinApprovals)
+	assert.False(t, p.RequireCodeowner)
+}
+
 func TestResolve(t *testing.T) {
 	file := mustParse(t, `environments:
   Production:
@@ -44,91 +70,91 @@ func TestResolve(t *testing.T) {
 		{
 			name: "no file, production-like name: approval and canary",
 			env:  "production",
-			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "no file, prod in upper case",
 			env:  "PROD",
-			want: Policy{Environment: "PROD", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "PROD", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "no file, other name: no approval, direct",
 			env:  "staging",
-			want: Policy{Environment: "staging", Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "staging", Strategy: "direct", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "no file, empty environment",
 			env:  "",
-			want: Policy{Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+			want: Policy{Strategy: "direct", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "empty file is the same as no file",
 			file: &File{},
 			env:  "prd",
-			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "file entry matched in any case overrides production defaults",
 			file: file,
 			env:  "production",
-			want: Policy{Environment: "production", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, Source: defaults(fi, fi, fi, fi)},
+			want: Policy{Environment: "production", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(fi, fi, fi, fi)},
 		},
 		{
 			name: "file entry makes a non-production environment strict",
 			file: file,
 			env:  "Staging",
-			want: Policy{Environment: "Staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, Source: defaults(fi, de, fi, de)},
+			want: Policy{Environment: "Staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(fi, de, fi, de)},
 		},
 		{
 			name: "partial file entry keeps the defaults for the rest",
 			file: file,
 			env:  "prd",
-			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, fi, de, de)},
+			want: Policy{Environment: "prd", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, fi, de, de)},
 		},
 		{
 			name: "environment not in the file uses defaults",
 			file: file,
 			env:  "dev",
-			want: Policy{Environment: "dev", Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "dev", Strategy: "direct", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 		{
 			name: "auto and nil inputs are not given",
 			file: file,
 			env:  "staging",
 			o:    Overrides{RequireApproval: "auto", Strategy: "auto"},
-			want: Policy{Environment: "staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, Source: defaults(fi, de, fi, de)},
+			want: Policy{Environment: "staging", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(fi, de, fi, de)},
 		},
 		{
 			name: "inputs override the file",
 			file: file,
 			env:  "production",
 			o:    Overrides{RequireApproval: "true", AllowDestroy: boolPtr(false), Strategy: "canary", CanarySteps: []int{5, 100}},
-			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{5, 100}, ProductionLike: true, Source: defaults(in, in, in, in)},
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{5, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(in, in, in, in)},
 		},
 		{
 			name: "inputs override the defaults",
 			env:  "prod",
 			o:    Overrides{RequireApproval: "false", AllowDestroy: boolPtr(true), Strategy: "direct"},
-			want: Policy{Environment: "prod", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(in, in, in, de)},
+			want: Policy{Environment: "prod", AllowDestroy: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(in, in, in, de)},
 		},
 		{
 			name: "an explicit allow-destroy false beats the file's true",
 			file: file,
 			env:  "production",
 			o:    Overrides{AllowDestroy: boolPtr(false)},
-			want: Policy{Environment: "production", Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, Source: defaults(fi, in, fi, fi)},
+			want: Policy{Environment: "production", Strategy: "direct", CanarySteps: []int{25, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(fi, in, fi, fi)},
 		},
 		{
 			name: "require-approval true on a non-production environment",
 			env:  "dev",
 			o:    Overrides{RequireApproval: "true"},
-			want: Policy{Environment: "dev", ApprovalRequired: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, Source: defaults(in, de, de, de)},
+			want: Policy{Environment: "dev", ApprovalRequired: true, Strategy: "direct", CanarySteps: []int{10, 50, 100}, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(in, de, de, de)},
 		},
 		{
 			name: "unknown override values count as not given",
 			env:  "production",
 			o:    Overrides{RequireApproval: "maybe", Strategy: "blue-green"},
-			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, Source: defaults(de, de, de, de)},
+			want: Policy{Environment: "production", ApprovalRequired: true, Strategy: "canary", CanarySteps: []int{10, 50, 100}, ProductionLike: true, ApprovalMode: "auto", MinApprovals: 1, Source: defaults(de, de, de, de)},
 		},
 	}
 	for _, tt := range tests {

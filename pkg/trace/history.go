@@ -14,15 +14,15 @@ const historyTimeFormat = "2006-01-02 15:04:05"
 
 // RenderHistory renders entries as an aligned text table for the history
 // command, in the order given (List returns newest first): when (UTC),
-// environment, deployment version, app and infra versions, task, status and
-// actor. A rollback's task says which app version it rolled back from.
+// environment, deployment version, app and infra versions, task, status,
+// actor and who approved (with the approval mode). A rollback's task says which app version it rolled back from.
 func RenderHistory(entries []Entry) string {
 	if len(entries) == 0 {
 		return "No deployments recorded.\n"
 	}
 	var b bytes.Buffer
 	w := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	w.Write([]byte("WHEN (UTC)\tENVIRONMENT\tDEPLOYMENT VERSION\tAPP\tINFRA\tTASK\tSTATUS\tACTOR\n"))
+	w.Write([]byte("WHEN (UTC)\tENVIRONMENT\tDEPLOYMENT VERSION\tAPP\tINFRA\tTASK\tSTATUS\tACTOR\tAPPROVED BY\n"))
 	for _, e := range entries {
 		task := "deploy"
 		if e.Task == TaskRollback {
@@ -40,6 +40,7 @@ func RenderHistory(entries []Entry) string {
 			task,
 			e.Status,
 			e.Actor,
+			approvedBy(e),
 		}
 		for i, c := range cells {
 			cells[i] = cell(c)
@@ -48,6 +49,18 @@ func RenderHistory(entries []Entry) string {
 	}
 	w.Flush()
 	return b.String()
+}
+
+// approvedBy is "bob, dave (pull-request)"; "" when nobody is recorded.
+func approvedBy(e Entry) string {
+	if len(e.ApprovedBy) == 0 {
+		return ""
+	}
+	s := strings.Join(e.ApprovedBy, ", ")
+	if e.ApprovalMode != "" {
+		s += " (" + e.ApprovalMode + ")"
+	}
+	return s
 }
 
 // cell makes a value safe for one cell of the text table: no tabs, newlines
@@ -83,6 +96,10 @@ type historyJSON struct {
 	RunURL            string `json:"run_url"`
 	CreatedAt         string `json:"created_at"`
 	UpdatedAt         string `json:"updated_at"`
+	// ApprovedBy is comma separated, like the approved-by output: every
+	// field stays a string.
+	ApprovedBy   string `json:"approved_by"`
+	ApprovalMode string `json:"approval_mode"`
 }
 
 // RenderHistoryJSON renders entries as the history --json output: a JSON
@@ -106,6 +123,8 @@ func RenderHistoryJSON(entries []Entry) ([]byte, error) {
 			RunURL:            e.RunURL,
 			CreatedAt:         jsonTime(e.CreatedAt),
 			UpdatedAt:         jsonTime(e.UpdatedAt),
+			ApprovedBy:        strings.Join(e.ApprovedBy, ","),
+			ApprovalMode:      e.ApprovalMode,
 		})
 	}
 	data, err := json.MarshalIndent(out, "", "  ")

@@ -58,11 +58,16 @@ type Entry struct {
 	// Task is TaskDeploy or TaskRollback.
 	Task string `json:"task"`
 	// RolledBackFrom is, for a rollback, the app version that failed.
-	RolledBackFrom string    `json:"rolled_back_from"`
-	Actor          string    `json:"actor"`
-	RunURL         string    `json:"run_url"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	RolledBackFrom string `json:"rolled_back_from"`
+	Actor          string `json:"actor"`
+	RunURL         string `json:"run_url"`
+	// ApprovedBy are who approved what the deployment ships, and
+	// ApprovalMode the gate that proved it ("environment" or
+	// "pull-request"); both empty when unknown or not required.
+	ApprovedBy   []string  `json:"approved_by,omitempty"`
+	ApprovalMode string    `json:"approval_mode,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Succeeded reports whether the deployment was healthy: its status is

@@ -123,13 +123,21 @@ func TestApplyProductionNeedsReviewers(t *testing.T) {
 	r := w.action(with(in, "command", "plan"))
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 
-	// No environment at all, then one without reviewers: refused, fail closed.
-	r = w.action(with(in, "command", "apply"))
+	// No environment at all, then one without reviewers: in environment
+	// mode refused, fail closed.
+	envMode := with(in, "approval-mode", "environment")
+	r = w.action(with(envMode, "command", "apply"))
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, "approval-not-configured", r.outputs["failure-reason"])
 	assert.Contains(t, r.stdout, `the GitHub environment "production" does not exist`)
-	gh.PutEnvironment("octo-org", "shop", fakegithub.Environment{Name: "production"})
+	// approval-mode auto falls back to pull-request mode, and this commit
+	// came from no pull request: refused too.
 	r = w.action(with(in, "command", "apply"))
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, "pr-not-approved", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "no pull request is associated with commit")
+	gh.PutEnvironment("octo-org", "shop", fakegithub.Environment{Name: "production"})
+	r = w.action(with(envMode, "command", "apply"))
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stdout, `the GitHub environment "production" has no required reviewers`)
 	assert.Contains(t, r.stdout, "Settings → Environments → production → Required reviewers")

@@ -143,8 +143,8 @@ func TestApplyApprovedSaysWhoApproved(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "success", r.outputs["result"])
 	assert.Equal(t, "alice", r.outputs["approved-by"])
-	assert.Contains(t, r.stdout, `Approval: alice approved this run for the GitHub environment "production".`)
-	assert.Contains(t, r.summary, "**Approved by**\n\n- alice: “Ship it @\u200dteam”\n")
+	assert.Contains(t, r.stdout, `Approval (environment mode): alice approved this run for the GitHub environment "production".`)
+	assert.Contains(t, r.summary, "**Approved by** (environment mode: the GitHub environment's required reviewers approved this run)\n\n- alice: “Ship it @\u200dteam”\n")
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
 }
 
@@ -215,4 +215,24 @@ func TestApplyTagNeedsTheEnvironmentsTagPolicy(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "alice", r.outputs["approved-by"])
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+}
+
+// Off the default branch the policy file cannot swap the environment's
+// approval of this run for an old pull request's reviews: approval-mode
+// from the file is ignored there, with a warning.
+func TestApplyPolicyCannotChooseThePullRequestGateOffTheDefaultBranch(t *testing.T) {
+	w, gh, in := plannedProduction(t)
+	w.write(map[string]string{".lockstep.yml": "environments:\n  production:\n    apply-refs: [refs/tags/v*]\n    approval-mode: pull-request\n"})
+	w.env["GITHUB_REF"] = "refs/tags/v1.2.0"
+	gh.PutEnvironment("octo-org", "shop", fakegithub.Environment{
+		Name: "production", Reviewers: []fakegithub.Reviewer{{Login: "alice"}},
+		BranchPolicy:   &fakegithub.DeploymentBranchPolicy{CustomBranchPolicies: true},
+		BranchPolicies: []fakegithub.BranchPolicy{{Name: "v*", Type: "tag"}},
+	})
+	gh.SetRunApprovals("octo-org", "shop", runID) // nobody approved this run
+	r := w.action(with(in, "command", "apply"))
+	assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "approval-missing", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "::warning::refs/tags/v1.2.0 is not the default branch (main): the policy file's approval-mode applies only on main")
+	assert.Empty(t, w.stateAddresses("infra"))
 }

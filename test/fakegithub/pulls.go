@@ -29,6 +29,14 @@ type PullRequest struct {
 	HeadRef string
 	BaseRef string
 	BaseSHA string
+	// Author is the login of the pull request's user; "octocat" when empty.
+	Author string
+	// MergedAt is when it was merged (zero: not merged; a Merged pull
+	// request without it gets a fixed time). MergeCommitSHA is the commit
+	// its merge made on the base branch (for squash and rebase merges the
+	// new commit); FakeSHA("merge-<n>") when merged and empty.
+	MergedAt       time.Time
+	MergeCommitSHA string
 }
 
 // PullFile is one changed file of a pull request. Status defaults to
@@ -58,8 +66,20 @@ func (s *Server) putPullLocked(r *repoState, pr PullRequest) {
 	if pr.State == "" {
 		pr.State = "open"
 	}
+	if !pr.MergedAt.IsZero() {
+		pr.Merged = true
+	}
 	if pr.Merged {
 		pr.State = "closed"
+		if pr.MergedAt.IsZero() {
+			pr.MergedAt = time.Unix(1700000000, 0).Add(time.Duration(pr.Number)*time.Hour + time.Minute)
+		}
+		if pr.MergeCommitSHA == "" {
+			pr.MergeCommitSHA = FakeSHA(fmt.Sprintf("merge-%d", pr.Number))
+		}
+	}
+	if pr.Author == "" {
+		pr.Author = "octocat"
 	}
 	if pr.HeadRef == "" {
 		pr.HeadRef = fmt.Sprintf("feature-%d", pr.Number)
@@ -126,24 +146,30 @@ func (s *Server) pullJSON(r *repoState, pr *PullRequest) map[string]any {
 			"user": s.userJSON(r.owner), "repo": s.repoJSON(r),
 		}
 	}
+	var mergedAt, mergeSHA any
+	if pr.Merged {
+		mergedAt, mergeSHA = ts(pr.MergedAt), pr.MergeCommitSHA
+	}
 	return map[string]any{
-		"id":            int64(pr.Number) + r.id*100000,
-		"node_id":       fmt.Sprintf("PR_%d", pr.Number),
-		"number":        pr.Number,
-		"state":         pr.State,
-		"title":         pr.Title,
-		"draft":         pr.Draft,
-		"merged":        pr.Merged,
-		"user":          s.userJSON("octocat"),
-		"url":           fmt.Sprintf("%s/pulls/%d", s.repoAPI(r), pr.Number),
-		"html_url":      fmt.Sprintf("%s/pull/%d", s.repoWeb(r), pr.Number),
-		"issue_url":     fmt.Sprintf("%s/issues/%d", s.repoAPI(r), pr.Number),
-		"comments_url":  fmt.Sprintf("%s/issues/%d/comments", s.repoAPI(r), pr.Number),
-		"head":          ref(pr.HeadRef, pr.HeadSHA),
-		"base":          ref(pr.BaseRef, pr.BaseSHA),
-		"changed_files": len(r.pullFiles[pr.Number]),
-		"created_at":    ts(created),
-		"updated_at":    ts(created),
+		"merged_at":        mergedAt,
+		"merge_commit_sha": mergeSHA,
+		"id":               int64(pr.Number) + r.id*100000,
+		"node_id":          fmt.Sprintf("PR_%d", pr.Number),
+		"number":           pr.Number,
+		"state":            pr.State,
+		"title":            pr.Title,
+		"draft":            pr.Draft,
+		"merged":           pr.Merged,
+		"user":             s.userJSON(pr.Author),
+		"url":              fmt.Sprintf("%s/pulls/%d", s.repoAPI(r), pr.Number),
+		"html_url":         fmt.Sprintf("%s/pull/%d", s.repoWeb(r), pr.Number),
+		"issue_url":        fmt.Sprintf("%s/issues/%d", s.repoAPI(r), pr.Number),
+		"comments_url":     fmt.Sprintf("%s/issues/%d/comments", s.repoAPI(r), pr.Number),
+		"head":             ref(pr.HeadRef, pr.HeadSHA),
+		"base":             ref(pr.BaseRef, pr.BaseSHA),
+		"changed_files":    len(r.pullFiles[pr.Number]),
+		"created_at":       ts(created),
+		"updated_at":       ts(created),
 	}
 }
 

@@ -27,6 +27,10 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", repo+"/pulls/{number}/files", s.listPullFiles)
 	s.handle("GET", repo+"/commits/{sha}/pulls", s.listCommitPulls)
 
+	// Reviews and team memberships (reviews.go); permissions are in collaborators.go.
+	s.handle("GET", repo+"/pulls/{number}/reviews", s.listReviews)
+	s.handle("GET", "/orgs/{org}/teams/{team}/memberships/{username}", s.getTeamMembership)
+
 	// Environments (environments.go).
 	s.handle("GET", repo+"/environments/{name}", s.getEnvironment)
 	s.handle("GET", repo+"/environments/{name}/deployment-branch-policies", s.listBranchPolicies)

@@ -40,6 +40,7 @@ type Server struct {
 	faults   []*faultState
 	requests []Request
 	rate     rateWindow
+	teams    map[string]bool // "org/team/login" (lower case) -> active member
 }
 
 type config struct {
@@ -264,6 +265,7 @@ type repoState struct {
 	artifacts    []*Artifact          // creation order
 	approvals    map[int64][]Approval // by run ID
 	branches     map[string]bool      // name -> protected
+	reviews      map[int][]*Review    // by pull request, submission order
 	// defaultBranch is "main" unless SetDefaultBranch changed it.
 	defaultBranch string
 
@@ -301,6 +303,7 @@ func (s *Server) repoLocked(owner, repo string, create bool) *repoState {
 		workflows:     map[string]*workflowState{},
 		approvals:     map[int64][]Approval{},
 		branches:      map[string]bool{},
+		reviews:       map[int][]*Review{},
 		defaultBranch: "main",
 	}
 	s.repos[k] = r

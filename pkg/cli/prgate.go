@@ -1,0 +1,277 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/github"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+)
+
+// approvalProof is what the gate proved: which mode gated the apply and
+// the approvals that count.
+type approvalProof struct {
+	mode      string // policy.ModeEnvironment or policy.ModePullRequest; "" when no approval was required
+	approvals []comment.Approval
+}
+
+// checkPullRequest is pull-request mode: the commit being applied came from
+// a merged pull request with at least pol.MinApprovals approving reviews
+// that count (see policy.WeighReviews), one of them submitted after
+// lockstep's plan comment for each stack last changed, and, when the
+// policy asks, an approver who owns the stacks in CODEOWNERS or belongs to
+// one of the approver teams.
+//
+// What is trusted: the commit (GITHUB_SHA) from the runner; the pull
+// request, its reviews, permissions and team memberships from GitHub; only
+// lockstep's own plan comments (FindComment ignores anyone else's); the
+// CODEOWNERS file of the applied commit, which the same review covered.
+func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []string) (approvalProof, error) {
+	env := a.cfg.Environment
+	notApproved := func(format string, args ...any) error {
+		return refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: "+format, append([]any{env}, args...)...))
+	}
+	unverifiable := func(what string, err error) error {
+		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: %s: %w", env, what, err))
+	}
+	c, err := a.github()
+	if err != nil {
+		return approvalProof{}, unverifiable("lockstep cannot read the pull request", err)
+	}
+	if a.gh.SHA == "" {
+		return approvalProof{}, notApproved("GITHUB_SHA is not set, so lockstep cannot tell which pull request this commit came from")
+	}
+	prs, err := c.PullRequestsWithCommit(ctx, a.gh.SHA)
+	if err != nil {
+		return approvalProof{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(a.gh.SHA)), err)
+	}
+	pr, ok := mergedPullRequest(prs, a.gh.SHA)
+	if !ok {
+		if len(prs) == 0 {
+			return approvalProof{}, notApproved("no pull request is associated with commit %s, so no review approved it. "+
+				"Merge changes through a pull request (protect the branch and require reviews), or use approval-mode: environment with required reviewers", short(a.gh.SHA))
+		}
+		var open []string
+		for _, p := range prs {
+			open = append(open, fmt.Sprintf("#%d", p.Number))
+		}
+		return approvalProof{}, notApproved("commit %s belongs to %s, none of them merged: apply only what a merged pull request brought in", short(a.gh.SHA), strings.Join(open, ", "))
+	}
+
+	raw, err := c.PullRequestReviews(ctx, pr.Number)
+	if err != nil {
+		return approvalProof{}, unverifiable(fmt.Sprintf("listing the reviews of PR #%d", pr.Number), err)
+	}
+	reviews := make([]policy.Review, len(raw))
+	for i, r := range raw {
+		reviews[i] = policy.Review{ID: r.ID, Login: r.Login, State: r.State, CommitID: r.CommitID, SubmittedAt: r.SubmittedAt, URL: r.URL}
+	}
+	perms := map[string]string{}
+	for _, r := range policy.LatestDecisive(reviews) {
+		if r.State != policy.ReviewApproved || strings.EqualFold(r.Login, pr.Author) {
+			continue
+		}
+		p, err := c.Permission(ctx, r.Login)
+		if err != nil {
+			return approvalProof{}, unverifiable(fmt.Sprintf("reading %s's permission on the repository", r.Login), err)
+		}
+		perms[strings.ToLower(r.Login)] = p
+	}
+
+	var planAt time.Time
+	for _, dir := range dirs {
+		cm, err := c.FindComment(ctx, pr.Number, comment.Marker(dir, env))
+		if err != nil {
+			return approvalProof{}, unverifiable(fmt.Sprintf("finding lockstep's plan comment for %s on PR #%d", dir, pr.Number), err)
+		}
+		if cm == nil {
+			return approvalProof{}, notApproved("PR #%d has no plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
+				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", pr.Number, dir, env)
+		}
+		if cm.UpdatedAt.After(planAt) {
+			planAt = cm.UpdatedAt
+		}
+	}
+
+	min := max(pol.MinApprovals, 1)
+	v := policy.WeighReviews(reviews, policy.ReviewRules{Author: pr.Author, HeadSHA: pr.HeadSHA, PlanChangedAt: planAt, MinApprovals: min, Permissions: perms})
+	if !v.OK(min) {
+		edited := ""
+		if planAt.After(pr.MergedAt) {
+			// comment: always on the push's plan rewrites the merged pull
+			// request's plan comment, after every review.
+			edited = fmt.Sprintf(" lockstep's plan comment was edited after the merge (%s): a plan with comment: always on the push rewrites it; plan the push with comment: auto.", pr.MergedAt.UTC().Format(time.RFC3339))
+		}
+		return approvalProof{}, notApproved("PR #%d has %d of %d approving reviews that count%s.%s %s", pr.Number, len(v.Counted), min, sawPlanNote(v, planAt), edited, discardedNote(v))
+	}
+	if err := a.checkApproverOwners(ctx, c, pol, dirs, pr.Number, v.Counted); err != nil {
+		return approvalProof{}, err
+	}
+
+	proof := approvalProof{mode: policy.ModePullRequest}
+	for _, r := range v.Counted {
+		proof.approvals = append(proof.approvals, comment.Approval{Login: r.Login, URL: r.URL})
+	}
+	a.r.Printf("Approval (pull-request mode): PR #%d (%s) was merged with approving reviews by %s on its final commit %s.", pr.Number, pr.URL, reviewLogins(v.Counted), short(pr.HeadSHA))
+	return proof, nil
+}
+
+// mergedPullRequest picks the merged pull request that brought commit sha
+// in: the one whose merge made it (merge, squash or rebase), else the one
+// whose head it is (a fast-forward), else the first merged one GitHub
+// associates with it. Open and closed-unmerged pull requests never count.
+func mergedPullRequest(prs []github.PullRequest, sha string) (github.PullRequest, bool) {
+	var head, first *github.PullRequest
+	for i := range prs {
+		p := &prs[i]
+		if p.MergedAt.IsZero() {
+			continue
+		}
+		switch {
+		case strings.EqualFold(p.MergeCommitSHA, sha):
+			return *p, true
+		case strings.EqualFold(p.HeadSHA, sha) && head == nil:
+			head = p
+		case first == nil:
+			first = p
+		}
+	}
+	if head != nil {
+		return *head, true
+	}
+	if first != nil {
+		return *first, true
+	}
+	return github.PullRequest{}, false
+}
+
+// checkApproverOwners applies the policy's approvers: codeowners and
+// approver-teams: some counted approver must own each stack directory, and
+// some must belong to one of the teams.
+func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol policy.Policy, dirs []string, pr int, counted []policy.Review) error {
+	env := a.cfg.Environment
+	if pol.RequireCodeowner {
+		rules, file, err := a.codeowners()
+		if err != nil {
+			return refuse("approval-unverifiable", fmt.Errorf("approvers: codeowners for %q: reading CODEOWNERS: %w", env, err))
+		}
+		if file == "" {
+			return refuse("pr-not-approved", fmt.Errorf("approvers: codeowners for %q, but the applied commit has no CODEOWNERS (%s)", env, strings.Join(policy.CodeownersPaths, ", ")))
+		}
+		for _, dir := range dirs {
+			owners := policy.DirectoryOwners(rules, dir)
+			if len(owners) == 0 {
+				return refuse("pr-not-approved", fmt.Errorf("approvers: codeowners for %q, but %s names no owner of %s", env, file, dir))
+			}
+			ok, err := a.anyApproverIn(ctx, c, owners, counted)
+			if err != nil {
+				return refuse("approval-unverifiable", fmt.Errorf("approvers: codeowners for %q: %w", env, err))
+			}
+			if !ok {
+				return refuse("pr-not-approved", fmt.Errorf("approvers: codeowners for %q: none of the approvals of PR #%d that count (%s) is by an owner of %s in %s (%s)",
+					env, pr, reviewLogins(counted), dir, file, strings.Join(owners, " ")))
+			}
+		}
+	}
+	if len(pol.ApproverTeams) > 0 {
+		teams := make([]string, len(pol.ApproverTeams))
+		for i, t := range pol.ApproverTeams {
+			teams[i] = "@" + t
+		}
+		ok, err := a.anyApproverIn(ctx, c, teams, counted)
+		if err != nil {
+			return refuse("approval-unverifiable", fmt.Errorf("approver-teams for %q: %w", env, err))
+		}
+		if !ok {
+			return refuse("pr-not-approved", fmt.Errorf("approver-teams for %q: none of the approvals of PR #%d that count (%s) is by a member of %s",
+				env, pr, reviewLogins(counted), strings.Join(pol.ApproverTeams, ", ")))
+		}
+	}
+	return nil
+}
+
+// anyApproverIn reports whether one of the approvers is one of owners:
+// @user by login, @org/team by active team membership. Email owners cannot
+// be matched to a login and never match.
+func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []string, counted []policy.Review) (bool, error) {
+	for _, r := range counted {
+		for _, o := range owners {
+			name, ok := strings.CutPrefix(o, "@")
+			if !ok {
+				continue
+			}
+			org, team, isTeam := strings.Cut(name, "/")
+			if !isTeam {
+				if strings.EqualFold(name, r.Login) {
+					return true, nil
+				}
+				continue
+			}
+			member, err := c.TeamMember(ctx, org, team, r.Login)
+			if err != nil {
+				return false, fmt.Errorf("checking %s's membership of %s (the token needs to see the team: read:org or members: read): %w", r.Login, name, err)
+			}
+			if member {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// codeowners reads the applied commit's CODEOWNERS from the workspace,
+// from the first of GitHub's locations that exists; file is "" when none.
+func (a *app) codeowners() (rules []policy.CodeownersRule, file string, err error) {
+	for _, p := range policy.CodeownersPaths {
+		data, err := os.ReadFile(filepath.Join(a.gh.Workspace, filepath.FromSlash(p)))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return policy.ParseCodeowners(string(data)), p, nil
+	}
+	return nil, "", nil
+}
+
+func sawPlanNote(v policy.ReviewVerdict, planAt time.Time) string {
+	if len(v.Counted) > 0 && !v.SawPlan {
+		return fmt.Sprintf(", and none of them was submitted after lockstep's plan comment last changed (%s), so no approver saw the final plan", planAt.UTC().Format(time.RFC3339))
+	}
+	return ""
+}
+
+// discardedNote lists the approvals that did not count and why, and says
+// how to get one that does.
+func discardedNote(v policy.ReviewVerdict) string {
+	var b strings.Builder
+	if len(v.Discarded) > 0 {
+		b.WriteString("Not counted: ")
+		for i, d := range v.Discarded {
+			if i > 0 {
+				b.WriteString("; ")
+			}
+			fmt.Fprintf(&b, "%s (%s)", d.Review.Login, d.Why)
+		}
+		b.WriteString(". ")
+	}
+	b.WriteString("An approval counts when it is the reviewer's latest decisive review, by someone other than the author with write, maintain or admin permission, on the pull request's final commit; " +
+		"protect the branch with required approving reviews and \"Dismiss stale pull request approvals when new commits are pushed\", then merge only approved pull requests. Nothing was applied; a merged pull request cannot be approved again, so the change needs a new approved pull request (or approval-mode: environment)")
+	return b.String()
+}
+
+func reviewLogins(rs []policy.Review) string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = r.Login
+	}
+	return strings.Join(out, ", ")
+}
