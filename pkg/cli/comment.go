@@ -90,6 +90,31 @@ func applyMarker(dir, env string) string {
 	return strings.Replace(comment.Marker(dir, env), "lockstep:plan", "lockstep:apply", 1)
 }
 
+// planCommentMarker is the marker of the plan comment this run writes. On a
+// pull request it is the comment reviewers read, comment.Marker. A push's
+// plan (comment: always) goes to a comment of its own beside it, marked
+// lockstep:push-plan: the reviewed comment must stay what reviewers saw,
+// because the push plan's "same change as reviewed" note compares with its
+// fingerprint, and pull-request approvals and the allow-destroy label count
+// only when given after it last changed.
+func (a *app) planCommentMarker(dir string) string {
+	m := comment.Marker(dir, a.cfg.Environment)
+	if a.gh.IsPullRequest() {
+		return m
+	}
+	return strings.Replace(m, "lockstep:plan", "lockstep:push-plan", 1)
+}
+
+// withMarkerLine makes marker the first line of a rendered comment body,
+// replacing the plan marker the renderer put there.
+func withMarkerLine(body, marker string) string {
+	first, rest, _ := strings.Cut(body, "\n")
+	if strings.HasPrefix(first, "<!-- lockstep:plan ") {
+		return marker + "\n" + rest
+	}
+	return marker + "\n" + body
+}
+
 // reviewedFingerprint finds, on a push, the fingerprint that reviewers saw in
 // lockstep's own plan comment on the pull request this commit came from
 // (FindComment ignores comments by anyone else). ok is false when there is

@@ -63,8 +63,9 @@ func planOne(ctx context.Context, a *app, dir string) error {
 		{"plan-file", p.planFile},
 		{"result", "success"},
 	}
-	body := comment.Render(s, p.text, p.meta, comment.Options{Marker: true})
-	if url := a.upsertComments(ctx, comment.Marker(p.dir, a.cfg.Environment), body, false); url != "" {
+	marker := a.planCommentMarker(p.dir)
+	body := withMarkerLine(comment.Render(s, p.text, p.meta, comment.Options{Marker: true}), marker)
+	if url := a.upsertComments(ctx, marker, body, false); url != "" {
 		outputs = append(outputs, [2]string{"comment-url", url})
 	}
 	for _, o := range outputs {

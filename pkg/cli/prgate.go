@@ -105,9 +105,10 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 	if !v.OK(min) {
 		edited := ""
 		if planAt.After(pr.MergedAt) {
-			// comment: always on the push's plan rewrites the merged pull
-			// request's plan comment, after every review.
-			edited = fmt.Sprintf(" lockstep's plan comment was edited after the merge (%s): a plan with comment: always on the push rewrites it; plan the push with comment: auto.", pr.MergedAt.UTC().Format(time.RFC3339))
+			// A pull request plan re-run after the merge (a push's plan
+			// writes a lockstep:push-plan comment of its own) rewrote the
+			// plan comment after every review.
+			edited = fmt.Sprintf(" lockstep's plan comment changed after the merge (%s), after every review: a plan of the pull request re-run after it merged rewrote it; the change needs a new approved pull request, or environment approval.", pr.MergedAt.UTC().Format(time.RFC3339))
 		}
 		return approvalProof{}, notApproved("PR #%d has %d of %d approving reviews that count%s.%s %s", pr.Number, len(v.Counted), min, sawPlanNote(v, planAt), edited, discardedNote(v))
 	}

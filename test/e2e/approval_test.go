@@ -63,3 +63,46 @@ func TestCLIApplyNeedsApproval(t *testing.T) {
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
 	assert.True(t, strings.Contains(r.stdout, "Applied 1 change"), r.stdout)
 }
+
+// With comment: always, the push plan goes to a comment of its own on the
+// merged pull request: the comment reviewers read keeps its body and its
+// last-change time (approvals and the allow-destroy label are weighed
+// against it), and a re-run of the push plan still compares with what
+// reviewers saw, not with its own earlier comment.
+func TestPushPlanLeavesTheReviewedCommentAlone(t *testing.T) {
+	w, gh := prWorkspace(t)
+	changesStack(w)
+	in := map[string]string{"command": "plan", "working-directory": "infra", "environment": "production", "comment": "always"}
+	r := w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	reviewed := lockstepComments(gh)
+	require.Len(t, reviewed, 1)
+	require.True(t, strings.HasPrefix(reviewed[0].Body, "<!-- lockstep:plan dir=infra env=production -->\n"), reviewed[0].Body)
+
+	mergeSHA := "1111111111111111111111111111111111111111"
+	gh.AddCommitPulls("octo-org", "shop", mergeSHA, 7)
+	w.mergedPush(mergeSHA)
+	for i := 0; i < 2; i++ {
+		r = w.action(in)
+		require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+		assert.Contains(t, r.summary, "Same change as reviewed", "push plan %d", i+1)
+	}
+
+	after := lockstepComments(gh)
+	require.Len(t, after, 2, "the reviewed comment and one push-plan comment")
+	assert.Equal(t, reviewed[0], after[0], "the reviewed comment is untouched, body and times")
+	assert.True(t, strings.HasPrefix(after[1].Body, "<!-- lockstep:push-plan dir=infra env=production -->\n"), after[1].Body)
+	assert.NotContains(t, after[1].Body, "<!-- lockstep:plan ")
+
+	// Now the target branch moves: the push plan differs from what reviewers
+	// saw, and says so even though its own comment was written by lockstep.
+	f, err := os.OpenFile(filepath.Join(w.root, "infra", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(t, err)
+	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	r = w.action(in)
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.Contains(t, r.summary, "Not the change reviewers saw")
+	assert.Equal(t, reviewed[0], lockstepComments(gh)[0])
+}
