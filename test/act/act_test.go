@@ -243,18 +243,24 @@ func TestFailedApplyStopsTheDeploy(t *testing.T) {
 // GitHub, a smoke-check target, state outside the workspace and the folder
 // standing in for the artifact and cache services.
 type world struct {
-	t         *testing.T
-	dir       string
-	repo      string
-	sha       string
-	before    string // the push's before commit; empty: all zeros (a new branch)
-	stack     string
-	backend   string // the BACKEND_CONFIG var
-	state     string
-	shared    string
-	deployLog string
-	report    string
-	gh        *fakegithub.Server
+	t      *testing.T
+	dir    string
+	repo   string
+	sha    string
+	before string // the push's before commit; empty: all zeros (a new branch)
+	stack  string
+	// env is the environment input (the ENVIRONMENT var): staging unless a
+	// test sets another before act runs.
+	env string
+	// approvalMode is the approval-mode input (the APPROVAL_MODE var); ""
+	// leaves the workflow's default (auto).
+	approvalMode string
+	backend      string // the BACKEND_CONFIG var
+	state        string
+	shared       string
+	deployLog    string
+	report       string
+	gh           *fakegithub.Server
 	// planKey is the LOCKSTEP_PLAN_KEY secret, "" for none; private marks
 	// the repository private in the event payload.
 	planKey   string
@@ -290,6 +296,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 		dir:       dir,
 		repo:      filepath.Join(dir, "repo"),
 		stack:     stack,
+		env:       "staging",
 		state:     filepath.Join(dir, "state", "terraform.tfstate"),
 		shared:    filepath.Join(dir, "shared"),
 		deployLog: filepath.Join(dir, "deployed.log"),
@@ -431,6 +438,8 @@ func (w *world) act(event string) result {
 	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), secretValues)
 	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{
 		"WORKING_DIRECTORY": w.stack,
+		"ENVIRONMENT":       w.env,
+		"APPROVAL_MODE":     w.approvalMode,
 		"BACKEND_CONFIG":    w.backend,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
@@ -523,7 +532,7 @@ func (w *world) eventPayload(event string) []byte {
 // world's call: environment and a hash of the working-directory input.
 func (w *world) planPrefix() string {
 	sum := sha256.Sum256([]byte(w.stack))
-	return "lockstep-staging-" + hex.EncodeToString(sum[:])[:8]
+	return "lockstep-" + w.env + "-" + hex.EncodeToString(sum[:])[:8]
 }
 
 // seedPlanArtifacts registers, in the fake GitHub's artifacts API, the plan
@@ -584,7 +593,7 @@ func (w *world) requireAppDeployment(t *testing.T) {
 	require.NotEmpty(t, deps, "deploy recorded a GitHub Deployment")
 	for _, d := range deps {
 		require.Equal(t, "deploy:app", d.Task, "lockstep's deployments carry task deploy:app, apart from the apply job's automatic ones")
-		require.Equal(t, "staging", d.Environment)
+		require.Equal(t, w.env, d.Environment)
 	}
 	last := deps[len(deps)-1]
 	statuses := w.gh.Statuses(owner, repo, last.ID)
