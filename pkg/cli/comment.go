@@ -99,8 +99,8 @@ func applyMarker(dir, env string) string {
 // only when given after it last changed.
 func (a *app) planCommentMarker(dir string) string {
 	m := comment.Marker(dir, a.cfg.Environment)
-	if a.gh.IsPullRequest() {
-		return m
+	if a.local != nil || a.gh.IsPullRequest() {
+		return m // locally, --comment-file previews the pull request's comment
 	}
 	return strings.Replace(m, "lockstep:plan", "lockstep:push-plan", 1)
 }
