@@ -14,37 +14,17 @@ const maxPullFiles = 3000
 // with commit sha (those whose branch contains it, or that merged it), open
 // ones first, each in GitHub's order.
 func (c *Client) PullRequestsForCommit(ctx context.Context, sha string) ([]int, error) {
+	prs, err := c.PullRequestsWithCommit(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
 	var open, other []int
-	seen := map[int]bool{}
-	opts := &gogithub.ListOptions{PerPage: 100}
-	for page := 1; ; page++ {
-		var list []*gogithub.PullRequest
-		var resp *gogithub.Response
-		err := c.do(ctx, fmt.Sprintf("listing pull requests for commit %s (page %d)", sha, page), idempotent,
-			func(ctx context.Context, gh *gogithub.Client) (*gogithub.Response, error) {
-				var err error
-				list, resp, err = gh.PullRequests.ListPullRequestsWithCommit(ctx, c.owner, c.repo, sha, opts)
-				return resp, err
-			})
-		if err != nil {
-			return nil, err
+	for _, pr := range prs {
+		if pr.State == "open" {
+			open = append(open, pr.Number)
+		} else {
+			other = append(other, pr.Number)
 		}
-		for _, pr := range list {
-			n := pr.GetNumber()
-			if seen[n] {
-				continue
-			}
-			seen[n] = true
-			if pr.GetState() == "open" {
-				open = append(open, n)
-			} else {
-				other = append(other, n)
-			}
-		}
-		if resp.NextPage == 0 {
-			break
-		}
-		opts.Page = resp.NextPage
 	}
 	return append(open, other...), nil
 }
