@@ -468,21 +468,33 @@ func (p *parser) minApprovals(n *yaml.Node, key string) int {
 var teamPattern = regexp.MustCompile(`^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9_.-]+$`)
 
 func (p *parser) teams(n *yaml.Node, key string) []string {
-	const want = "teams like my-org/infra-admins"
+	return p.strings(n, key, "teams like my-org/infra-admins", "a team like my-org/infra-admins", func(v string) (string, string) {
+		v = strings.TrimPrefix(v, "@")
+		if !teamPattern.MatchString(v) {
+			return "", "is not a team: write it org/team-slug"
+		}
+		return v, ""
+	})
+}
+
+// strings reads a list of scalars: each is checked by clean, which returns
+// the value to keep, or a problem to report at the item's line (the item is
+// then left out). Only a value that is no list at all gives nil.
+func (p *parser) strings(n *yaml.Node, key, want, item string, clean func(string) (value, problem string)) []string {
 	items, ok := p.sequence(n, key, want)
 	if !ok {
 		return nil
 	}
 	out := []string{}
-	for i, item := range items {
+	for i, it := range items {
 		ikey := fmt.Sprintf("%s[%d]", key, i)
-		s, ok := p.scalar(item, ikey, "a team like my-org/infra-admins")
+		s, ok := p.scalar(it, ikey, item)
 		if !ok {
 			continue
 		}
-		v := strings.TrimPrefix(s.Value, "@")
-		if !teamPattern.MatchString(v) {
-			p.errorf(s, ikey, "%q is not a team: write it org/team-slug", s.Value)
+		v, problem := clean(s.Value)
+		if problem != "" {
+			p.errorf(s, ikey, "%q %s", s.Value, problem)
 			continue
 		}
 		out = append(out, v)
@@ -582,27 +594,18 @@ func relPath(s string) string {
 }
 
 func (p *parser) globs(n *yaml.Node, key string) []string {
-	items, ok := p.sequence(n, key, "doublestar globs")
-	if !ok {
-		return nil
-	}
-	var out []string
-	for i, item := range items {
-		ikey := fmt.Sprintf("%s[%d]", key, i)
-		s, ok := p.scalar(item, ikey, "a doublestar glob")
-		if !ok {
-			continue
-		}
-		g := strings.TrimPrefix(s.Value, "./")
+	out := p.strings(n, key, "doublestar globs", "a doublestar glob", func(v string) (string, string) {
+		g := strings.TrimPrefix(v, "./")
 		if problem := relPath(g); problem != "" {
-			p.errorf(s, ikey, "%q %s", s.Value, problem)
-			continue
+			return "", problem
 		}
 		if !doublestar.ValidatePattern(g) {
-			p.errorf(s, ikey, "%q is not a valid glob", s.Value)
-			continue
+			return "", "is not a valid glob"
 		}
-		out = append(out, g)
+		return g, ""
+	})
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
@@ -610,25 +613,10 @@ func (p *parser) globs(n *yaml.Node, key string) []string {
 // addressGlobs validates allow-destroy's list of resource addresses, in
 // which "*" is the only wildcard. An empty list allows nothing.
 func (p *parser) addressGlobs(n *yaml.Node, key string) []string {
-	const want = "resource addresses like aws_db_instance.main or module.db.*"
-	items, ok := p.sequence(n, key, want)
-	if !ok {
-		return nil
-	}
-	out := []string{}
-	for i, item := range items {
-		ikey := fmt.Sprintf("%s[%d]", key, i)
-		s, ok := p.scalar(item, ikey, "a resource address like aws_db_instance.main or module.db.*")
-		if !ok {
-			continue
-		}
-		if problem := addressProblem(s.Value); problem != "" {
-			p.errorf(s, ikey, "%q %s", s.Value, problem)
-			continue
-		}
-		out = append(out, s.Value)
-	}
-	return out
+	return p.strings(n, key, "resource addresses like aws_db_instance.main or module.db.*",
+		"a resource address like aws_db_instance.main or module.db.*", func(v string) (string, string) {
+			return v, addressProblem(v)
+		})
 }
 
 // addressProblem reports why s cannot be a resource address pattern, or "".
@@ -648,29 +636,15 @@ func addressProblem(s string) string {
 
 // refGlobs validates globs of full Git refs.
 func (p *parser) refGlobs(n *yaml.Node, key string) []string {
-	const want = "ref globs like refs/heads/release/* or refs/tags/v*"
-	items, ok := p.sequence(n, key, want)
-	if !ok {
-		return nil
-	}
-	out := []string{}
-	for i, item := range items {
-		ikey := fmt.Sprintf("%s[%d]", key, i)
-		s, ok := p.scalar(item, ikey, "a ref glob like refs/heads/release/*")
-		if !ok {
-			continue
+	return p.strings(n, key, "ref globs like refs/heads/release/* or refs/tags/v*", "a ref glob like refs/heads/release/*", func(v string) (string, string) {
+		if !strings.HasPrefix(v, "refs/heads/") && !strings.HasPrefix(v, "refs/tags/") {
+			return "", "is not a full ref: start it with refs/heads/ (branches) or refs/tags/ (tags)"
 		}
-		if !strings.HasPrefix(s.Value, "refs/heads/") && !strings.HasPrefix(s.Value, "refs/tags/") {
-			p.errorf(s, ikey, "%q is not a full ref: start it with refs/heads/ (branches) or refs/tags/ (tags)", s.Value)
-			continue
+		if !doublestar.ValidatePattern(v) {
+			return "", "is not a valid glob"
 		}
-		if !doublestar.ValidatePattern(s.Value) {
-			p.errorf(s, ikey, "%q is not a valid glob", s.Value)
-			continue
-		}
-		out = append(out, s.Value)
-	}
-	return out
+		return v, ""
+	})
 }
 
 // stackDir validates and cleans a stack directory named in depends-on.
