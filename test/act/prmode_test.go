@@ -94,7 +94,8 @@ func TestPushPullRequestModeUnapprovedRefusesApply(t *testing.T) {
 	require.Equal(t, "true", res.steps["plan"]["has-changes"])
 	require.Equal(t, "refused", res.steps["apply"]["result"])
 	require.Equal(t, "pr-not-approved", res.steps["apply"]["failure-reason"])
-	require.Contains(t, res.log, "PR #7 has 0 of 1 approving reviews that count")
+	// The job summary (in act's log) escapes "#7" so that it links nowhere.
+	require.Contains(t, res.log, `PR \#`+"\u200d"+`7 has 0 of 1 approving reviews that count`)
 	require.Empty(t, res.steps["apply"]["approved-by"])
 	_, err := os.Stat(w.state)
 	require.True(t, os.IsNotExist(err), "nothing was applied: no state at %s (%v)", w.state, err)
