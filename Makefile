@@ -24,7 +24,7 @@ help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: ## install terraform (>= 1.5), actionlint, act and shellcheck if missing
+tools: ## install terraform (>= 1.5), actionlint, act, shellcheck and jq if missing
 	scripts/install-tools.sh
 
 .PHONY: build

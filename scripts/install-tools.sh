@@ -5,10 +5,11 @@
 # cheap after the first run.
 #
 # Usage: scripts/install-tools.sh [TOOL...]
-#   TOOL is one of: terraform, terraform-compat, actionlint, act, shellcheck.
-#   With no TOOL it installs terraform, actionlint, act and shellcheck.
+#   TOOL is one of: terraform, terraform-compat, actionlint, act, shellcheck, jq.
+#   With no TOOL it installs terraform, actionlint, act, shellcheck and jq (the
+#   act tests run pipeline.yml's jq steps).
 #
-# Go tools come from the Go module proxy with `go install`; shellcheck comes
+# Go tools come from the Go module proxy with `go install`; shellcheck and jq come
 # from Debian's packages. Nothing downloads a prebuilt binary, so this works on
 # a machine that reaches only the package registries.
 set -euo pipefail
@@ -122,26 +123,29 @@ ensure_terraform() {
   log "linked $BIN/terraform -> terraform-$TERRAFORM_COMPAT"
 }
 
-ensure_shellcheck() {
-  if command -v shellcheck >/dev/null 2>&1; then
-    log "shellcheck $(shellcheck --version | awk '/^version:/ { print $2 }') is installed"
+# ensure_apt_tool NAME: the Debian package NAME (whose command has the same
+# name), installed with apt-get when the command is missing.
+ensure_apt_tool() {
+  local name="$1"
+  if command -v "$name" >/dev/null 2>&1; then
+    log "$name is installed ($(command -v "$name"))"
     return 0
   fi
   command -v apt-get >/dev/null 2>&1 ||
-    die "shellcheck is missing and there is no apt-get: install shellcheck by hand"
+    die "$name is missing and there is no apt-get: install $name by hand"
   local sudo=()
   if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || die "shellcheck is missing: need root or sudo to apt-get install it"
+    command -v sudo >/dev/null 2>&1 || die "$name is missing: need root or sudo to apt-get install it"
     sudo=(sudo)
   fi
-  log "apt-get install shellcheck"
+  log "apt-get install $name"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq shellcheck >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$name" >/dev/null
 }
 
 main() {
   command -v go >/dev/null 2>&1 || die "go is not on PATH"
-  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck
+  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq
   local tool
   for tool in "$@"; do
     case "$tool" in
@@ -149,8 +153,8 @@ main() {
       terraform-compat) ensure_terraform_compat ;;
       actionlint) ensure_go_tool github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" actionlint ;;
       act) ensure_go_tool github.com/nektos/act "$ACT_VERSION" act ;;
-      shellcheck) ensure_shellcheck ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, actionlint, act or shellcheck)" ;;
+      shellcheck | jq) ensure_apt_tool "$tool" ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, actionlint, act, shellcheck or jq)" ;;
     esac
   done
 }
