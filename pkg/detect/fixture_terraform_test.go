@@ -7,20 +7,19 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
 // TestFixtureIsValidTerraform keeps the fixture monorepo honest: terraform
 // fmt clean, and every stack initialises (local modules only, the built-in
 // terraform provider) and validates. It runs the real binary, so -short
-// skips it, as does a machine without terraform.
+// skips it; without terraform it fails (test/tftest finds the project's).
 func TestFixtureIsValidTerraform(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs terraform; skipped with -short")
 	}
-	tf, err := exec.LookPath("terraform")
-	if err != nil {
-		t.Skip("terraform not on PATH")
-	}
+	tf := tftest.Path(t) // the project's terraform; fails, never skips, without one
 	dir := t.TempDir()
 	require.NoError(t, os.CopyFS(dir, os.DirFS(fixtureDir)))
 
