@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestRenderApplyFailureSaysWhereThingsStand(t *testing.T) {
@@ -19,7 +20,7 @@ func TestRenderApplyFailureSaysWhereThingsStand(t *testing.T) {
 	assert.Contains(t, out, "does not roll infrastructure back")
 	assert.Contains(t, out, "| `terraform_data.bad[\"a\\|b\"]` | create |")
 	assert.NotContains(t, out, "@oncall", "a mention in an error never pings")
-	assert.Less(t, strings.Index(out, "Failed (1)"), strings.Index(out, "Applied (1)"))
+	requireBefore(t, out, "Failed (1)", "Applied (1)")
 	assert.Contains(t, out, "fix forward in a new pull request")
 }
 
@@ -45,7 +46,7 @@ func TestRenderApplyNamesTheApprovers(t *testing.T) {
 		{Login: "bob"},
 	}}, ApplyResult{Applied: []ApplyResource{{Address: "terraform_data.ok", Action: "create"}}}, "")
 	assert.Contains(t, out, "**Approved by**\n\n- alice: “LGTM @\u200doncall &lt;img src=x&gt; \\*\\*now\\*\\*”\n- bob\n")
-	assert.Less(t, strings.Index(out, "Applied 1 change"), strings.Index(out, "Approved by"))
+	requireBefore(t, out, "Applied 1 change", "Approved by")
 }
 
 func TestRenderApplyNamesTheModeAndLinksTheReviews(t *testing.T) {
@@ -55,4 +56,14 @@ func TestRenderApplyNamesTheModeAndLinksTheReviews(t *testing.T) {
 	}}, ApplyResult{Applied: []ApplyResource{{Address: "terraform_data.ok", Action: "create"}}}, "")
 	assert.Contains(t, out, "**Approved by** (pull-request mode: approving reviews of the merged pull request)\n\n"+
 		"- [bob](https://github.com/acme/infra/pull/7#pullrequestreview-81)\n- carol\n")
+}
+
+// requireBefore fails unless s holds first and then, later, second: an
+// absent part fails too, instead of comparing -1.
+func requireBefore(t *testing.T, s, first, second string) {
+	t.Helper()
+	i, j := strings.Index(s, first), strings.Index(s, second)
+	require.GreaterOrEqual(t, i, 0, "%q is missing from:\n%s", first, s)
+	require.GreaterOrEqual(t, j, 0, "%q is missing from:\n%s", second, s)
+	require.Less(t, i, j, "%q must come before %q", first, second)
 }

@@ -158,6 +158,16 @@ func (w *workspace) mergedPush(sha string) {
 	}
 }
 
+// requireBefore fails unless s holds first and then, later, second: an
+// absent part fails too, instead of comparing -1.
+func requireBefore(t *testing.T, s, first, second string, msgAndArgs ...any) {
+	t.Helper()
+	i, j := strings.Index(s, first), strings.Index(s, second)
+	require.GreaterOrEqual(t, i, 0, "%q is missing", first)
+	require.GreaterOrEqual(t, j, 0, "%q is missing", second)
+	require.Less(t, i, j, msgAndArgs...)
+}
+
 // result is one run of lockstep.
 type result struct {
 	code           int

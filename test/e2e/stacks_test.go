@@ -73,17 +73,13 @@ func TestParallelPlansCommentOncePerStack(t *testing.T) {
 	assert.Contains(t, r.summary, "| `infra/app` | 📝 changes | 2 | 0 | 0 | 0 |")
 	assert.Contains(t, r.summary, "| **Total** |  | **4** | **0** | **0** | **0** |")
 	for _, dir := range []string{"infra/app", "infra/db", "infra/network"} {
-		own := strings.Index(r.summary, "### Terraform plan · `"+dir+"`")
-		assert.Greater(t, own, rollup, "%s's summary follows the roll-up", dir)
+		requireBefore(t, r.summary, "### Terraform plan · 3 stacks · staging", "### Terraform plan · `"+dir+"`", "%s's summary follows the roll-up", dir)
 	}
 
 	// The three started before any finished, and each stack's log is one
 	// uninterrupted group.
-	firstGroup := strings.Index(r.stdout, "::group::infra/")
 	for _, dir := range []string{"infra/app", "infra/db", "infra/network"} {
-		started := strings.Index(r.stdout, "→ "+dir+": started")
-		require.GreaterOrEqual(t, started, 0)
-		assert.Less(t, started, firstGroup, "%s started while the others ran", dir)
+		requireBefore(t, r.stdout, "→ "+dir+": started", "::group::infra/", "%s started while the others ran", dir)
 		g := stackGroup(t, r.stdout, dir)
 		assert.Contains(t, g, "terraform plan in "+dir)
 		for _, other := range []string{"infra/app", "infra/db", "infra/network"} {
@@ -162,10 +158,8 @@ func TestLayeredApplyInOrder(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Equal(t, "success", r.outputs["result"])
 
-	appStarted := strings.Index(r.stdout, "→ infra/app: started")
-	require.Positive(t, appStarted)
 	for _, dir := range []string{"infra/db", "infra/network"} {
-		assert.Less(t, strings.Index(r.stdout, "::group::"+dir+" · layer 1 · applied"), appStarted, "%s applied before infra/app started", dir)
+		requireBefore(t, r.stdout, "::group::"+dir+" · layer 1 · applied", "→ infra/app: started", "%s applied before infra/app started", dir)
 	}
 	assert.Equal(t, []string{"module.queue.terraform_data.queue", "terraform_data.app"}, w.stateAddresses("infra/app"))
 	var outputs map[string]map[string]any
@@ -201,7 +195,10 @@ func TestMultiStackPlanNeverLeaksSecrets(t *testing.T) {
 		}
 	}
 	g := stackGroup(t, r.stdout, "secure")
-	assert.Less(t, strings.LastIndex(g, "::add-mask::"), strings.Index(g, "terraform_data.db"), "masks come before the plan text")
+	lastMask, plan := strings.LastIndex(g, "::add-mask::"), strings.Index(g, "terraform_data.db")
+	require.GreaterOrEqual(t, lastMask, 0, "no ::add-mask:: in the group")
+	require.GreaterOrEqual(t, plan, 0, "no plan text in the group")
+	assert.Less(t, lastMask, plan, "masks come before the plan text")
 }
 
 // Locally, plan --changed plans what detect finds: one stack through the
