@@ -91,8 +91,12 @@ func TestUpsertUnchangedWritesNothing(t *testing.T) {
 
 func TestUpsertEditsTheNewestOfLegacyDuplicates(t *testing.T) {
 	e := newEnv(t, nil, nil)
+	// Each created a minute after the last, so the creation times (not only
+	// the IDs) tell which is newest.
 	old := e.srv.AddComment(owner, repo, 3, "", marker+"\nold one")
+	e.clk.advance(time.Minute)
 	e.srv.SeedComments(owner, repo, 3, 2)
+	e.clk.advance(time.Minute)
 	newest := e.srv.AddComment(owner, repo, 3, "", marker+"\nnewer one")
 	c, res, err := e.client.UpsertComment(context.Background(), 3, marker, "fresh")
 	if err != nil || res != github.Updated || c.ID != newest {

@@ -42,6 +42,14 @@ func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
 	return ctx.Err()
 }
 
+// advance moves the clock on without recording a sleep: what passes
+// between events a test sets up.
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 func (c *clock) Sleeps() []time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
