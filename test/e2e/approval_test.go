@@ -1,8 +1,6 @@
 package e2e
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,11 +30,7 @@ func TestPushPlanComparesFingerprintWithThePullRequest(t *testing.T) {
 
 	// The target branch moved after the review (another change merged
 	// first): approvers are told this is not what reviewers saw.
-	f, err := os.OpenFile(filepath.Join(w.root, "infra", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	w.moveTargetBranch("infra")
 	r = w.action(in)
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Contains(t, r.summary, "Not the change reviewers saw")
@@ -96,11 +90,7 @@ func TestPushPlanLeavesTheReviewedCommentAlone(t *testing.T) {
 
 	// Now the target branch moves: the push plan differs from what reviewers
 	// saw, and says so even though its own comment was written by lockstep.
-	f, err := os.OpenFile(filepath.Join(w.root, "infra", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	w.moveTargetBranch("infra")
 	r = w.action(in)
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	assert.Contains(t, r.summary, "Not the change reviewers saw")

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,11 +115,7 @@ func TestPushPlanTrustsOnlyItsOwnFingerprint(t *testing.T) {
 
 	// The target branch moves: a forged comment carrying the new plan's
 	// real fingerprint cannot make it look reviewed.
-	f, err := os.OpenFile(filepath.Join(w.root, "infra", "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
-	require.NoError(t, err)
-	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
-	require.NoError(t, err)
-	require.NoError(t, f.Close())
+	w.moveTargetBranch("infra")
 	r = w.action(in)
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	moved := recordFingerprint(t, w)

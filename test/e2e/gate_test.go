@@ -104,16 +104,7 @@ func TestApplyGateRefusals(t *testing.T) {
 			w, gh, in := plannedProduction(t)
 			tt.mutate(w, gh)
 			r := w.action(with(in, "command", "apply"))
-			assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
-			assert.Equal(t, "refused", r.outputs["result"])
-			assert.Equal(t, tt.reason, r.outputs["failure-reason"])
-			for _, msg := range tt.msgs {
-				assert.Contains(t, r.stdout, msg)
-			}
-			assert.Contains(t, r.summary, "Refused: nothing was applied")
-			assert.Empty(t, r.outputs["approved-by"])
-			assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform runs")
-			assert.Empty(t, w.stateAddresses("infra"), "nothing was applied")
+			w.assertRefusedUntouched(t, r, "infra", tt.reason, tt.msgs...)
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/pkg/cli"
@@ -166,6 +167,34 @@ func requireBefore(t *testing.T, s, first, second string, msgAndArgs ...any) {
 	require.GreaterOrEqual(t, i, 0, "%q is missing", first)
 	require.GreaterOrEqual(t, j, 0, "%q is missing", second)
 	require.Less(t, i, j, msgAndArgs...)
+}
+
+// moveTargetBranch appends a resource nobody reviewed to dir's main.tf, as
+// another change merged first would.
+func (w *workspace) moveTargetBranch(dir string) {
+	w.t.Helper()
+	f, err := os.OpenFile(filepath.Join(w.root, dir, "main.tf"), os.O_APPEND|os.O_WRONLY, 0)
+	require.NoError(w.t, err)
+	_, err = f.WriteString("\nresource \"terraform_data\" \"unreviewed\" {\n  input = \"x\"\n}\n")
+	require.NoError(w.t, err)
+	require.NoError(w.t, f.Close())
+}
+
+// assertRefusedUntouched checks an apply the gate refused: result, reason,
+// each message in the log, the summary, no approvers, no terraform init and
+// an empty state for dir.
+func (w *workspace) assertRefusedUntouched(t *testing.T, r result, dir, reason string, msgs ...string) {
+	t.Helper()
+	assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "refused", r.outputs["result"])
+	assert.Equal(t, reason, r.outputs["failure-reason"])
+	for _, msg := range msgs {
+		assert.Contains(t, r.stdout, msg)
+	}
+	assert.Contains(t, r.summary, "Refused: nothing was applied")
+	assert.Empty(t, r.outputs["approved-by"])
+	assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform runs")
+	assert.Empty(t, w.stateAddresses(dir), "nothing was applied")
 }
 
 // result is one run of lockstep.

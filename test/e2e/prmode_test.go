@@ -123,16 +123,7 @@ func TestPullRequestModeRefusals(t *testing.T) {
 				inputs = with(inputs, k, v)
 			}
 			r := w.action(inputs)
-			assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
-			assert.Equal(t, "refused", r.outputs["result"])
-			assert.Equal(t, tt.reason, r.outputs["failure-reason"])
-			for _, msg := range tt.msgs {
-				assert.Contains(t, r.stdout, msg)
-			}
-			assert.Contains(t, r.summary, "Refused: nothing was applied")
-			assert.Empty(t, r.outputs["approved-by"])
-			assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform runs")
-			assert.Empty(t, w.stateAddresses("infra"), "nothing was applied")
+			w.assertRefusedUntouched(t, r, "infra", tt.reason, tt.msgs...)
 		})
 	}
 }
