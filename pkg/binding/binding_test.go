@@ -17,12 +17,12 @@ func writePlan(t *testing.T, content string) (string, Record) {
 	sum, err := FileSHA256(plan)
 	require.NoError(t, err)
 	rec := Record{PlanSHA256: sum, PlanFile: "tfplan", Commit: "3f9a2c1d0e5b", Directory: "infra",
-		Environment: "production", TerraformVersion: "1.11.4", CreatedAt: time.Unix(0, 0).UTC()}
+		Environment: "production", Engine: "terraform", EngineVersion: "1.11.4", CreatedAt: time.Unix(0, 0).UTC()}
 	require.NoError(t, Write(Path(plan), rec))
 	return plan, rec
 }
 
-var run = Run{Commit: "3f9a2c1d0e5b", Directory: "infra", Environment: "production", TerraformVersion: "1.11.4"}
+var run = Run{Commit: "3f9a2c1d0e5b", Directory: "infra", Environment: "production", Engine: "terraform", EngineVersion: "1.11.4"}
 
 func TestCheckMatches(t *testing.T) {
 	plan, want := writePlan(t, "plan bytes")
@@ -48,8 +48,10 @@ func TestCheckRefuses(t *testing.T) {
 			"directory", `the plan was made for working directory "infra", not "infra/db"`},
 		{"another environment", func(t *testing.T, plan string, r *Run) { r.Environment = "staging" },
 			"environment", `the plan was made for environment "production", not "staging": re-run the plan for "staging"`},
-		{"another terraform", func(t *testing.T, plan string, r *Run) { r.TerraformVersion = "1.5.7" },
-			"terraform-version", "the plan was made with Terraform 1.11.4, but this run has Terraform 1.5.7"},
+		{"another terraform", func(t *testing.T, plan string, r *Run) { r.EngineVersion = "1.5.7" },
+			"engine", "the plan was made with Terraform 1.11.4, but this run has Terraform 1.5.7: use the same engine and version for plan and apply (engine, terraform-version), then re-run the plan"},
+		{"another engine, same version", func(t *testing.T, plan string, r *Run) { r.Engine = "opentofu" },
+			"engine", "the plan was made with Terraform 1.11.4, but this run has OpenTofu 1.11.4"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

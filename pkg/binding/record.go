@@ -1,7 +1,7 @@
 // Package binding owns the plan binding record: the small JSON file that plan
 // writes beside the saved plan (<plan-file>.lockstep.json) and that apply
 // checks before touching Terraform, so that only the exact plan that was
-// reviewed, for this commit, directory, environment and Terraform version, is
+// reviewed, for this commit, directory, environment, engine and engine version, is
 // ever applied.
 package binding
 
@@ -17,7 +17,9 @@ import (
 )
 
 // SchemaVersion is the record format; apply refuses records it does not know.
-const SchemaVersion = 1
+//
+// Format 2 replaced terraform_version with engine and engine_version.
+const SchemaVersion = 2
 
 // Counts are the plan's counts, as in Terraform's own Plan: line.
 type Counts struct {
@@ -29,18 +31,19 @@ type Counts struct {
 
 // Record binds a saved plan to the run that made it.
 type Record struct {
-	SchemaVersion    int       `json:"schema_version"`
-	PlanSHA256       string    `json:"plan_sha256"`
-	PlanFile         string    `json:"plan_file"` // relative to the working directory
-	Commit           string    `json:"commit"`
-	Directory        string    `json:"directory"` // relative to the repository root
-	Environment      string    `json:"environment"`
-	TerraformVersion string    `json:"terraform_version"`
-	LockstepVersion  string    `json:"lockstep_version"`
-	Counts           Counts    `json:"counts"`
-	HasChanges       bool      `json:"has_changes"`
-	Fingerprint      string    `json:"fingerprint,omitempty"`
-	CreatedAt        time.Time `json:"created_at"`
+	SchemaVersion   int       `json:"schema_version"`
+	PlanSHA256      string    `json:"plan_sha256"`
+	PlanFile        string    `json:"plan_file"` // relative to the working directory
+	Commit          string    `json:"commit"`
+	Directory       string    `json:"directory"` // relative to the repository root
+	Environment     string    `json:"environment"`
+	Engine          string    `json:"engine"`         // terraform, opentofu, ...
+	EngineVersion   string    `json:"engine_version"` // the engine binary's version
+	LockstepVersion string    `json:"lockstep_version"`
+	Counts          Counts    `json:"counts"`
+	HasChanges      bool      `json:"has_changes"`
+	Fingerprint     string    `json:"fingerprint,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
 }
 
 // Path is where the record for planFile lives.

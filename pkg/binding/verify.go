@@ -4,14 +4,17 @@ import (
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 )
 
 // Run is what apply knows about itself, to compare with the record.
 type Run struct {
-	Commit           string // GITHUB_SHA in action mode, git HEAD in CLI mode
-	Directory        string
-	Environment      string
-	TerraformVersion string
+	Commit        string // GITHUB_SHA in action mode, git HEAD in CLI mode
+	Directory     string
+	Environment   string
+	Engine        string // as the `engine` input spells it
+	EngineVersion string
 }
 
 // MissingError: there is no record beside the plan, so nothing proves the
@@ -25,7 +28,7 @@ func (e *MissingError) Error() string {
 // MismatchError: the record says the plan was made for something else than
 // this run. Field names what differs.
 type MismatchError struct {
-	Field    string // "plan-sha256", "commit", "directory", "environment", "terraform-version", "schema"
+	Field    string // "plan-sha256", "commit", "directory", "environment", "engine", "schema"
 	Recorded string
 	Actual   string
 }
@@ -40,8 +43,8 @@ func (e *MismatchError) Error() string {
 		return fmt.Sprintf("the plan was made for working directory %q, not %q: apply it in %q or plan %q", e.Recorded, e.Actual, e.Recorded, e.Actual)
 	case "environment":
 		return fmt.Sprintf("the plan was made for environment %q, not %q: re-run the plan for %q", e.Recorded, e.Actual, e.Actual)
-	case "terraform-version":
-		return fmt.Sprintf("the plan was made with Terraform %s, but this run has Terraform %s: use the same version for plan and apply (terraform-path), then re-run the plan", e.Recorded, e.Actual)
+	case "engine":
+		return fmt.Sprintf("the plan was made with %s, but this run has %s: use the same engine and version for plan and apply (engine, terraform-version), then re-run the plan", e.Recorded, e.Actual)
 	case "schema":
 		return fmt.Sprintf("the binding record has format %s, this lockstep reads format %s: re-run the plan with this version of lockstep", e.Recorded, e.Actual)
 	}
@@ -72,7 +75,7 @@ func Check(planFile string, run Run) (Record, error) {
 		{Field: "commit", Recorded: rec.Commit, Actual: run.Commit},
 		{Field: "directory", Recorded: rec.Directory, Actual: run.Directory},
 		{Field: "environment", Recorded: rec.Environment, Actual: run.Environment},
-		{Field: "terraform-version", Recorded: rec.TerraformVersion, Actual: run.TerraformVersion},
+		{Field: "engine", Recorded: engineString(rec.Engine, rec.EngineVersion), Actual: engineString(run.Engine, run.EngineVersion)},
 	}
 	for _, c := range checks {
 		if c.Recorded != c.Actual {
@@ -80,6 +83,12 @@ func Check(planFile string, run Run) (Record, error) {
 		}
 	}
 	return rec, nil
+}
+
+// engineString is "Terraform 1.11.4", "OpenTofu 1.12.6"; an empty engine is
+// Terraform's.
+func engineString(name, version string) string {
+	return engine.DisplayName(name) + " " + version
 }
 
 func abbrev(s string, n int) string {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"path"
@@ -16,7 +15,6 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
 )
 
 // app is one loaded run: configuration, GitHub context and reporter. Commands
@@ -72,24 +70,6 @@ func (a *app) planKey() string {
 		a.r.Mask(key)
 	}
 	return key
-}
-
-// terraform returns a Terraform runner for dir whose human output goes to
-// the masked log.
-func (a *app) terraform(dir string) (*terraform.Terraform, error) {
-	return terraform.New(terraform.Options{ExecPath: a.cfg.TerraformPath, Dir: a.absDir(dir), Log: a.r.Log()})
-}
-
-// terraformVersion reads tf's version; a binary older than lockstep
-// supports is a bad terraform-path.
-func (a *app) terraformVersion(ctx context.Context, tf *terraform.Terraform) (string, error) {
-	v, err := tf.Version(ctx)
-	var old *terraform.TooOldError
-	if errors.As(err, &old) {
-		return v, &badInput{&config.InputError{Input: "terraform-path", Value: a.cfg.TerraformPath, Flag: a.local != nil,
-			Problem: "is version " + old.Found + "; " + old.Need() + ": point it at a newer binary"}}
-	}
-	return v, err
 }
 
 // gitHead returns the commit checked out in dir, or "" outside a git

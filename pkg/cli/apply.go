@@ -13,10 +13,10 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 )
 
@@ -76,7 +76,7 @@ func (a *app) gateApply(ctx context.Context, dirs []string) error {
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
 		_ = a.r.SetOutput("failure-reason", r.reason)
-		_ = a.r.Summary(comment.RenderRefusal(strings.Join(dirs, ", "), a.cfg.Environment, r.err.Error()))
+		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, strings.Join(dirs, ", "), a.cfg.Environment, r.err.Error()))
 	}
 	if err != nil {
 		return err
@@ -91,7 +91,7 @@ func applyOne(ctx context.Context, a *app, dir string) error {
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
 		_ = a.r.SetOutput("failure-reason", r.reason)
-		_ = a.r.Summary(comment.RenderRefusal(dir, a.cfg.Environment, r.err.Error()))
+		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, dir, a.cfg.Environment, r.err.Error()))
 	}
 	return err
 }
@@ -99,17 +99,9 @@ func applyOne(ctx context.Context, a *app, dir string) error {
 func applyDir(ctx context.Context, a *app, dir string) error {
 	abs := a.absDir(dir)
 	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
-	tf, err := a.terraform(dir)
+	eng, id, err := a.stackEngine(ctx, dir)
 	if err != nil {
-		return &badInput{err}
-	}
-	tfVersion, err := a.terraformVersion(ctx, tf)
-	var bad *badInput
-	if errors.As(err, &bad) {
 		return err
-	}
-	if err != nil {
-		return fail("terraform-failed", err)
 	}
 
 	// 0. A sealed plan is the one to apply: decrypted over whatever
@@ -119,7 +111,7 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	}
 
 	// 1. The binding: exactly the plan that was made for this run.
-	record, err := binding.Check(planPath, binding.Run{Commit: a.gh.SHA, Directory: dir, Environment: a.cfg.Environment, TerraformVersion: tfVersion})
+	record, err := binding.Check(planPath, binding.Run{Commit: a.gh.SHA, Directory: dir, Environment: a.cfg.Environment, Engine: id.Name, EngineVersion: id.Version})
 	if err != nil {
 		var mm *binding.MismatchError
 		var missing *binding.MissingError
@@ -134,22 +126,20 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 
 	// 2. Init against the committed lock file (the plan artifact carries no
 	// .terraform directory), then read the saved plan: never re-plan.
-	end := a.r.Group("terraform init in " + dir)
-	err = tf.Init(ctx, terraform.InitOptions{BackendConfig: a.cfg.BackendConfig})
+	cmd := id.Command()
+	end := a.r.Group(cmd + " init in " + dir)
+	err = eng.Init(ctx, engine.InitOptions{BackendConfig: a.cfg.BackendConfig})
 	end()
 	if err != nil {
 		return fail("init-failed", err)
 	}
-	tfPlan, err := tf.ShowPlan(ctx, a.cfg.PlanFile)
+	saved, err := eng.ReadPlan(ctx, a.cfg.PlanFile)
 	if err != nil {
 		return refuse("plan-unreadable", err)
 	}
-	summary, err := plan.Summarize(tfPlan)
-	if err != nil {
-		return fail("plan-unreadable", fmt.Errorf("summarising the saved plan: %w", err))
-	}
+	summary := saved.Summary
 	a.r.Mask(summary.Secrets...)
-	if fp := plan.Fingerprint(tfPlan); record.Fingerprint != "" && fp != record.Fingerprint {
+	if fp := saved.Fingerprint; record.Fingerprint != "" && fp != record.Fingerprint {
 		return refuse("binding-fingerprint", fmt.Errorf("the saved plan's changes (fingerprint %s) are not the ones recorded at plan time (%s): re-run the plan and review it again", short16(fp), short16(record.Fingerprint)))
 	}
 
@@ -173,7 +163,7 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	}
 	if !record.HasChanges {
 		a.r.Printf("The plan has no changes: nothing to apply.")
-		return a.finishApply(ctx, dir, &terraform.ApplyReport{}, summary)
+		return a.finishApply(ctx, dir, &engine.ApplyReport{}, summary)
 	}
 	if pol.ApprovalRequired && a.local != nil {
 		if err := a.approve(summary, record); err != nil {
@@ -182,10 +172,10 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	}
 
 	// 4. Apply the saved plan.
-	end = a.r.Group("terraform apply in " + dir)
-	report, applyErr := tf.Apply(ctx, terraform.ApplyOptions{PlanFile: a.cfg.PlanFile, LockTimeout: a.cfg.LockTimeout})
+	end = a.r.Group(cmd + " apply in " + dir)
+	report, applyErr := eng.Apply(ctx, engine.ApplyOptions{PlanFile: a.cfg.PlanFile, LockTimeout: a.cfg.LockTimeout})
 	end()
-	if errors.Is(applyErr, terraform.ErrStalePlan) {
+	if errors.Is(applyErr, engine.ErrStalePlan) {
 		return refuse("plan-stale", applyErr)
 	}
 	if applyErr != nil {
@@ -233,7 +223,7 @@ func (a *app) unseal(planPath string) error {
 
 // finishApply reports a successful apply: outputs, the non-sensitive
 // Terraform outputs for the app deploy, and the summary.
-func (a *app) finishApply(ctx context.Context, dir string, report *terraform.ApplyReport, summary *plan.Summary) error {
+func (a *app) finishApply(ctx context.Context, dir string, report *engine.ApplyReport, summary *plan.Summary) error {
 	outputs := map[string]json.RawMessage{}
 	for name, o := range report.Outputs {
 		if !o.Sensitive {
@@ -277,21 +267,22 @@ func (a *app) reportApply(ctx context.Context, dir, body string) {
 
 func applyMeta(a *app, dir string, record binding.Record) comment.Meta {
 	return comment.Meta{
-		Directory:        dir,
-		Environment:      a.cfg.Environment,
-		Commit:           a.gh.SHA,
-		RunURL:           a.gh.RunURL(),
-		TerraformVersion: record.TerraformVersion,
-		PlanSHA256:       record.PlanSHA256,
-		Fingerprint:      record.Fingerprint,
-		Now:              a.env.Now(),
-		Approvals:        a.approvals,
-		ApprovalMode:     a.approvalMode,
+		Directory:     dir,
+		Environment:   a.cfg.Environment,
+		Commit:        a.gh.SHA,
+		RunURL:        a.gh.RunURL(),
+		Engine:        record.Engine,
+		EngineVersion: record.EngineVersion,
+		PlanSHA256:    record.PlanSHA256,
+		Fingerprint:   record.Fingerprint,
+		Now:           a.env.Now(),
+		Approvals:     a.approvals,
+		ApprovalMode:  a.approvalMode,
 	}
 }
 
-func applyResult(r *terraform.ApplyReport) comment.ApplyResult {
-	conv := func(rs []terraform.ResourceResult) []comment.ApplyResource {
+func applyResult(r *engine.ApplyReport) comment.ApplyResult {
+	conv := func(rs []engine.ResourceResult) []comment.ApplyResource {
 		out := make([]comment.ApplyResource, len(rs))
 		for i, x := range rs {
 			out[i] = comment.ApplyResource{Address: x.Address, Action: x.Action, Error: x.Error}

@@ -15,9 +15,9 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/deploy"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 	"github.com/lockstep-ci/lockstep/pkg/verify"
 )
@@ -477,10 +477,10 @@ func needEnvironment(a *app, command string) error {
 		Problem: "is required by " + command + ": deployments, their history and the last good app version are kept per environment"}}
 }
 
-// outputsReader is what deploy needs from the Terraform adapter to hand the
-// root module's outputs to the deploy command (`terraform output -json`).
+// outputsReader is what deploy needs from the engine to hand the stack's
+// outputs to the deploy command (`terraform output -json`).
 type outputsReader interface {
-	Outputs(ctx context.Context) (map[string]terraform.Output, error)
+	Outputs(ctx context.Context) (map[string]engine.Output, error)
 }
 
 // infraOutputs are the non-sensitive Terraform outputs the deploy command
@@ -506,12 +506,12 @@ func infraOutputs(ctx context.Context, a *app, fromApply string, askTerraform bo
 	if !askTerraform {
 		return nil
 	}
-	tf, err := a.terraform(a.cfg.WorkingDirectory())
+	eng, _, err := a.stackEngine(ctx, a.cfg.WorkingDirectory())
 	if err != nil {
 		a.r.Warnf("The deploy command gets no LOCKSTEP_OUTPUT_* variables: %v", err)
 		return nil
 	}
-	out, err := terraformOutputs(ctx, tf)
+	out, err := terraformOutputs(ctx, eng)
 	if err != nil {
 		a.r.Warnf("The deploy command gets no LOCKSTEP_OUTPUT_* variables: reading the Terraform outputs of %s: %v (pass apply's outputs-json in %s instead)",
 			a.cfg.WorkingDirectory(), err, EnvOutputsJSON)

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 	"github.com/lockstep-ci/lockstep/pkg/verify"
 )
@@ -74,13 +74,13 @@ func TestParseOutputsJSON(t *testing.T) {
 }
 
 // outputsFunc is an outputsReader.
-type outputsFunc func(ctx context.Context) (map[string]terraform.Output, error)
+type outputsFunc func(ctx context.Context) (map[string]engine.Output, error)
 
-func (f outputsFunc) Outputs(ctx context.Context) (map[string]terraform.Output, error) { return f(ctx) }
+func (f outputsFunc) Outputs(ctx context.Context) (map[string]engine.Output, error) { return f(ctx) }
 
 func TestTerraformOutputsDropsSensitiveOnes(t *testing.T) {
-	got, err := terraformOutputs(context.Background(), outputsFunc(func(context.Context) (map[string]terraform.Output, error) {
-		return map[string]terraform.Output{
+	got, err := terraformOutputs(context.Background(), outputsFunc(func(context.Context) (map[string]engine.Output, error) {
+		return map[string]engine.Output{
 			"database_url": {Value: json.RawMessage(`"postgres://db.internal/app"`)},
 			"replicas":     {Value: json.RawMessage(`2`)},
 			"db_password":  {Sensitive: true, Value: json.RawMessage(`"hunter2"`)},
@@ -89,7 +89,7 @@ func TestTerraformOutputsDropsSensitiveOnes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"database_url": "postgres://db.internal/app", "replicas": "2"}, got)
 
-	_, err = terraformOutputs(context.Background(), outputsFunc(func(context.Context) (map[string]terraform.Output, error) {
+	_, err = terraformOutputs(context.Background(), outputsFunc(func(context.Context) (map[string]engine.Output, error) {
 		return nil, errors.New("backend not initialized")
 	}))
 	assert.ErrorContains(t, err, "backend not initialized")

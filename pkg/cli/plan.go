@@ -12,10 +12,10 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
 
@@ -94,17 +94,9 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 			return nil, &config.InputError{Input: "var-files", Value: vf, Problem: "does not exist in " + dir + " (paths are relative to the working directory)", Flag: a.local != nil}
 		}
 	}
-	tf, err := a.terraform(dir)
+	eng, id, err := a.stackEngine(ctx, dir)
 	if err != nil {
-		return nil, &badInput{err}
-	}
-	tfVersion, err := a.terraformVersion(ctx, tf)
-	var bad *badInput
-	if errors.As(err, &bad) {
 		return nil, err
-	}
-	if err != nil {
-		return nil, fail("terraform-failed", err)
 	}
 
 	// A plan file, sealed plan or record left by an earlier run must never
@@ -117,42 +109,33 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		}
 	}
 
-	end := a.r.Group("terraform init in " + dir)
-	err = tf.Init(ctx, terraform.InitOptions{BackendConfig: a.cfg.BackendConfig})
+	cmd := id.Command()
+	end := a.r.Group(cmd + " init in " + dir)
+	err = eng.Init(ctx, engine.InitOptions{BackendConfig: a.cfg.BackendConfig})
 	end()
 	if err != nil {
 		return nil, fail("init-failed", err)
 	}
 
-	a.r.Printf("Running terraform plan in %s…", dir)
-	res, err := tf.Plan(ctx, terraform.PlanOptions{Out: a.cfg.PlanFile, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout})
+	a.r.Printf("Running %s plan in %s…", cmd, dir)
+	res, err := eng.Plan(ctx, engine.PlanOptions{Out: a.cfg.PlanFile, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout})
 	if err != nil {
-		_, _ = a.r.Log().Write([]byte(res.Text))
+		if res != nil {
+			_, _ = a.r.Log().Write([]byte(res.Text))
+		}
 		return nil, fail("plan-failed", err)
 	}
-
-	tfPlan, err := tf.ShowPlan(ctx, a.cfg.PlanFile)
-	if err != nil {
-		return nil, fail("plan-failed", err)
-	}
-	summary, err := plan.Summarize(tfPlan)
-	if err != nil {
-		return nil, fail("plan-failed", fmt.Errorf("summarising the plan: %w", err))
-	}
+	summary := res.Summary
 	pol, err := a.policy()
 	if err != nil {
 		return nil, err
 	}
 	destroys := destroyVerdict(pol, summary, a.cfg.ConfigFile)
-	// The decoded plan is not needed after this: fingerprinting it now lets
-	// the garbage collector free it before the plan text is masked and
-	// rendered.
-	fingerprint := plan.Fingerprint(tfPlan)
 	// Secrets are masked before the plan text (or anything else from this
 	// plan) reaches the log.
 	a.r.Mask(summary.Secrets...)
-	text := terraform.DisplayText(res.Text)
-	end = a.r.Group("terraform plan in " + dir)
+	text := res.Text
+	end = a.r.Group(cmd + " plan in " + dir)
 	_, _ = io.WriteString(a.r.Log(), text)
 	end()
 
@@ -161,17 +144,18 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		return nil, err
 	}
 	record := binding.Record{
-		PlanSHA256:       sha,
-		PlanFile:         a.cfg.PlanFile,
-		Commit:           a.gh.SHA,
-		Directory:        dir,
-		Environment:      a.cfg.Environment,
-		TerraformVersion: tfVersion,
-		LockstepVersion:  version.Version,
-		Counts:           binding.Counts{Add: summary.Add, Change: summary.Change, Destroy: summary.Destroy, Replace: summary.Replace},
-		HasChanges:       res.HasChanges,
-		Fingerprint:      fingerprint,
-		CreatedAt:        a.env.Now().UTC(),
+		PlanSHA256:      sha,
+		PlanFile:        a.cfg.PlanFile,
+		Commit:          a.gh.SHA,
+		Directory:       dir,
+		Environment:     a.cfg.Environment,
+		Engine:          id.Name,
+		EngineVersion:   id.Version,
+		LockstepVersion: version.Version,
+		Counts:          binding.Counts{Add: summary.Add, Change: summary.Change, Destroy: summary.Destroy, Replace: summary.Replace},
+		HasChanges:      res.HasChanges,
+		Fingerprint:     res.Fingerprint,
+		CreatedAt:       a.env.Now().UTC(),
 	}
 	if err := binding.Write(binding.Path(planPath), record); err != nil {
 		return nil, err
@@ -190,17 +174,18 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		record:   record,
 		planFile: a.repoPath(dir, a.cfg.PlanFile),
 		meta: comment.Meta{
-			Directory:        dir,
-			Environment:      a.cfg.Environment,
-			Commit:           a.gh.HeadSHA,
-			RunURL:           a.gh.RunURL(),
-			TerraformVersion: tfVersion,
-			LockstepVersion:  version.Version,
-			PlanSHA256:       sha,
-			Fingerprint:      record.Fingerprint,
-			Next:             nextStep(a, res.HasChanges, destroys),
-			Now:              a.env.Now(),
-			Destroys:         destroys,
+			Directory:       dir,
+			Environment:     a.cfg.Environment,
+			Commit:          a.gh.HeadSHA,
+			RunURL:          a.gh.RunURL(),
+			Engine:          id.Name,
+			EngineVersion:   id.Version,
+			LockstepVersion: version.Version,
+			PlanSHA256:      sha,
+			Fingerprint:     record.Fingerprint,
+			Next:            nextStep(a, res.HasChanges, destroys),
+			Now:             a.env.Now(),
+			Destroys:        destroys,
 		},
 	}, nil
 }

@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
-	tfjson "github.com/hashicorp/terraform-json"
-
 	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
-	"github.com/lockstep-ci/lockstep/pkg/terraform"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 )
 
 // finding is one problem validate found: an unformatted file or a Terraform
@@ -41,7 +38,7 @@ func runValidate(ctx context.Context, a *app) error {
 			errorCount++
 		}
 	}
-	if err := a.r.Summary(validateSummary(a.cfg.WorkingDirectories, findings)); err != nil {
+	if err := a.r.Summary(validateSummary(engine.Identity{Name: a.cfg.Engine}, a.cfg.WorkingDirectories, findings)); err != nil {
 		return err
 	}
 	switch {
@@ -56,21 +53,15 @@ func runValidate(ctx context.Context, a *app) error {
 }
 
 func validateDir(ctx context.Context, a *app, dir string) ([]finding, error) {
-	tf, err := a.terraform(dir)
+	eng, id, err := a.stackEngine(ctx, dir)
 	if err != nil {
-		return nil, &badInput{err}
-	}
-	if _, err := a.terraformVersion(ctx, tf); err != nil {
-		var bad *badInput
-		if errors.As(err, &bad) {
-			return nil, err
-		}
-		return nil, fail("terraform-failed", err)
+		return nil, err
 	}
 	var findings []finding
 
-	end := a.r.Group("terraform fmt -check in " + dir)
-	files, err := tf.FormatCheck(ctx)
+	cmd := id.Command()
+	end := a.r.Group(cmd + " fmt -check in " + dir)
+	files, err := eng.FormatCheck(ctx)
 	end()
 	if err != nil {
 		return nil, fail("validate-failed", err)
@@ -79,49 +70,49 @@ func validateDir(ctx context.Context, a *app, dir string) ([]finding, error) {
 		findings = append(findings, finding{source: "fmt", annotation: actions.Annotation{
 			Level:   "error",
 			File:    a.repoPath(dir, f),
-			Title:   "Terraform file is not formatted",
-			Message: fmt.Sprintf("run `terraform fmt` in %s to format %s", dir, f),
+			Title:   id.Display() + " file is not formatted",
+			Message: fmt.Sprintf("run `%s fmt` in %s to format %s", cmd, dir, f),
 		}})
 	}
 
-	end = a.r.Group("terraform init -backend=false in " + dir)
-	err = tf.Init(ctx, terraform.InitOptions{NoBackend: true})
+	end = a.r.Group(cmd + " init -backend=false in " + dir)
+	err = eng.Init(ctx, engine.InitOptions{NoBackend: true})
 	end()
 	if err != nil {
 		return findings, fail("init-failed", err)
 	}
 
-	out, err := tf.Validate(ctx)
+	diags, err := eng.Validate(ctx)
 	if err != nil {
 		return findings, fail("validate-failed", err)
 	}
-	for _, d := range out.Diagnostics {
+	for _, d := range diags {
 		findings = append(findings, finding{source: "validate", annotation: diagnosticAnnotation(a, dir, d)})
 	}
 	return findings, nil
 }
 
-// diagnosticAnnotation places a Terraform diagnostic on its file and range.
-func diagnosticAnnotation(a *app, dir string, d tfjson.Diagnostic) actions.Annotation {
+// diagnosticAnnotation places an engine's diagnostic on its file and range.
+func diagnosticAnnotation(a *app, dir string, d engine.Diagnostic) actions.Annotation {
 	level := "error"
-	if d.Severity == tfjson.DiagnosticSeverityWarning {
+	if d.Warning {
 		level = "warning"
 	}
 	an := actions.Annotation{Level: level, Title: d.Summary, Message: d.Detail}
 	if an.Message == "" {
 		an.Message = d.Summary
 	}
-	if d.Range != nil && d.Range.Filename != "" {
-		an.File = a.repoPath(dir, d.Range.Filename)
-		an.Line, an.Col = d.Range.Start.Line, d.Range.Start.Column
-		an.EndLine, an.EndColumn = d.Range.End.Line, d.Range.End.Column
+	if d.File != "" {
+		an.File = a.repoPath(dir, d.File)
+		an.Line, an.Col = d.Line, d.Column
+		an.EndLine, an.EndColumn = d.EndLine, d.EndColumn
 	}
 	return an
 }
 
 // validateSummary renders every finding as a Markdown table for the job
 // summary.
-func validateSummary(dirs []string, findings []finding) string {
+func validateSummary(id engine.Identity, dirs []string, findings []finding) string {
 	var b strings.Builder
 	where := comment.Code(strings.Join(dirs, ", "))
 	errorCount, warnCount := 0, 0
@@ -132,9 +123,9 @@ func validateSummary(dirs []string, findings []finding) string {
 			warnCount++
 		}
 	}
-	fmt.Fprintf(&b, "### Terraform validate · %s\n\n", where)
+	fmt.Fprintf(&b, "### %s validate · %s\n\n", id.Display(), where)
 	if len(findings) == 0 {
-		b.WriteString("✅ **Valid and formatted.** `terraform fmt -check` and `terraform validate` found nothing.\n\n")
+		fmt.Fprintf(&b, "✅ **Valid and formatted.** `%[1]s fmt -check` and `%[1]s validate` found nothing.\n\n", id.Command())
 		return b.String()
 	}
 	fmt.Fprintf(&b, "❌ **%d error(s), %d warning(s).**", errorCount, warnCount)
@@ -154,7 +145,7 @@ func validateSummary(dirs []string, findings []finding) string {
 		}
 		detail := an.Message
 		if f.source == "fmt" {
-			detail = "not formatted: run terraform fmt"
+			detail = "not formatted: run " + id.Command() + " fmt"
 		}
 		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", icon, comment.CellCode(loc), comment.EscapeText(an.Title), comment.EscapeText(detail))
 	}

@@ -48,7 +48,7 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 	if m.Environment != "" {
 		where += " → " + EscapeText(m.Environment)
 	}
-	fmt.Fprintf(&b, "### Terraform apply · %s\n\n", where)
+	fmt.Fprintf(&b, "### %s apply · %s\n\n", EscapeText(engineName(m.Engine)), where)
 	if failure == "" {
 		if len(r.Applied) == 0 {
 			b.WriteString("✅ **Nothing to apply**: the saved plan had no changes.\n\n")
@@ -110,12 +110,13 @@ func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withEr
 }
 
 // RenderRefusal renders why apply refused to touch the infrastructure.
-func RenderRefusal(dir, env, reason string) string {
+// engine is as the `engine` input spells it; empty means Terraform.
+func RenderRefusal(engine, dir, env, reason string) string {
 	where := Code(dir)
 	if env != "" {
 		where += " → " + EscapeText(env)
 	}
-	return fmt.Sprintf("### Terraform apply · %s\n\n> [!CAUTION]\n> **Refused: nothing was applied.** %s\n\n", where, EscapeText(truncate(reason, 3000)))
+	return fmt.Sprintf("### %s apply · %s\n\n> [!CAUTION]\n> **Refused: nothing was applied.** %s\n\n", EscapeText(engineName(engine)), where, EscapeText(truncate(reason, 3000)))
 }
 
 // maxApprovalComment bounds each approval comment shown in a report.
@@ -177,8 +178,8 @@ func footerLine(m Meta) string {
 	if m.Commit != "" {
 		parts = append(parts, "commit "+Code(prefix(m.Commit, 7)))
 	}
-	if m.TerraformVersion != "" {
-		parts = append(parts, "Terraform "+EscapeText(m.TerraformVersion))
+	if m.EngineVersion != "" {
+		parts = append(parts, EscapeText(engineName(m.Engine))+" "+EscapeText(m.EngineVersion))
 	}
 	if m.PlanSHA256 != "" {
 		parts = append(parts, "plan "+Code("sha256:"+prefix(m.PlanSHA256, 12)))

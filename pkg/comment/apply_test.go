@@ -36,7 +36,7 @@ func TestRenderApplyAlwaysFitsAComment(t *testing.T) {
 }
 
 func TestRenderRefusal(t *testing.T) {
-	out := RenderRefusal("infra", "prod", "the plan was made for commit abc1234 <b>")
+	out := RenderRefusal("", "infra", "prod", "the plan was made for commit abc1234 <b>")
 	assert.Contains(t, out, "**Refused: nothing was applied.** the plan was made for commit abc1234 &lt;b&gt;")
 }
 

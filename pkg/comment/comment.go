@@ -3,6 +3,7 @@ package comment
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,8 +35,10 @@ type Meta struct {
 	Commit string
 	// RunURL links to the workflow run; it may be empty.
 	RunURL string
-	// TerraformVersion overrides Summary.TerraformVersion when set.
-	TerraformVersion string
+	// Engine and EngineVersion override the Summary's when set (Engine as
+	// the `engine` input spells it; empty means Terraform).
+	Engine        string
+	EngineVersion string
 	// LockstepVersion, PlanSHA256 and Fingerprint go to the footer.
 	LockstepVersion, PlanSHA256, Fingerprint string
 	// Next says what happens next (who approves, where it applies). It is
@@ -175,3 +178,6 @@ func RenderSummary(s *plan.Summary, planText string, m Meta) string {
 		cutNote:   cutNoteSummary,
 	})
 }
+
+// engineName is the engine's name for people ("Terraform", "OpenTofu").
+func engineName(name string) string { return engine.DisplayName(name) }

@@ -39,14 +39,14 @@ func realPlan(t testing.TB, name string) (*plan.Summary, string, string) {
 
 func testMeta(fingerprint string) Meta {
 	return Meta{
-		Directory:        "infra",
-		Environment:      "production",
-		Commit:           "3f9a2c1d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
-		RunURL:           "https://github.com/octo-org/shop/actions/runs/4211",
-		LockstepVersion:  "0.1.0",
-		PlanSHA256:       "9c1e5b0a7d3f4e2b1a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a",
-		Fingerprint:      fingerprint,
-		TerraformVersion: "",
+		Directory:       "infra",
+		Environment:     "production",
+		Commit:          "3f9a2c1d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b",
+		RunURL:          "https://github.com/octo-org/shop/actions/runs/4211",
+		LockstepVersion: "0.1.0",
+		PlanSHA256:      "9c1e5b0a7d3f4e2b1a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a",
+		Fingerprint:     fingerprint,
+		EngineVersion:   "",
 		Next: "merging this pull request plans again on `main`; that plan is applied to **production** only after " +
 			"one of the environment's required reviewers approves it on the run page, and only if it is the same change " +
 			"as this one (fingerprint `" + prefix(fingerprint, 16) + "`).",
@@ -241,7 +241,7 @@ func hostile() (*plan.Summary, string, Meta) {
 		"invalid\xff\xfeutf8", "~~~ and ``` fences", "| --- | --- |", "&amp; &lt;entity",
 		"$math$ and :emoji:", strings.Repeat("long-", 2000),
 	}
-	s := &plan.Summary{TerraformVersion: "1.11.4\x1b[0m<b>"}
+	s := &plan.Summary{EngineVersion: "1.11.4\x1b[0m<b>"}
 	actions := []plan.Action{plan.ActionDelete, plan.ActionReplace, plan.ActionCreate, plan.ActionUpdate,
 		plan.ActionMove, plan.ActionRead, "exploded<b>|@x"}
 	for i, n := range nasty {
@@ -282,16 +282,16 @@ func hostile() (*plan.Summary, string, Meta) {
 		"Plan: 3 to add, 3 to change, 6 to destroy.",
 	}, "\n")
 	m := Meta{
-		Directory:        "infra --> <b>\n@team",
-		Environment:      "prod\u202e #1 @org/team <!-- x -->",
-		Commit:           "`abc\x1b[0m",
-		RunURL:           "https://github.com/o/r/actions/runs/1) [click](javascript:alert(1)",
-		TerraformVersion: "",
-		LockstepVersion:  "0.1.0 <script>",
-		PlanSHA256:       "``sha``",
-		Fingerprint:      "fp\u202e",
-		Next:             "Approve on the run page.\n<!-- lockstep:plan dir=infra env=production -->\n\x1b[31mred\x1b[0m",
-		Now:              time.Date(2026, 11, 25, 18, 40, 0, 0, time.FixedZone("CET", 3600)),
+		Directory:       "infra --> <b>\n@team",
+		Environment:     "prod\u202e #1 @org/team <!-- x -->",
+		Commit:          "`abc\x1b[0m",
+		RunURL:          "https://github.com/o/r/actions/runs/1) [click](javascript:alert(1)",
+		EngineVersion:   "",
+		LockstepVersion: "0.1.0 <script>",
+		PlanSHA256:      "``sha``",
+		Fingerprint:     "fp\u202e",
+		Next:            "Approve on the run page.\n<!-- lockstep:plan dir=infra env=production -->\n\x1b[31mred\x1b[0m",
+		Now:             time.Date(2026, 11, 25, 18, 40, 0, 0, time.FixedZone("CET", 3600)),
 	}
 	return s, text, m
 }
@@ -305,7 +305,7 @@ var hugeTypes = []string{
 // huge builds a Summary with n changes (2% deletes, 1% replaces, then
 // creates, updates, moves and reads) and a plan text of at least textBytes.
 func huge(n, textBytes int) (*plan.Summary, string) {
-	s := &plan.Summary{TerraformVersion: "1.11.4"}
+	s := &plan.Summary{EngineVersion: "1.11.4"}
 	for i := range n {
 		typ := hugeTypes[(i/3)%len(hugeTypes)]
 		if i%3 == 0 {

@@ -21,7 +21,7 @@ func fuzzSummary(data []byte, count uint16) (*plan.Summary, string, Meta) {
 	pieces := strings.Split(string(data), "\x00")
 	piece := func(i int) string { return pieces[i%len(pieces)] }
 	n := int(count) % 50001
-	s := &plan.Summary{TerraformVersion: piece(1)}
+	s := &plan.Summary{EngineVersion: piece(1)}
 	for i := range n {
 		p := piece(i)
 		a := fuzzActions[(i+len(p))%len(fuzzActions)]

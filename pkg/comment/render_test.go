@@ -131,9 +131,9 @@ func TestRedactsSecretsEverywhere(t *testing.T) {
 func TestFooterAndHeadline(t *testing.T) {
 	m := testMeta("4be1c0d7a1b2c3d4e5f6")
 	m.Now = time.Date(2026, 1, 2, 3, 4, 5, 0, time.FixedZone("X", -5*3600))
-	body := Render(&plan.Summary{TerraformVersion: "1.11.4"}, "", m, Options{})
+	body := Render(&plan.Summary{EngineVersion: "1.11.4"}, "", m, Options{})
 	assert.Contains(t, body, "<sub>lockstep 0.1.0 · Terraform 1.11.4 · plan `sha256:9c1e5b0a7d3f…` · fingerprint `4be1c0d7a1b2c3d4` · updated 2026-01-02 08:04 UTC</sub>")
 	assert.Contains(t, body, "commit `3f9a2c1` · [run 4211](https://github.com/octo-org/shop/actions/runs/4211)")
-	m.TerraformVersion = "1.12.0"
-	assert.Contains(t, Render(&plan.Summary{TerraformVersion: "1.11.4"}, "", m, Options{}), "Terraform 1.12.0")
+	m.EngineVersion = "1.12.0"
+	assert.Contains(t, Render(&plan.Summary{EngineVersion: "1.11.4"}, "", m, Options{}), "Terraform 1.12.0")
 }

@@ -43,10 +43,15 @@ type Config struct {
 	WorkingDirectories []string
 	Environment        string
 	GitHubToken        string
-	TerraformPath      string
-	VarFiles           []string
-	BackendConfig      []string
-	PlanFile           string
+	// Engine is "terraform" or "opentofu" (engine.Terraform, engine.OpenTofu).
+	Engine string
+	// TerraformVersion is the requested version or constraint; empty means
+	// the repository's pin, else the binary on PATH.
+	TerraformVersion string
+	TerraformPath    string
+	VarFiles         []string
+	BackendConfig    []string
+	PlanFile         string
 
 	Comment         string // auto, always, never
 	CommentAuthor   string // the login lockstep's comments are by; "" = the token's
@@ -140,7 +145,12 @@ func Load(src Source) (*Config, error) {
 	c.Environment = l.environment("environment")
 	c.GitHubToken = l.raw("github-token")
 	c.CommentAuthor = l.login("comment-author")
+	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu"})
+	c.TerraformVersion = l.engineVersion("terraform-version")
 	c.TerraformPath = l.nonEmpty("terraform-path")
+	if c.Engine == "opentofu" && !l.set["terraform-path"] {
+		c.TerraformPath = "tofu"
+	}
 	c.VarFiles = l.paths("var-files")
 	c.BackendConfig = l.lines("backend-config")
 	c.PlanFile = l.planFile("plan-file")
@@ -345,6 +355,19 @@ func (l *loader) login(name string) string {
 	v := l.raw(name)
 	if v != "" && !loginRE.MatchString(v) {
 		l.fail(name, v, "is not a GitHub login: letters, digits and single hyphens (at most 39), and [bot] after a GitHub App's name, like my-app[bot]")
+	}
+	return v
+}
+
+var engineVersionRE = regexp.MustCompile(`^[0-9A-Za-z.,<>=~!^* +-]{1,100}$`)
+
+// engineVersion checks terraform-version's shape: an exact version or a
+// constraint (whether it parses as one is checked where it is resolved,
+// with the resolver's own message).
+func (l *loader) engineVersion(name string) string {
+	v := l.raw(name)
+	if v != "" && !engineVersionRE.MatchString(v) {
+		l.fail(name, v, "is not a version or a version constraint, like 1.9.8 or ~> 1.9")
 	}
 	return v
 }

@@ -113,8 +113,11 @@ type Summary struct {
 	Drift []Change
 	// Outputs lists the root outputs whose value changes, sorted by name.
 	Outputs []OutputChange
-	// TerraformVersion is the version of Terraform that made the plan.
-	TerraformVersion string
+	// Engine is the engine that made the plan, as the `engine` input
+	// spells it (terraform, opentofu, ...); empty means Terraform.
+	Engine string
+	// EngineVersion is the version of the engine that made the plan.
+	EngineVersion string
 	// Secrets holds every sensitive value seen in the plan, deduplicated,
 	// longest first, for ::add-mask:: and redaction. See Summarize for what is
 	// collected and what is deliberately left out.
@@ -143,7 +146,7 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 	if p == nil {
 		return nil, errors.New("summarizing plan: plan is nil")
 	}
-	s := &Summary{TerraformVersion: p.TerraformVersion}
+	s := &Summary{EngineVersion: p.TerraformVersion}
 	secrets := newSecretSet()
 
 	for i, rc := range p.ResourceChanges {

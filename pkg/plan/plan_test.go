@@ -260,7 +260,7 @@ func TestSummarizeRealPlans(t *testing.T) {
 				outs = append(outs, string(o.Action)+" "+o.Name+" "+o.Before+" -> "+o.After)
 			}
 			assert.Equal(t, tt.outputs, outs, "outputs")
-			assert.Equal(t, p.TerraformVersion, s.TerraformVersion)
+			assert.Equal(t, p.TerraformVersion, s.EngineVersion)
 			assertNoSecretsOutside(t, s)
 			if tt.check != nil {
 				tt.check(t, s)

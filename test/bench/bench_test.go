@@ -118,7 +118,7 @@ func meta(fingerprint string) comment.Meta {
 	return comment.Meta{
 		Directory: "infra/production", Environment: "production",
 		Commit: "3f9a2c1d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b", RunURL: "https://github.com/octo-org/shop/actions/runs/4211",
-		TerraformVersion: TerraformVersion, LockstepVersion: "0.1.0",
+		EngineVersion: TerraformVersion, LockstepVersion: "0.1.0",
 		PlanSHA256:  "9c1e5b0a7d3f4e2b1a0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a",
 		Fingerprint: fingerprint,
 		Next:        "Merging this pull request plans again on the target branch; that plan is applied to **production** only after one of the environment's required reviewers approves it on the run page.",

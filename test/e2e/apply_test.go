@@ -34,6 +34,19 @@ func (w *workspace) stateAddresses(dir string) []string {
 	return lines
 }
 
+// editRecord rewrites dir's binding record through edit, as a plan made
+// by another engine or version would have written it.
+func editRecord(w *workspace, dir string, edit func(map[string]any)) {
+	w.t.Helper()
+	p := filepath.Join(w.root, dir, "tfplan.lockstep.json")
+	var r map[string]any
+	require.NoError(w.t, json.Unmarshal([]byte(readFile(w.t, p)), &r))
+	edit(r)
+	data, err := json.Marshal(r)
+	require.NoError(w.t, err)
+	require.NoError(w.t, os.WriteFile(p, data, 0o644))
+}
+
 // pushWorkspace is a push run against the fake GitHub.
 func pushWorkspace(t *testing.T) (*workspace, *fakegithub.Server) {
 	gh := fakegithub.New(t, fakegithub.WithToken("ghs_e2eTokenValue0123456789"))
@@ -92,6 +105,12 @@ func TestApplyRefusesAnythingButTheReviewedPlan(t *testing.T) {
 			require.NoError(w.t, os.Rename(filepath.Join(w.root, "infra"), filepath.Join(w.root, "infra2")))
 			in["working-directory"] = "infra2"
 		}, "binding-directory", `the plan was made for working directory "infra", not "infra2"`},
+		{"another engine version", func(w *workspace, in map[string]string) {
+			editRecord(w, "infra", func(r map[string]any) { r["engine_version"] = "1.5.7" })
+		}, "binding-engine", "the plan was made with Terraform 1.5.7, but this run has Terraform 1."},
+		{"another engine", func(w *workspace, in map[string]string) {
+			editRecord(w, "infra", func(r map[string]any) { r["engine"] = "opentofu" })
+		}, "binding-engine", "the plan was made with OpenTofu 1."},
 		{"missing record", func(w *workspace, in map[string]string) {
 			require.NoError(w.t, os.Remove(filepath.Join(w.root, "infra", "tfplan.lockstep.json")))
 		}, "binding-missing", "only a plan made by lockstep plan can be applied"},
