@@ -7,30 +7,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/pipeline"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
-	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 )
-
-// refusal is apply saying no before touching the infrastructure: exit 1,
-// result "refused".
-type refusal struct {
-	reason string
-	err    error
-}
-
-func (r *refusal) Error() string { return r.err.Error() }
-func (r *refusal) Unwrap() error { return &failure{reason: r.reason, err: r.err} }
-
-func refuse(reason string, err error) error { return &refusal{reason: reason, err: err} }
 
 // runApply applies the reviewed saved plan and nothing else. In order, before
 // Terraform changes anything: the binding record must match the plan file
@@ -75,8 +62,8 @@ func (a *app) gateApply(ctx context.Context, dirs []string) error {
 	var r *refusal
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
-		_ = a.r.SetOutput("failure-reason", r.reason)
-		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, strings.Join(dirs, ", "), a.cfg.Environment, r.err.Error()))
+		_ = a.r.SetOutput("failure-reason", r.Reason)
+		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, strings.Join(dirs, ", "), a.cfg.Environment, r.Err.Error()))
 	}
 	if err != nil {
 		return err
@@ -90,135 +77,51 @@ func applyOne(ctx context.Context, a *app, dir string) error {
 	var r *refusal
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
-		_ = a.r.SetOutput("failure-reason", r.reason)
-		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, dir, a.cfg.Environment, r.err.Error()))
+		_ = a.r.SetOutput("failure-reason", r.Reason)
+		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, dir, a.cfg.Environment, r.Err.Error()))
 	}
 	return err
 }
 
+// applyDir wires the stack's engine and hooks and runs the pipeline's
+// apply (see pipeline.Apply for the order of its checks), then reports.
 func applyDir(ctx context.Context, a *app, dir string) error {
-	abs := a.absDir(dir)
-	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
 	eng, id, err := a.stackEngine(ctx, dir)
 	if err != nil {
 		return err
 	}
-
-	// 0. A sealed plan is the one to apply: decrypted over whatever
-	// plaintext lies beside it, before the binding check reads it.
-	if err := a.unseal(planPath); err != nil {
-		return err
-	}
-
-	// 1. The binding: exactly the plan that was made for this run.
-	record, err := binding.Check(planPath, binding.Run{Commit: a.gh.SHA, Directory: dir, Environment: a.cfg.Environment, Engine: id.Name, EngineVersion: id.Version})
-	if err != nil {
-		var mm *binding.MismatchError
-		var missing *binding.MissingError
-		switch {
-		case errors.As(err, &mm):
-			return refuse("binding-"+mm.Field, err)
-		case errors.As(err, &missing):
-			return refuse("binding-missing", err)
-		}
-		return refuse("binding-unreadable", err)
-	}
-
-	// 2. Init against the committed lock file (the plan artifact carries no
-	// .terraform directory), then read the saved plan: never re-plan.
-	cmd := id.Command()
-	end := a.r.Group(cmd + " init in " + dir)
-	err = eng.Init(ctx, engine.InitOptions{BackendConfig: a.cfg.BackendConfig})
-	end()
-	if err != nil {
-		return fail("init-failed", err)
-	}
-	saved, err := eng.ReadPlan(ctx, a.cfg.PlanFile)
-	if err != nil {
-		return refuse("plan-unreadable", err)
-	}
-	summary := saved.Summary
-	a.r.Mask(summary.Secrets...)
-	if fp := saved.Fingerprint; record.Fingerprint != "" && fp != record.Fingerprint {
-		return refuse("binding-fingerprint", fmt.Errorf("the saved plan's changes (fingerprint %s) are not the ones recorded at plan time (%s): re-run the plan and review it again", short16(fp), short16(record.Fingerprint)))
-	}
-
-	// 3. Policy: destroy guard and approval.
 	pol, err := a.policy()
 	if err != nil {
 		return err
 	}
-	var dangerous []string
-	for _, c := range summary.Dangerous() {
-		dangerous = append(dangerous, c.Address)
+	o := pipeline.ApplyOptions{
+		PlanFile:      a.cfg.PlanFile,
+		BackendConfig: a.cfg.BackendConfig,
+		LockTimeout:   a.cfg.LockTimeout,
+		Commit:        a.gh.SHA,
+		Environment:   a.cfg.Environment,
+		SealKey:       a.planKey(),
+		Policy:        pol,
+		AllowDestroys: func(ctx context.Context, refused *policy.DestroyRefusedError, record binding.Record) error {
+			return a.allowDestroysByLabel(ctx, dir, record.Fingerprint, refused)
+		},
 	}
-	if err := policy.DestroyGuard(pol, dangerous); err != nil {
-		var refused *policy.DestroyRefusedError
-		if !errors.As(err, &refused) {
-			return refuse("destroy-not-allowed", err)
-		}
-		if err := a.allowDestroysByLabel(ctx, dir, record.Fingerprint, refused); err != nil {
-			return err
-		}
-	}
-	if !record.HasChanges {
-		a.r.Printf("The plan has no changes: nothing to apply.")
-		return a.finishApply(ctx, dir, &engine.ApplyReport{}, summary)
-	}
+	// In Actions the gate settled approval before any stack ran; at a
+	// terminal the person approves here.
 	if pol.ApprovalRequired && a.local != nil {
-		if err := a.approve(summary, record); err != nil {
-			return err
-		}
+		o.Approve = a.approve
 	}
-
-	// 4. Apply the saved plan.
-	end = a.r.Group(cmd + " apply in " + dir)
-	report, applyErr := eng.Apply(ctx, engine.ApplyOptions{PlanFile: a.cfg.PlanFile, LockTimeout: a.cfg.LockTimeout})
-	end()
-	if errors.Is(applyErr, engine.ErrStalePlan) {
-		return refuse("plan-stale", applyErr)
-	}
-	if applyErr != nil {
+	applied, err := pipeline.Apply(ctx, a.r, pipeline.Stack{Dir: dir, Root: a.absDir(dir), Engine: eng, Identity: id}, o)
+	if applied != nil && applied.ApplyErr != nil {
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "apply-failed")
-		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), firstLine(applyErr.Error(), 500)))
-		return fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
+		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, applied.Record), applyResult(applied.Report), firstLine(applied.ApplyErr.Error(), 500)))
+		return err
 	}
-	return a.finishApply(ctx, dir, report, summary)
-}
-
-// unseal decrypts <plan-file>.age into <plan-file> when it exists. The
-// sealed plan always wins over a plaintext one: a plaintext beside it (or,
-// with a key set, instead of it) is what someone who can write an artifact
-// would plant, since only the key's holder can write a sealed plan that
-// opens.
-func (a *app) unseal(planPath string) error {
-	sealedPath := sealed.Path(planPath)
-	key := a.planKey()
-	_, err := os.Stat(sealedPath)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		if key == "" {
-			return nil
-		}
-		return refuse("plan-decrypt-failed", fmt.Errorf("%s is set but there is no sealed plan %s to apply (a plaintext plan is never trusted then): "+
-			"the plan was made without the key, or its artifact was replaced; pass LOCKSTEP_PLAN_KEY to both the plan and the apply step and run the pipeline again", sealed.KeyEnv, filepath.Base(sealedPath)))
-	case err != nil:
-		return refuse("plan-decrypt-failed", fmt.Errorf("reading the sealed plan: %w", err))
+	if err != nil {
+		return err
 	}
-	if key == "" {
-		return refuse("plan-key-missing", fmt.Errorf("the saved plan is sealed (%s) but %s is not set: pass the same secret to the apply step as to plan "+
-			"(secrets: LOCKSTEP_PLAN_KEY in the calling workflow; env LOCKSTEP_PLAN_KEY locally)", filepath.Base(sealedPath), sealed.KeyEnv))
-	}
-	recordPath := binding.Path(planPath)
-	if _, err := os.Stat(recordPath); errors.Is(err, os.ErrNotExist) {
-		return nil // the binding check refuses the missing record
-	}
-	if err := sealed.Open(sealedPath, recordPath, planPath, key); err != nil {
-		return refuse("plan-decrypt-failed", fmt.Errorf("%w: check that %s is the same secret in plan and apply (an environment secret of that name overrides the repository's in apply) "+
-			"and run the pipeline again to plan anew; a sealed plan that does not decrypt with the right key was altered", err, sealed.KeyEnv))
-	}
-	return nil
+	return a.finishApply(ctx, dir, applied.Report, applied.Summary)
 }
 
 // finishApply reports a successful apply: outputs, the non-sensitive
@@ -314,9 +217,5 @@ func (a *app) approve(summary *plan.Summary, record binding.Record) error {
 	return nil
 }
 
-func short16(s string) string {
-	if len(s) > 16 {
-		return s[:16]
-	}
-	return s
-}
+// short16 is the first 16 characters of a SHA-256 or fingerprint.
+func short16(s string) string { return pipeline.Short16(s) }

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/pipeline"
 )
 
 // Exit codes: the one place they are named.
@@ -16,21 +17,18 @@ const (
 
 // failure is an error that means "the pipeline said no or failed": exit 1,
 // with a short machine-readable reason for the failure-reason output.
-type failure struct {
-	reason string // e.g. "plan-failed", "validate-failed"
-	err    error
-}
-
-func (f *failure) Error() string { return f.err.Error() }
-func (f *failure) Unwrap() error { return f.err }
+// The commands use the pipeline's own type, so that its errors and theirs
+// map to exit codes in one place (exitCode).
+type failure = pipeline.Failure
 
 // fail marks err as the pipeline failing for reason.
-func fail(reason string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &failure{reason: reason, err: err}
-}
+func fail(reason string, err error) error { return pipeline.Fail(reason, err) }
+
+// refusal is apply saying no before touching the infrastructure: exit 1,
+// result "refused".
+type refusal = pipeline.Refusal
+
+func refuse(reason string, err error) error { return pipeline.Refuse(reason, err) }
 
 // badInput marks an error as the user's input being wrong: exit 2.
 type badInput struct{ err error }
@@ -61,7 +59,7 @@ func failureReason(err error) string {
 	var f *failure
 	switch {
 	case errors.As(err, &f):
-		return f.reason
+		return f.Reason
 	case exitCode(err) == ExitBadInput:
 		return "bad-input"
 	default:

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,10 +10,9 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
-	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/pipeline"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
-	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
 
@@ -82,8 +79,9 @@ func planOne(ctx context.Context, a *app, dir string) error {
 	return a.r.Summary(summary)
 }
 
-// planDir runs init, plan -out and show -json in one stack, summarises the
-// plan, masks its secrets and writes the binding record.
+// planDir checks the stack's inputs, wires its engine and runs the
+// pipeline's plan (init, plan, summary, masks, binding record), then
+// works out what the comment tells reviewers.
 func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	abs := a.absDir(dir)
 	if st, err := os.Stat(abs); err != nil || !st.IsDir() {
@@ -98,79 +96,30 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 	if err != nil {
 		return nil, err
 	}
-
-	// A plan file, sealed plan or record left by an earlier run must never
-	// pair with this run's: remove them before planning.
-	planPath := filepath.Join(abs, filepath.FromSlash(a.cfg.PlanFile))
-	key := a.planKey()
-	for _, stale := range []string{planPath, binding.Path(planPath), sealed.Path(planPath)} {
-		if err := os.Remove(stale); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("removing the old %s: %w", stale, err)
-		}
-	}
-
-	cmd := id.Command()
-	end := a.r.Group(cmd + " init in " + dir)
-	err = eng.Init(ctx, engine.InitOptions{BackendConfig: a.cfg.BackendConfig})
-	end()
+	res, err := pipeline.Plan(ctx, a.r, pipeline.Stack{Dir: dir, Root: abs, Engine: eng, Identity: id}, pipeline.PlanOptions{
+		PlanFile:        a.cfg.PlanFile,
+		VarFiles:        a.cfg.VarFiles,
+		BackendConfig:   a.cfg.BackendConfig,
+		LockTimeout:     a.cfg.LockTimeout,
+		Commit:          a.gh.SHA,
+		Environment:     a.cfg.Environment,
+		SealKey:         a.planKey(),
+		LockstepVersion: version.Version,
+		Now:             a.env.Now(),
+	})
 	if err != nil {
-		return nil, fail("init-failed", err)
+		return nil, err
 	}
-
-	a.r.Printf("Running %s plan in %s…", cmd, dir)
-	res, err := eng.Plan(ctx, engine.PlanOptions{Out: a.cfg.PlanFile, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout})
-	if err != nil {
-		if res != nil {
-			_, _ = a.r.Log().Write([]byte(res.Text))
-		}
-		return nil, fail("plan-failed", err)
-	}
-	summary := res.Summary
 	pol, err := a.policy()
 	if err != nil {
 		return nil, err
 	}
+	summary, record := res.Plan.Summary, res.Record
 	destroys := destroyVerdict(pol, summary, a.cfg.ConfigFile)
-	// Secrets are masked before the plan text (or anything else from this
-	// plan) reaches the log.
-	a.r.Mask(summary.Secrets...)
-	text := res.Text
-	end = a.r.Group(cmd + " plan in " + dir)
-	_, _ = io.WriteString(a.r.Log(), text)
-	end()
-
-	sha, err := binding.FileSHA256(planPath)
-	if err != nil {
-		return nil, err
-	}
-	record := binding.Record{
-		PlanSHA256:      sha,
-		PlanFile:        a.cfg.PlanFile,
-		Commit:          a.gh.SHA,
-		Directory:       dir,
-		Environment:     a.cfg.Environment,
-		Engine:          id.Name,
-		EngineVersion:   id.Version,
-		LockstepVersion: version.Version,
-		Counts:          binding.Counts{Add: summary.Add, Change: summary.Change, Destroy: summary.Destroy, Replace: summary.Replace},
-		HasChanges:      res.HasChanges,
-		Fingerprint:     res.Fingerprint,
-		CreatedAt:       a.env.Now().UTC(),
-	}
-	if err := binding.Write(binding.Path(planPath), record); err != nil {
-		return nil, err
-	}
-	// With a key, the sealed plan is what leaves this job (the workflow
-	// uploads only it and the record); the plaintext stays here.
-	if key != "" {
-		if err := sealed.Seal(planPath, binding.Path(planPath), key); err != nil {
-			return nil, fail("plan-failed", err)
-		}
-	}
 	return &planned{
 		dir:      dir,
 		summary:  summary,
-		text:     text,
+		text:     res.Plan.Text,
 		record:   record,
 		planFile: a.repoPath(dir, a.cfg.PlanFile),
 		meta: comment.Meta{
@@ -181,9 +130,9 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 			Engine:          id.Name,
 			EngineVersion:   id.Version,
 			LockstepVersion: version.Version,
-			PlanSHA256:      sha,
+			PlanSHA256:      record.PlanSHA256,
 			Fingerprint:     record.Fingerprint,
-			Next:            nextStep(a, res.HasChanges, destroys),
+			Next:            nextStep(a, record.HasChanges, destroys),
 			Now:             a.env.Now(),
 			Destroys:        destroys,
 		},

@@ -1,0 +1,227 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/pkg/binding"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+	"github.com/lockstep-ci/lockstep/pkg/policy"
+)
+
+// These tests check the pipeline's order of steps and its refusals with a
+// recording engine; what the steps do with a real engine is the e2e
+// suite's job (test/e2e, real Terraform and OpenTofu).
+
+// recorder is an engine.Engine that records each call and answers with
+// its fields.
+type recorder struct {
+	calls    []string
+	summary  *plan.Summary
+	text     string
+	changes  bool
+	planErr  error
+	applyErr error
+	report   *engine.ApplyReport
+	root     string // where Plan writes the saved plan
+}
+
+func (e *recorder) Identity(context.Context) (engine.Identity, error) {
+	return engine.Identity{Name: engine.Terraform, Version: "1.11.4"}, nil
+}
+func (e *recorder) FormatCheck(context.Context) ([]string, error) { return nil, nil }
+func (e *recorder) Init(context.Context, engine.InitOptions) error {
+	e.calls = append(e.calls, "init")
+	return nil
+}
+func (e *recorder) Validate(context.Context) ([]engine.Diagnostic, error) { return nil, nil }
+func (e *recorder) Plan(_ context.Context, o engine.PlanOptions) (*engine.Plan, error) {
+	e.calls = append(e.calls, "plan")
+	if e.planErr != nil {
+		return &engine.Plan{Text: "Error: boom"}, e.planErr
+	}
+	// The saved plan is the engine's to write, as Terraform's plan -out.
+	if err := os.WriteFile(filepath.Join(e.root, o.Out), []byte("saved plan"), 0o600); err != nil {
+		return nil, err
+	}
+	return &engine.Plan{Summary: e.summary, Fingerprint: "f1", HasChanges: e.changes, Text: e.text}, nil
+}
+func (e *recorder) ReadPlan(context.Context, string) (*engine.Plan, error) {
+	e.calls = append(e.calls, "read-plan")
+	return &engine.Plan{Summary: e.summary, Fingerprint: "f1"}, nil
+}
+func (e *recorder) Apply(context.Context, engine.ApplyOptions) (*engine.ApplyReport, error) {
+	e.calls = append(e.calls, "apply")
+	return e.report, e.applyErr
+}
+func (e *recorder) Outputs(context.Context) (map[string]engine.Output, error) { return nil, nil }
+
+// log is a Reporter that keeps the order of masks and log writes.
+type log struct{ events []string }
+
+func (l *log) Printf(format string, args ...any) {
+	l.events = append(l.events, "printf "+fmt.Sprintf(format, args...))
+}
+func (l *log) Group(title string) func() {
+	l.events = append(l.events, "group "+title)
+	return func() {}
+}
+func (l *log) Log() io.Writer { return l }
+func (l *log) Write(p []byte) (int, error) {
+	l.events = append(l.events, "log "+string(p))
+	return len(p), nil
+}
+func (l *log) Mask(secrets ...string) {
+	l.events = append(l.events, "mask "+strings.Join(secrets, ","))
+}
+
+func stack(t *testing.T, e *recorder) Stack {
+	root := t.TempDir()
+	e.root = root
+	return Stack{Dir: "infra", Root: root, Engine: e, Identity: engine.Identity{Name: engine.Terraform, Version: "1.11.4"}}
+}
+
+var deletes = &plan.Summary{Destroy: 1, Changes: []plan.Change{{Address: "aws_db_instance.main", Action: plan.ActionDelete}}, Secrets: []string{"hunter2"}}
+
+func planOpts() PlanOptions {
+	return PlanOptions{PlanFile: "tfplan", Commit: "abc1234", Environment: "production", LockstepVersion: "0.9.0", Now: time.Unix(1e9, 0)}
+}
+
+func applyOpts() ApplyOptions {
+	return ApplyOptions{PlanFile: "tfplan", Commit: "abc1234", Environment: "production"}
+}
+
+func TestPlanMasksBeforeTheTextAndBindsTheRun(t *testing.T) {
+	e := &recorder{summary: deletes, changes: true, text: "password = hunter2"}
+	s := stack(t, e)
+	// Left by an earlier run: must not survive to pair with this plan.
+	require.NoError(t, os.WriteFile(binding.Path(filepath.Join(s.Root, "tfplan")), []byte("{}"), 0o600))
+	r := &log{}
+	p, err := Plan(context.Background(), r, s, planOpts())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"init", "plan"}, e.calls)
+
+	mask, text := -1, -1
+	for i, ev := range r.events {
+		switch ev {
+		case "mask hunter2":
+			mask = i
+		case "log password = hunter2":
+			text = i
+		}
+	}
+	require.GreaterOrEqual(t, mask, 0, "the plan's secrets are masked: %q", r.events)
+	require.GreaterOrEqual(t, text, 0, "the plan text is logged: %q", r.events)
+	assert.Less(t, mask, text, "masked before the text reaches the log")
+
+	rec, err := binding.Read(binding.Path(p.PlanPath))
+	require.NoError(t, err)
+	assert.Equal(t, "terraform", rec.Engine)
+	assert.Equal(t, "1.11.4", rec.EngineVersion)
+	assert.Equal(t, "abc1234", rec.Commit)
+	assert.Equal(t, "infra", rec.Directory)
+	assert.Equal(t, "f1", rec.Fingerprint)
+	assert.True(t, rec.HasChanges)
+	assert.Equal(t, 1, rec.Counts.Destroy)
+}
+
+func TestPlanFailureWritesNoRecord(t *testing.T) {
+	e := &recorder{planErr: errors.New("running terraform plan: exit status 1")}
+	s := stack(t, e)
+	_, err := Plan(context.Background(), &log{}, s, planOpts())
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, "plan-failed", f.Reason)
+	_, statErr := os.Stat(binding.Path(filepath.Join(s.Root, "tfplan")))
+	assert.ErrorIs(t, statErr, os.ErrNotExist)
+}
+
+// planned makes a real binding record for the recorder's plan.
+func planned(t *testing.T, e *recorder) Stack {
+	s := stack(t, e)
+	_, err := Plan(context.Background(), &log{}, s, planOpts())
+	require.NoError(t, err)
+	e.calls = nil
+	return s
+}
+
+func TestApplyOrderAndRefusals(t *testing.T) {
+	stale := fmt.Errorf("terraform refused the saved plan as stale: %w", engine.ErrStalePlan)
+	tests := []struct {
+		name      string
+		engine    *recorder
+		edit      func(s Stack, o *ApplyOptions)
+		reason    string // "" applies
+		wantCalls []string
+	}{
+		{"applies when everything holds", &recorder{summary: &plan.Summary{Add: 1, Changes: []plan.Change{{Address: "a.b", Action: plan.ActionCreate}}}, changes: true},
+			nil, "", []string{"init", "read-plan", "apply"}},
+		{"another commit: nothing runs", &recorder{summary: deletes, changes: true},
+			func(s Stack, o *ApplyOptions) { o.Commit = "def5678" }, "binding-commit", nil},
+		{"another engine version: nothing runs", &recorder{summary: deletes, changes: true},
+			func(s Stack, o *ApplyOptions) {}, "binding-engine", nil},
+		{"destroy without an allow: refused after reading the plan", &recorder{summary: deletes, changes: true},
+			func(s Stack, o *ApplyOptions) { o.Policy = policy.Policy{} }, "destroy-not-allowed", []string{"init", "read-plan"}},
+		{"destroy allowed by the hook", &recorder{summary: deletes, changes: true},
+			func(s Stack, o *ApplyOptions) {
+				o.AllowDestroys = func(context.Context, *policy.DestroyRefusedError, binding.Record) error { return nil }
+			}, "", []string{"init", "read-plan", "apply"}},
+		{"declined approval: never applied", &recorder{summary: deletes, changes: true},
+			func(s Stack, o *ApplyOptions) {
+				o.Policy.AllowDestroy = true
+				o.Approve = func(*plan.Summary, binding.Record) error { return Refuse("approval-declined", errors.New("no")) }
+			}, "approval-declined", []string{"init", "read-plan"}},
+		{"no changes: nothing applied", &recorder{summary: &plan.Summary{}},
+			nil, "", []string{"init", "read-plan"}},
+		{"stale plan", &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: stale},
+			nil, "plan-stale", []string{"init", "read-plan", "apply"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := planned(t, tt.engine)
+			o := applyOpts()
+			if tt.edit != nil {
+				tt.edit(s, &o)
+			}
+			if tt.reason == "binding-engine" {
+				s.Identity.Version = "1.9.8"
+			}
+			applied, err := Apply(context.Background(), &log{}, s, o)
+			assert.Equal(t, tt.wantCalls, tt.engine.calls)
+			if tt.reason == "" {
+				require.NoError(t, err)
+				require.NotNil(t, applied.Report)
+				return
+			}
+			var r *Refusal
+			require.ErrorAs(t, err, &r)
+			assert.Equal(t, tt.reason, r.Reason)
+			assert.Nil(t, applied)
+		})
+	}
+}
+
+func TestApplyFailureKeepsTheReport(t *testing.T) {
+	report := &engine.ApplyReport{Applied: []engine.ResourceResult{{Address: "a.one", Action: "create"}}, Failed: []engine.ResourceResult{{Address: "a.two", Action: "create", Error: "boom"}}}
+	e := &recorder{summary: &plan.Summary{Add: 2}, changes: true, applyErr: errors.New("running terraform apply: exit status 1"), report: report}
+	s := planned(t, e)
+	applied, err := Apply(context.Background(), &log{}, s, applyOpts())
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, "apply-failed", f.Reason)
+	assert.Contains(t, err.Error(), "infrastructure is not rolled back")
+	require.NotNil(t, applied)
+	assert.Equal(t, report, applied.Report)
+	assert.EqualError(t, applied.ApplyErr, "running terraform apply: exit status 1")
+}
