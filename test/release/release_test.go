@@ -313,7 +313,7 @@ func TestWorkflowWiring(t *testing.T) {
 		} `yaml:"jobs"`
 	}
 	require.NoError(t, yaml.Unmarshal(data, &wf))
-	require.Equal(t, []string{"v*"}, wf.On["push"]["tags"])
+	require.Equal(t, []string{"v[0-9]+.[0-9]+.[0-9]+*"}, wf.On["push"]["tags"], "version tags only, not a major tag such as v1")
 	require.Empty(t, wf.Permissions, "nothing at the top level")
 	require.Equal(t, map[string]string{"contents": "read", "packages": "write"}, wf.Jobs["image"].Permissions)
 
