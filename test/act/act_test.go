@@ -153,13 +153,16 @@ func TestPullRequestPlansOnly(t *testing.T) {
 }
 
 // TestPushWithChangesAppliesThenDeploys: on a push with changes, apply runs
-// with the uploaded plan, then deploy and verify.
+// with the uploaded plan, then deploy and verify. The caller names the engine
+// and pins terraform-version: both reach validate, plan and apply.
 func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, "infra")
+	w.engine, w.terraformVersion = "terraform", terraformVersion(t)
 	w.seedPlanArtifacts()
 	res := w.act("push")
 	w.requirePlanArtifactsDeleted(t)
+	w.requireEngineInputs(t, "detect", "validate", "plan", "apply", "cleanup", "deploy", "verify")
 
 	// Plan and its artifacts: the plan job's, and the one the plans job
 	// hands to apply.
@@ -256,11 +259,18 @@ type world struct {
 	// leaves the workflow's default (auto).
 	approvalMode string
 	backend      string // the BACKEND_CONFIG var
-	state        string
-	shared       string
-	deployLog    string
-	report       string
-	gh           *fakegithub.Server
+	// engine and terraformVersion are the engine and terraform-version
+	// inputs (the ENGINE and TERRAFORM_VERSION vars); "" leaves the
+	// workflow's defaults.
+	engine, terraformVersion string
+	// inputLog is where every lockstep step records its engine inputs
+	// (recordingBinary).
+	inputLog  string
+	state     string
+	shared    string
+	deployLog string
+	report    string
+	gh        *fakegithub.Server
 	// planKey is the LOCKSTEP_PLAN_KEY secret, "" for none; private marks
 	// the repository private in the event payload.
 	planKey   string
@@ -287,8 +297,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 	bin := lockstepBinary(t)
 	helper, err := os.Executable()
 	require.NoError(t, err)
-	inputs, err := ReadActionInputs(filepath.Join(tftest.RepoRoot(), "action.yml"))
-	require.NoError(t, err)
+	inputs := actionInputs(t)
 
 	dir := t.TempDir()
 	w := &world{
@@ -301,6 +310,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 		shared:    filepath.Join(dir, "shared"),
 		deployLog: filepath.Join(dir, "deployed.log"),
 		report:    filepath.Join(dir, "outputs.json"),
+		inputLog:  filepath.Join(dir, "inputs.log"),
 		planKey:   planKey,
 	}
 	require.NoError(t, os.MkdirAll(filepath.Dir(w.state), 0o755))
@@ -317,7 +327,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 			require.NoError(t, os.WriteFile(p, []byte(strings.ReplaceAll(content, "@STATE@", filepath.Dir(w.state))), 0o644))
 		}
 	}
-	o := Options{Binary: bin, Helper: helper, Inputs: inputs}
+	o := Options{Binary: recordingBinary(t, dir, bin, w.inputLog), Helper: helper, Inputs: inputs}
 	workflows := filepath.Join(w.repo, ".github", "workflows")
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
 	require.NoError(t, SubstituteFile(filepath.Join(workflows, "caller.yml"), filepath.Join(workflows, "caller.yml"), o))
@@ -441,6 +451,8 @@ func (w *world) act(event string) result {
 		"ENVIRONMENT":       w.env,
 		"APPROVAL_MODE":     w.approvalMode,
 		"BACKEND_CONFIG":    w.backend,
+		"ENGINE":            w.engine,
+		"TERRAFORM_VERSION": w.terraformVersion,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,

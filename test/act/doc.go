@@ -16,7 +16,9 @@
 //     declares: the step's `with:` value, else action.yml's default. That is
 //     exactly what the runner hands a container action (upper case, spaces to
 //     "_", hyphens kept: INPUT_WORKING-DIRECTORY). A `with:` key that
-//     action.yml does not declare is an error (the runner only warns).
+//     action.yml does not declare is an error (the runner only warns). The
+//     binary runs through a wrapper that records each step's command, engine
+//     and terraform-version inputs, so tests can assert what reached it.
 //   - actions/checkout of the workflow's own repository clones the test's
 //     repository into the job's workspace at the requested ref (default
 //     GITHUB_SHA); act gives every job a fresh, empty workspace, as GitHub

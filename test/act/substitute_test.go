@@ -110,8 +110,7 @@ jobs:
 // action.yml declares, and every cache step gets its post step.
 func TestSubstitutePipeline(t *testing.T) {
 	repo := tftest.RepoRoot()
-	inputs, err := ReadActionInputs(filepath.Join(repo, "action.yml"))
-	require.NoError(t, err)
+	inputs := actionInputs(t)
 	o := Options{Binary: "/bin/lockstep", Helper: "/bin/helper", Inputs: inputs}
 
 	src, err := os.ReadFile(filepath.Join(repo, ".github", "workflows", "pipeline.yml"))
