@@ -14,32 +14,11 @@ import (
 	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
-// pendingInputs are inputs pipeline.yml passes that action.yml does not
-// declare yet: the lead adds engine and terraform-version to action.yml and
-// pkg/config in the same change (issue 14). On GitHub an undeclared `with:`
-// key still reaches the container as INPUT_<NAME> (the runner only warns);
-// the substitution refuses one, so until then the tests declare them with
-// the defaults action.yml will have. Once action.yml declares them this adds
-// nothing; then delete it.
-var pendingInputs = []Input{
-	{Name: "engine", Default: "terraform"},
-	{Name: "terraform-version", Default: ""},
-}
-
-// actionInputs reads action.yml's inputs, plus the pending ones it lacks.
+// actionInputs reads action.yml's inputs.
 func actionInputs(t *testing.T) []Input {
 	t.Helper()
 	inputs, err := ReadActionInputs(filepath.Join(tftest.RepoRoot(), "action.yml"))
 	require.NoError(t, err)
-	declared := map[string]bool{}
-	for _, in := range inputs {
-		declared[in.Name] = true
-	}
-	for _, in := range pendingInputs {
-		if !declared[in.Name] {
-			inputs = append(inputs, in)
-		}
-	}
 	return inputs
 }
 
