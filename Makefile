@@ -51,12 +51,13 @@ go-test: tools ## go test -race ./... (tests find terraform via LOCKSTEP_TERRAFO
 	go test -race ./...
 
 .PHONY: actionlint
-actionlint: tools ## actionlint (with shellcheck) over .github/workflows and workflows/
+actionlint: tools ## actionlint (with shellcheck) over .github/workflows and workflows/; shellcheck over the scripts
 ifneq ($(strip $(WORKFLOWS)),)
 	actionlint $(WORKFLOWS)
 else
 	@echo "actionlint: no workflow files yet"
 endif
+	shellcheck scripts/*.sh .ci/run
 
 .PHONY: lint
 lint: vet actionlint ## go vet and actionlint
