@@ -31,19 +31,23 @@ type Counts struct {
 
 // Record binds a saved plan to the run that made it.
 type Record struct {
-	SchemaVersion   int       `json:"schema_version"`
-	PlanSHA256      string    `json:"plan_sha256"`
-	PlanFile        string    `json:"plan_file"` // relative to the working directory
-	Commit          string    `json:"commit"`
-	Directory       string    `json:"directory"` // relative to the repository root
-	Environment     string    `json:"environment"`
-	Engine          string    `json:"engine"`         // terraform, opentofu, ...
-	EngineVersion   string    `json:"engine_version"` // the engine binary's version
-	LockstepVersion string    `json:"lockstep_version"`
-	Counts          Counts    `json:"counts"`
-	HasChanges      bool      `json:"has_changes"`
-	Fingerprint     string    `json:"fingerprint,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
+	SchemaVersion   int    `json:"schema_version"`
+	PlanSHA256      string `json:"plan_sha256"`
+	PlanFile        string `json:"plan_file"` // relative to the working directory
+	Commit          string `json:"commit"`
+	Directory       string `json:"directory"` // relative to the repository root
+	Environment     string `json:"environment"`
+	Engine          string `json:"engine"`         // terraform, opentofu, ...
+	EngineVersion   string `json:"engine_version"` // the engine binary's version
+	LockstepVersion string `json:"lockstep_version"`
+	Counts          Counts `json:"counts"`
+	HasChanges      bool   `json:"has_changes"`
+	Fingerprint     string `json:"fingerprint,omitempty"`
+	// StateFingerprint is the engine's state identity at plan time, for
+	// engines that do not refuse a stale plan themselves (see
+	// engine.Engine.StateFingerprint); empty otherwise.
+	StateFingerprint string    `json:"state_fingerprint,omitempty"`
+	CreatedAt        time.Time `json:"created_at"`
 }
 
 // Path is where the record for planFile lives.

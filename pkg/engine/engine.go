@@ -43,6 +43,12 @@ type Engine interface {
 	Apply(ctx context.Context, o ApplyOptions) (*ApplyReport, error)
 	// Outputs are the stack's outputs from its state.
 	Outputs(ctx context.Context) (map[string]Output, error)
+	// StateFingerprint identifies the stack's current state, for engines
+	// whose saved plans do not refuse a state that moved on by
+	// themselves (Pulumi's do not): plan records it, and apply refuses the
+	// plan as stale when it differs. "" means the engine checks this
+	// itself (Terraform's "Saved plan is stale").
+	StateFingerprint(ctx context.Context) (string, error)
 }
 
 // Identity is an engine and its version.

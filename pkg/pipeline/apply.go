@@ -125,7 +125,20 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 		}
 	}
 
-	// 5. Apply the saved plan.
+	// 5. For engines that do not check it themselves: the state must be
+	// the one the plan was made against.
+	if record.StateFingerprint != "" {
+		state, err := s.Engine.StateFingerprint(ctx)
+		if err != nil {
+			return nil, Fail("apply-failed", fmt.Errorf("reading the state's fingerprint: %w", err))
+		}
+		if state != record.StateFingerprint {
+			return nil, Refuse("plan-stale", fmt.Errorf("the state of %s changed after the plan was made (fingerprint %s, planned against %s): %w",
+				s.Dir, Short16(state), Short16(record.StateFingerprint), engine.ErrStalePlan))
+		}
+	}
+
+	// 6. Apply the saved plan.
 	end = r.Group(cmd + " apply in " + s.Dir)
 	report, applyErr := s.Engine.Apply(ctx, engine.ApplyOptions{PlanFile: o.PlanFile, LockTimeout: o.LockTimeout})
 	end()

@@ -35,6 +35,7 @@ type recorder struct {
 	applyErr error
 	report   *engine.ApplyReport
 	root     string // where Plan writes the saved plan
+	state    string // StateFingerprint's answer
 }
 
 func (e *recorder) Identity(context.Context) (engine.Identity, error) {
@@ -66,6 +67,10 @@ func (e *recorder) Apply(context.Context, engine.ApplyOptions) (*engine.ApplyRep
 	return e.report, e.applyErr
 }
 func (e *recorder) Outputs(context.Context) (map[string]engine.Output, error) { return nil, nil }
+func (e *recorder) StateFingerprint(context.Context) (string, error) {
+	e.calls = append(e.calls, "state")
+	return e.state, nil
+}
 
 // log is a Reporter that keeps the order of masks and log writes.
 type log struct{ events []string }
@@ -110,7 +115,7 @@ func TestPlanMasksBeforeTheTextAndBindsTheRun(t *testing.T) {
 	r := &log{}
 	p, err := Plan(context.Background(), r, s, planOpts())
 	require.NoError(t, err)
-	assert.Equal(t, []string{"init", "plan"}, e.calls)
+	assert.Equal(t, []string{"init", "plan", "state"}, e.calls)
 
 	mask, text := -1, -1
 	for i, ev := range r.events {
@@ -152,6 +157,7 @@ func planned(t *testing.T, e *recorder) Stack {
 	s := stack(t, e)
 	_, err := Plan(context.Background(), &log{}, s, planOpts())
 	require.NoError(t, err)
+	require.Equal(t, []string{"init", "plan", "state"}, e.calls)
 	e.calls = nil
 	return s
 }
@@ -184,6 +190,10 @@ func TestApplyOrderAndRefusals(t *testing.T) {
 			}, "approval-declined", []string{"init", "read-plan"}},
 		{"no changes: nothing applied", &recorder{summary: &plan.Summary{}},
 			nil, "", []string{"init", "read-plan"}},
+		{"state moved on, for an engine that does not check it", &recorder{summary: &plan.Summary{Add: 1}, changes: true, state: "s1"},
+			func(s Stack, o *ApplyOptions) { s.Engine.(*recorder).state = "s2" }, "plan-stale", []string{"init", "read-plan", "state"}},
+		{"same state, for an engine that does not check it", &recorder{summary: &plan.Summary{Add: 1}, changes: true, state: "s1"},
+			nil, "", []string{"init", "read-plan", "state", "apply"}},
 		{"stale plan", &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: stale},
 			nil, "plan-stale", []string{"init", "read-plan", "apply"}},
 	}

@@ -79,20 +79,25 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 	if err != nil {
 		return nil, err
 	}
+	state, err := s.Engine.StateFingerprint(ctx)
+	if err != nil {
+		return nil, Fail("plan-failed", fmt.Errorf("reading the state's fingerprint: %w", err))
+	}
 	sum := p.Summary
 	record := binding.Record{
-		PlanSHA256:      sha,
-		PlanFile:        o.PlanFile,
-		Commit:          o.Commit,
-		Directory:       s.Dir,
-		Environment:     o.Environment,
-		Engine:          s.Identity.Name,
-		EngineVersion:   s.Identity.Version,
-		LockstepVersion: o.LockstepVersion,
-		Counts:          binding.Counts{Add: sum.Add, Change: sum.Change, Destroy: sum.Destroy, Replace: sum.Replace},
-		HasChanges:      p.HasChanges,
-		Fingerprint:     p.Fingerprint,
-		CreatedAt:       o.Now.UTC(),
+		PlanSHA256:       sha,
+		PlanFile:         o.PlanFile,
+		Commit:           o.Commit,
+		Directory:        s.Dir,
+		Environment:      o.Environment,
+		Engine:           s.Identity.Name,
+		EngineVersion:    s.Identity.Version,
+		LockstepVersion:  o.LockstepVersion,
+		Counts:           binding.Counts{Add: sum.Add, Change: sum.Change, Destroy: sum.Destroy, Replace: sum.Replace},
+		HasChanges:       p.HasChanges,
+		Fingerprint:      p.Fingerprint,
+		StateFingerprint: state,
+		CreatedAt:        o.Now.UTC(),
 	}
 	if err := binding.Write(binding.Path(planPath), record); err != nil {
 		return nil, err

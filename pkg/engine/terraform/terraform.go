@@ -132,6 +132,10 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	return report, err
 }
 
+// StateFingerprint is "": Terraform refuses a saved plan whose state moved
+// on by itself (lineage and serial), reported as engine.ErrStalePlan.
+func (a *Adapter) StateFingerprint(context.Context) (string, error) { return "", nil }
+
 // Outputs reads the root module's outputs from the state.
 func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error) {
 	outs, err := a.tf.Outputs(ctx)
