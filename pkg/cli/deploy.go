@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/childenv"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/deploy"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
@@ -74,6 +75,22 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 	if err := v.export(a); err != nil {
 		return err
 	}
+	// The infra/app contract: the app's outputs must be there before
+	// anything is recorded or deployed.
+	outputs := infraOutputs(ctx, a, o.OutputsJSON, true)
+	required, source, err := requiredOutputs(a)
+	if err != nil {
+		return err
+	}
+	if err := checkContract(a.cfg.WorkingDirectory(), required, source, outputs); err != nil {
+		_ = a.r.SetOutput("result", "refused")
+		_ = a.r.SetOutput("failure-reason", "infra-contract")
+		_ = a.r.Summary("### Deploy refused · " + comment.EscapeText(a.cfg.Environment) + "\n\n> [!CAUTION]\n> **Nothing was deployed.** " + comment.EscapeText(err.Error()) + "\n")
+		return err
+	}
+	if len(required) > 0 {
+		a.r.Printf("Infra contract: the app's %d required output(s) are present (from %s).", len(required), source)
+	}
 	ledger, where, err := deployLedger(ctx, a, pol)
 	if err != nil {
 		return err
@@ -98,7 +115,7 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 		PlanSHA256:   o.PlanSHA256,
 		Actor:        deployActor(a),
 		RunURL:       a.gh.RunURL(),
-		Outputs:      infraOutputs(ctx, a, o.OutputsJSON, true),
+		Outputs:      outputStrings(outputs),
 		Strategy:     strategy,
 		AutoRollback: a.cfg.Rollback == config.Auto,
 	})
@@ -483,12 +500,13 @@ type outputsReader interface {
 	Outputs(ctx context.Context) (map[string]engine.Output, error)
 }
 
-// infraOutputs are the non-sensitive Terraform outputs the deploy command
-// gets as LOCKSTEP_OUTPUT_*: apply's outputs-json from this pipeline, else
-// EnvOutputsJSON, else (only when askTerraform) the root module's outputs
-// read from Terraform. A failure to read them is a warning: the app may not
-// need them, and the deploy command sees they are missing.
-func infraOutputs(ctx context.Context, a *app, fromApply string, askTerraform bool) map[string]string {
+// infraOutputs are the non-sensitive stack outputs the deploy command
+// gets as LOCKSTEP_OUTPUT_* (see outputStrings), as JSON values: apply's
+// outputs-json from this pipeline, else EnvOutputsJSON, else (only when
+// askTerraform) the stack's outputs read from its engine. A failure to read
+// them is a warning: the app may not need them, the deploy command sees
+// they are missing, and the infra contract (requires-outputs) refuses.
+func infraOutputs(ctx context.Context, a *app, fromApply string, askTerraform bool) map[string]json.RawMessage {
 	for _, src := range []struct{ name, json string }{
 		{"apply's outputs-json", fromApply},
 		{EnvOutputsJSON, a.env.Getenv(EnvOutputsJSON)},
@@ -520,16 +538,16 @@ func infraOutputs(ctx context.Context, a *app, fromApply string, askTerraform bo
 	return out
 }
 
-// terraformOutputs are the root module's non-sensitive outputs as strings.
-func terraformOutputs(ctx context.Context, r outputsReader) (map[string]string, error) {
+// terraformOutputs are the stack's non-sensitive outputs.
+func terraformOutputs(ctx context.Context, r outputsReader) (map[string]json.RawMessage, error) {
 	outputs, err := r.Outputs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := map[string]json.RawMessage{}
 	for name, o := range outputs {
 		if !o.Sensitive {
-			out[name] = outputString(o.Value)
+			out[name] = o.Value
 		}
 	}
 	return out, nil
@@ -537,16 +555,25 @@ func terraformOutputs(ctx context.Context, r outputsReader) (map[string]string, 
 
 // parseOutputsJSON reads apply's outputs-json: an object of output name to
 // value.
-func parseOutputsJSON(s string) (map[string]string, error) {
+func parseOutputsJSON(s string) (map[string]json.RawMessage, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
 		return nil, fmt.Errorf("want a JSON object of output name to value: %w", err)
 	}
-	out := make(map[string]string, len(raw))
-	for name, v := range raw {
+	return raw, nil
+}
+
+// outputStrings are outputs as the deploy command's environment holds
+// them (see outputString); nil stays nil.
+func outputStrings(outputs map[string]json.RawMessage) map[string]string {
+	if outputs == nil {
+		return nil
+	}
+	out := make(map[string]string, len(outputs))
+	for name, v := range outputs {
 		out[name] = outputString(v)
 	}
-	return out, nil
+	return out
 }
 
 // outputString is an output's value as an environment variable holds it:

@@ -67,7 +67,7 @@ func TestParseOutputsJSON(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{
 		"url": "https://x", "port": "8080", "ok": "true", "tags": `["a","b"]`, "cfg": `{"b":1,"a":2}`, "none": "",
-	}, got)
+	}, outputStrings(got))
 
 	_, err = parseOutputsJSON(`["not", "an", "object"]`)
 	assert.ErrorContains(t, err, "want a JSON object of output name to value")
@@ -87,7 +87,7 @@ func TestTerraformOutputsDropsSensitiveOnes(t *testing.T) {
 		}, nil
 	}))
 	require.NoError(t, err)
-	assert.Equal(t, map[string]string{"database_url": "postgres://db.internal/app", "replicas": "2"}, got)
+	assert.Equal(t, map[string]string{"database_url": "postgres://db.internal/app", "replicas": "2"}, outputStrings(got))
 
 	_, err = terraformOutputs(context.Background(), outputsFunc(func(context.Context) (map[string]engine.Output, error) {
 		return nil, errors.New("backend not initialized")

@@ -53,7 +53,7 @@ func runRollback(ctx context.Context, a *app) error {
 	if len(a.cfg.SmokeURLs) > 0 {
 		d.Check = smokeChecker(a).SmokeCheck(a.cfg.SmokeURLs, a.cfg.SmokeTimeout, nil)
 	}
-	outputs := infraOutputs(ctx, a, "", false)
+	outputs := outputStrings(infraOutputs(ctx, a, "", false))
 
 	var rb deploy.RollbackResult
 	if to != "" {

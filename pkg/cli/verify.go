@@ -141,7 +141,7 @@ func verifyFailed(ctx context.Context, a *app, b *strings.Builder, v deployVersi
 		Reason:           desc,
 		Actor:            deployActor(a),
 		RunURL:           a.gh.RunURL(),
-		Outputs:          infraOutputs(ctx, a, "", false),
+		Outputs:          outputStrings(infraOutputs(ctx, a, "", false)),
 	})
 	b.WriteString("\n")
 	var none *deploy.NoRollbackTargetError

@@ -85,6 +85,9 @@ type Config struct {
 	ArtifactPrefix string
 	// SecretEnv names the environment variables whose values are secrets.
 	SecretEnv []string
+	// RequiresOutputs are the stack outputs the app needs (the infra/app
+	// contract); nil means lockstep-requires.txt decides, if present.
+	RequiresOutputs []string
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
@@ -179,6 +182,7 @@ func Load(src Source) (*Config, error) {
 	c.Parallelism = l.parallelism("parallelism")
 	c.ArtifactPrefix = l.raw("artifact-prefix")
 	c.SecretEnv = l.envNames("secret-env")
+	c.RequiresOutputs = l.outputNames("requires-outputs")
 
 	if c.DeployWorkflow != "" && c.DeployCommand != "" {
 		l.fail("deploy-command", "", "cannot be used together with deploy-workflow: choose one way to deploy")
@@ -409,6 +413,27 @@ func (l *loader) envNames(name string) []string {
 		}
 		if runnerEnv(n) {
 			l.fail(name, n, "is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output")
+			continue
+		}
+		if !seen[n] {
+			seen[n] = true
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// OutputNameRE is what a stack output's name may be (Terraform's rule for
+// identifiers).
+var OutputNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]{0,127}$`)
+
+// outputNames reads a newline list of output names.
+func (l *loader) outputNames(name string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for i, n := range l.lines(name) {
+		if !OutputNameRE.MatchString(n) {
+			l.fail(name, "", fmt.Sprintf("line %d (%q) is not an output name (letters, digits, _ and -, not starting with a digit)", i+1, n))
 			continue
 		}
 		if !seen[n] {

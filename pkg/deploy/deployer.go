@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -134,6 +135,7 @@ func (d *Deployer) Deploy(ctx context.Context, p Plan) (Result, error) {
 		Task:              trace.TaskDeploy,
 		Actor:             p.Actor,
 		RunURL:            p.RunURL,
+		InfraOutputs:      names(p.Outputs),
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("recording the deployment of app %s%s: %w", p.AppVersion, toEnv(p.Environment), err)
@@ -299,6 +301,7 @@ func (d *Deployer) redeploy(ctx context.Context, s rollbackSpec, app string, goo
 		RolledBackFrom:    s.from,
 		Actor:             s.actor,
 		RunURL:            s.runURL,
+		InfraOutputs:      names(s.outputs),
 	})
 	if err != nil {
 		return res, fmt.Errorf("recording the rollback to app %s%s: %w", app, inEnv(s.environment), err)
@@ -423,4 +426,18 @@ func describe(s string) string {
 	}
 	r := []rune(s)
 	return string(r[:maxDescription-1]) + "…"
+}
+
+// names are the names of the outputs the app is deployed against, sorted;
+// nil when there are none.
+func names(outputs map[string]string) []string {
+	if len(outputs) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(outputs))
+	for n := range outputs {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }

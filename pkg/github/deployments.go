@@ -117,6 +117,8 @@ type deploymentPayload struct {
 	ApprovedBy []string `json:"approved_by,omitempty"`
 	// ApprovalMode is the gate that proved ApprovedBy.
 	ApprovalMode string `json:"approval_mode,omitempty"`
+	// InfraOutputs are the names of the outputs the app ran against.
+	InfraOutputs []string `json:"infra_outputs,omitempty"`
 }
 
 // parsePayload returns the payload when it is lockstep's.
@@ -152,7 +154,7 @@ func (l *DeploymentLedger) Record(ctx context.Context, e trace.Entry) (trace.Ent
 		Lockstep: PayloadSchema, LockstepID: newLockstepID(),
 		AppVersion: e.AppVersion, InfraVersion: e.InfraVersion, DeploymentVersion: e.DeploymentVersion,
 		PlanSHA256: e.PlanSHA256, RunURL: e.RunURL, Actor: e.Actor, RolledBackFrom: e.RolledBackFrom,
-		ApprovedBy: l.o.ApprovedBy, ApprovalMode: l.o.ApprovalMode,
+		ApprovedBy: l.o.ApprovedBy, ApprovalMode: l.o.ApprovalMode, InfraOutputs: e.InfraOutputs,
 	}
 	d, err := l.createDeployment(ctx, e, p)
 	if err != nil {
@@ -464,6 +466,7 @@ func toEntry(d *gogithub.Deployment, p deploymentPayload, st *gogithub.Deploymen
 		RunURL:            p.RunURL,
 		ApprovedBy:        p.ApprovedBy,
 		ApprovalMode:      p.ApprovalMode,
+		InfraOutputs:      p.InfraOutputs,
 		CreatedAt:         d.GetCreatedAt().Time.UTC(),
 		UpdatedAt:         d.GetUpdatedAt().Time.UTC(),
 	}

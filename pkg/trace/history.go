@@ -100,6 +100,9 @@ type historyJSON struct {
 	// field stays a string.
 	ApprovedBy   string `json:"approved_by"`
 	ApprovalMode string `json:"approval_mode"`
+	// InfraOutputs are the output names the app ran against, comma
+	// separated.
+	InfraOutputs string `json:"infra_outputs"`
 }
 
 // RenderHistoryJSON renders entries as the history --json output: a JSON
@@ -125,6 +128,7 @@ func RenderHistoryJSON(entries []Entry) ([]byte, error) {
 			UpdatedAt:         jsonTime(e.UpdatedAt),
 			ApprovedBy:        strings.Join(e.ApprovedBy, ","),
 			ApprovalMode:      e.ApprovalMode,
+			InfraOutputs:      strings.Join(e.InfraOutputs, ","),
 		})
 	}
 	data, err := json.MarshalIndent(out, "", "  ")

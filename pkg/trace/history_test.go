@@ -15,6 +15,7 @@ func historyEntries() []Entry {
 	rb.Actor = "octocat"
 	rb.UpdatedAt = rb.CreatedAt.Add(time.Minute)
 	rb.ApprovedBy, rb.ApprovalMode = []string{"alice"}, "environment"
+	rb.InfraOutputs = []string{"app_url", "queue_arn"}
 	failed := entry("2", "production", "v1.4.2", "3f2a9c1", StatusFailure, TaskDeploy, 10)
 	failed.Actor = "octocat"
 	failed.Description = "canary step 2 of 3 (50%) failed"
@@ -55,7 +56,8 @@ func TestRenderHistoryJSON(t *testing.T) {
     "created_at": "2025-03-14T09:46:53Z",
     "updated_at": "2025-03-14T09:47:53Z",
     "approved_by": "alice",
-    "approval_mode": "environment"
+    "approval_mode": "environment",
+    "infra_outputs": "app_url,queue_arn"
   }
 ]
 `

@@ -64,8 +64,11 @@ type Entry struct {
 	// ApprovedBy are who approved what the deployment ships, and
 	// ApprovalMode the gate that proved it ("environment" or
 	// "pull-request"); both empty when unknown or not required.
-	ApprovedBy   []string  `json:"approved_by,omitempty"`
-	ApprovalMode string    `json:"approval_mode,omitempty"`
+	ApprovedBy   []string `json:"approved_by,omitempty"`
+	ApprovalMode string   `json:"approval_mode,omitempty"`
+	// InfraOutputs are the names of the stack outputs the app was
+	// deployed against (their values are not recorded).
+	InfraOutputs []string  `json:"infra_outputs,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }

@@ -552,3 +552,69 @@ func TestHistoryInActionModeReadsGitHubDeployments(t *testing.T) {
 	assert.Contains(t, r.summary, "app:v7-infra:"+infra)
 	assert.Contains(t, r.stdout, "app:v7-infra:"+infra)
 }
+
+// The infra/app contract: deploy refuses, before anything is recorded or
+// deployed, when an output the app needs is missing (a sensitive one
+// counts as missing) or null; with all of them present the deployment
+// records the output names it ran against.
+func TestDeployRefusesWhenTheInfraLacksOutputsTheAppNeeds(t *testing.T) {
+	w := newWorkspace(t)
+	w.fixture("contract", "infra")
+	w.tf("infra", "init", "-input=false")
+	w.tf("infra", "apply", "-input=false", "-auto-approve")
+	gh := fakeGitHub(w)
+	app := newFakeApp(w)
+	in := map[string]string{
+		"command": "deploy", "working-directory": "infra", "environment": "staging", "app-version": "v1.2.0",
+		"deploy-command": app.command(), "smoke-urls": app.healthURL(), "smoke-timeout": "0",
+	}
+
+	// From the repository's lockstep-requires.txt, outputs read from Terraform.
+	require.NoError(t, os.WriteFile(filepath.Join(w.root, "lockstep-requires.txt"),
+		[]byte("# what the app reads\napp_url\nqueue_arn  # the queue stack is not applied yet\ndb_password\n"), 0o644))
+	r := w.action(in)
+	requireCode(t, 1, r)
+	assert.Equal(t, "refused", r.outputs["result"])
+	assert.Equal(t, "infra-contract", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "the app needs outputs that the infrastructure of infra does not provide: queue_arn (missing), db_password (missing) (listed in lockstep-requires.txt)")
+	assert.NotContains(t, r.stdout, "app_url (")
+	assert.Contains(t, r.summary, "Nothing was deployed")
+	assert.Empty(t, app.deploys(), "the app was not deployed")
+	assert.Empty(t, gh.Deployments(owner, repo), "no deployment was recorded")
+	assert.NotContains(t, r.stdout+r.summary, "hunter2-contract")
+
+	// A null output from apply's outputs-json, named by the input (which
+	// wins over the file).
+	w.env[outputsJSONVar] = `{"app_url":"http://app.internal:8080","queue_arn":null}`
+	r = w.action(with(in, "requires-outputs", "app_url\nqueue_arn"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "infra-contract", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "queue_arn (null) (listed in the input requires-outputs)")
+	assert.Empty(t, app.deploys())
+
+	// Everything the app needs is there: it deploys, and the deployment
+	// records which outputs it ran against.
+	w.env[outputsJSONVar] = `{"app_url":"http://app.internal:8080","queue_arn":"arn:aws:sqs:eu-west-1:1:orders"}`
+	r = w.action(with(in, "requires-outputs", "app_url\nqueue_arn"))
+	requireCode(t, 0, r)
+	assert.Equal(t, []string{"v1.2.0 100"}, app.deploys())
+	deps := gh.Deployments(owner, repo)
+	require.Len(t, deps, 1)
+	assert.Equal(t, []any{"app_url", "queue_arn"}, payloadOf(t, deps[0])["infra_outputs"])
+}
+
+// A malformed lockstep-requires.txt is bad input naming the file and line.
+func TestDeployRefusesAMalformedRequiresFile(t *testing.T) {
+	w := newWorkspace(t)
+	appliedStack(w)
+	fakeGitHub(w)
+	app := newFakeApp(w)
+	require.NoError(t, os.WriteFile(filepath.Join(w.root, "lockstep-requires.txt"), []byte("steady\napp url\n"), 0o644))
+	r := w.action(map[string]string{
+		"command": "deploy", "working-directory": "infra", "environment": "staging", "app-version": "v1.2.0",
+		"deploy-command": app.command(),
+	})
+	requireCode(t, 2, r)
+	assert.Contains(t, r.stdout, `lockstep-requires.txt:2: "app url" is not an output name`)
+	assert.Empty(t, app.deploys())
+}
