@@ -39,6 +39,10 @@ func runApply(ctx context.Context, a *app) error {
 	if len(dirs) == 0 {
 		return noStacks(a, "apply")
 	}
+	if _, err := a.promotion(ctx); err != nil {
+		a.reportRefusal(dirs, err)
+		return err
+	}
 	if a.local == nil {
 		if err := a.gateApply(ctx, dirs); err != nil {
 			return err
@@ -59,16 +63,23 @@ func (a *app) gateApply(ctx context.Context, dirs []string) error {
 		return err
 	}
 	proof, err := a.gate(ctx, pol, dirs)
+	if err != nil {
+		a.reportRefusal(dirs, err)
+		return err
+	}
+	return a.reportApprovals(proof)
+}
+
+// reportRefusal reports a refusal of the whole apply (the gate, promotion)
+// before any stack ran: outputs and the job summary. Other errors are
+// reported by the caller.
+func (a *app) reportRefusal(dirs []string, err error) {
 	var r *refusal
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
 		_ = a.r.SetOutput("failure-reason", r.Reason)
 		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, strings.Join(dirs, ", "), a.cfg.Environment, r.Err.Error()))
 	}
-	if err != nil {
-		return err
-	}
-	return a.reportApprovals(proof)
 }
 
 // applyOne applies one stack and reports a refusal.

@@ -66,9 +66,19 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 	if target == nil {
 		return &badInput{errors.New(`deploy needs a way to deploy the app: set deploy-command (a shell command) or deploy-workflow (a workflow file that lockstep dispatches and waits for)`)}
 	}
+	promoted, err := a.promotion(ctx)
+	if err != nil {
+		return refusedDeploy(a, err)
+	}
 	v, err := deployVersions(ctx, a)
 	if err != nil {
 		return err
+	}
+	if v, err = a.promotedApp(promoted, v); err != nil {
+		return refusedDeploy(a, err)
+	}
+	if promoted != nil {
+		a.r.Printf("Promoting app %s from %s, where it succeeded for this commit (deployment %s).", v.app, a.cfg.PromoteFrom, promoted.ID)
 	}
 	// The versions are known before anything can fail: a failed deploy still
 	// says which pair it was.
@@ -83,10 +93,7 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 		return err
 	}
 	if err := checkContract(a.cfg.WorkingDirectory(), required, source, outputs); err != nil {
-		_ = a.r.SetOutput("result", "refused")
-		_ = a.r.SetOutput("failure-reason", "infra-contract")
-		_ = a.r.Summary("### Deploy refused · " + comment.EscapeText(a.cfg.Environment) + "\n\n> [!CAUTION]\n> **Nothing was deployed.** " + comment.EscapeText(err.Error()) + "\n")
-		return err
+		return refusedDeploy(a, err)
 	}
 	if len(required) > 0 {
 		a.r.Printf("Infra contract: the app's %d required output(s) are present (from %s).", len(required), source)
@@ -113,6 +120,7 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 		AppVersion:   v.app,
 		InfraVersion: v.infra,
 		PlanSHA256:   o.PlanSHA256,
+		Commit:       a.gh.SHA,
 		Actor:        deployActor(a),
 		RunURL:       a.gh.RunURL(),
 		Outputs:      outputStrings(outputs),
@@ -135,6 +143,18 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 		return fail("ledger-failed", err)
 	}
 	return a.r.SetOutput("result", "success")
+}
+
+// refusedDeploy reports a deploy refused before anything was recorded or
+// deployed (promotion, the infra contract): outputs and the job summary.
+func refusedDeploy(a *app, err error) error {
+	var r *refusal
+	if errors.As(err, &r) {
+		_ = a.r.SetOutput("result", "refused")
+		_ = a.r.SetOutput("failure-reason", r.Reason)
+		_ = a.r.Summary("### Deploy refused · " + comment.EscapeText(a.cfg.Environment) + "\n\n> [!CAUTION]\n> **Nothing was deployed.** " + comment.EscapeText(r.Err.Error()) + "\n")
+	}
+	return err
 }
 
 // deploySummary is the job summary of a deploy: the rollout, the checks

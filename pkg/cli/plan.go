@@ -76,6 +76,9 @@ func planOne(ctx context.Context, a *app, dir string) error {
 	if reviewed, pr, ok := a.reviewedFingerprint(ctx, p.dir); ok && p.record.HasChanges {
 		summary = fingerprintNote(p.record.Fingerprint, reviewed, pr) + "\n\n" + summary
 	}
+	if note := a.promotionNote(ctx); note != "" {
+		summary = note + "\n" + summary
+	}
 	return a.r.Summary(summary)
 }
 

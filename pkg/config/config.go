@@ -88,6 +88,9 @@ type Config struct {
 	// RequiresOutputs are the stack outputs the app needs (the infra/app
 	// contract); nil means lockstep-requires.txt decides, if present.
 	RequiresOutputs []string
+	// PromoteFrom is the environment a commit must have succeeded on
+	// before apply and deploy take it to this one; "" turns it off.
+	PromoteFrom string
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
@@ -183,6 +186,10 @@ func Load(src Source) (*Config, error) {
 	c.ArtifactPrefix = l.raw("artifact-prefix")
 	c.SecretEnv = l.envNames("secret-env")
 	c.RequiresOutputs = l.outputNames("requires-outputs")
+	c.PromoteFrom = l.environment("promote-from")
+	if c.PromoteFrom != "" && c.PromoteFrom == c.Environment {
+		l.fail("promote-from", c.PromoteFrom, "is the environment itself: name the environment a commit must succeed on first, like staging")
+	}
 
 	if c.DeployWorkflow != "" && c.DeployCommand != "" {
 		l.fail("deploy-command", "", "cannot be used together with deploy-workflow: choose one way to deploy")

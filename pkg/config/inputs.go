@@ -47,6 +47,7 @@ var Inputs = []Input{
 	{"app-paths", "", "Newline-separated globs that decide app-changed."},
 	{"parallelism", "", "Stacks planned or applied at once; default: the number of CPUs."},
 	{"artifact-prefix", "", "cleanup: delete this run's artifacts named <artifact-prefix>-plan-* and <artifact-prefix>-apply."},
+	{"promote-from", "", "apply and deploy: the environment this commit must have been deployed to and verified on first (read from the deployment ledger), like staging; refused as not-promoted otherwise. deploy then ships the app version that succeeded there."},
 	{"requires-outputs", "", "deploy: newline-separated stack outputs the app needs; deploy refuses (infra-contract) when one is missing or null. Default: the names in lockstep-requires.txt at the repository root, if it exists."},
 	{"secret-env", "", "Newline-separated names of environment variables whose values are secrets: masked in logs and replaced in everything lockstep renders or sends, like Terraform's sensitive values."},
 }

@@ -38,6 +38,8 @@ type Plan struct {
 	RunURL     string
 	// Outputs are the non-sensitive Terraform outputs.
 	Outputs map[string]string
+	// Commit is the commit being deployed, for the record.
+	Commit string
 	// Strategy is Direct{} or a Canary; nil means Direct{}.
 	Strategy Strategy
 	// AutoRollback redeploys the last good app version when the deployment
@@ -130,6 +132,7 @@ func (d *Deployer) Deploy(ctx context.Context, p Plan) (Result, error) {
 		InfraVersion:      p.InfraVersion,
 		DeploymentVersion: trace.DeploymentVersion(p.AppVersion, p.InfraVersion),
 		PlanSHA256:        p.PlanSHA256,
+		Commit:            p.Commit,
 		Status:            trace.StatusInProgress,
 		Description:       describe(fmt.Sprintf("deploying %s (%s)", p.AppVersion, strategyText(strategy))),
 		Task:              trace.TaskDeploy,

@@ -171,6 +171,7 @@ func (l *DeploymentLedger) Record(ctx context.Context, e trace.Entry) (trace.Ent
 	}
 	e.ID = id
 	e.Environment = d.GetEnvironment()
+	e.Commit = d.GetSHA()
 	e.Description = st.GetDescription()
 	e.CreatedAt = d.GetCreatedAt().Time.UTC()
 	e.UpdatedAt = st.GetCreatedAt().Time.UTC()
@@ -460,6 +461,7 @@ func toEntry(d *gogithub.Deployment, p deploymentPayload, st *gogithub.Deploymen
 		InfraVersion:      p.InfraVersion,
 		DeploymentVersion: p.DeploymentVersion,
 		PlanSHA256:        p.PlanSHA256,
+		Commit:            d.GetSHA(),
 		Task:              d.GetTask(),
 		RolledBackFrom:    p.RolledBackFrom,
 		Actor:             p.Actor,

@@ -50,6 +50,9 @@ type Entry struct {
 	InfraVersion      string `json:"infra_version"`
 	DeploymentVersion string `json:"deployment_version"`
 	PlanSHA256        string `json:"plan_sha256"`
+	// Commit is the commit the deployment shipped (its infra and app
+	// came from it); empty in entries recorded before it was kept.
+	Commit string `json:"commit,omitempty"`
 	// Status is the latest state, one of the Status constants.
 	Status string `json:"status"`
 	// Description is the latest status's description, e.g. which canary step
@@ -149,4 +152,20 @@ func newer(a, b Entry) bool {
 		return ai > bi
 	}
 	return a.ID > b.ID
+}
+
+// Promoted returns the newest app deployment of commit to environment
+// and whether it succeeded: what `promote-from` requires before the same
+// commit goes to the next environment. found is false when the commit was
+// never deployed there.
+func Promoted(entries []Entry, environment, commit string) (e Entry, found, ok bool) {
+	for _, x := range entries {
+		if x.Task != TaskDeploy || x.Environment != environment || x.Commit == "" || x.Commit != commit {
+			continue
+		}
+		if !found || newer(x, e) {
+			e, found = x, true
+		}
+	}
+	return e, found, found && e.Succeeded()
 }

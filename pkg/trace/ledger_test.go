@@ -78,3 +78,36 @@ func TestSucceededOn(t *testing.T) {
 	assert.False(t, SucceededOn(h, "dev", "A", "v1"), "other environment")
 	assert.True(t, SucceededOn(h, "prod", "B", "v3"), "inactive means it succeeded before")
 }
+
+func TestPromoted(t *testing.T) {
+	at := func(min int) time.Time { return time.Date(2026, 12, 2, 10, min, 0, 0, time.UTC) }
+	e := func(id, env, commit, status, task string, min int) Entry {
+		return Entry{ID: id, Environment: env, Commit: commit, Status: status, Task: task, AppVersion: "v" + id, CreatedAt: at(min)}
+	}
+	tests := []struct {
+		name      string
+		entries   []Entry
+		wantID    string
+		found, ok bool
+	}{
+		{"never deployed", []Entry{e("1", "staging", "bbb", StatusSuccess, TaskDeploy, 1)}, "", false, false},
+		{"succeeded", []Entry{e("1", "staging", "aaa", StatusSuccess, TaskDeploy, 1)}, "1", true, true},
+		{"superseded after succeeding still counts", []Entry{e("1", "staging", "aaa", StatusInactive, TaskDeploy, 1)}, "1", true, true},
+		{"the newest decides: failed after an earlier success", []Entry{
+			e("1", "staging", "aaa", StatusSuccess, TaskDeploy, 1), e("2", "staging", "aaa", StatusFailure, TaskDeploy, 2)}, "2", true, false},
+		{"the newest decides, in any order", []Entry{
+			e("2", "staging", "aaa", StatusSuccess, TaskDeploy, 2), e("1", "staging", "aaa", StatusFailure, TaskDeploy, 1)}, "2", true, true},
+		{"still in progress", []Entry{e("1", "staging", "aaa", StatusInProgress, TaskDeploy, 1)}, "1", true, false},
+		{"another environment", []Entry{e("1", "dev", "aaa", StatusSuccess, TaskDeploy, 1)}, "", false, false},
+		{"a rollback is not a promotion", []Entry{e("1", "staging", "aaa", StatusSuccess, TaskRollback, 1)}, "", false, false},
+		{"an entry without a commit never matches", []Entry{e("1", "staging", "", StatusSuccess, TaskDeploy, 1)}, "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, found, ok := Promoted(tt.entries, "staging", "aaa")
+			assert.Equal(t, tt.found, found)
+			assert.Equal(t, tt.ok, ok)
+			assert.Equal(t, tt.wantID, got.ID)
+		})
+	}
+}
