@@ -111,6 +111,11 @@ func (a *app) pushedPullRequests(ctx context.Context, c *github.Client, head git
 		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: the push %s..%s brings in more than %d commits, too many to map each to its pull request: "+
 			"merge fewer pull requests per push (a smaller merge queue batch), or use approval-mode: environment with required reviewers: %w", a.cfg.Environment, short(before), short(a.gh.SHA), maxPushCommits, err))
 	}
+	if errors.Is(err, github.ErrNotAhead) {
+		return nil, refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: the push moved %s from %s to %s, which does not descend from it (a force push): "+
+			"applying it could bring back an older approved commit, or changes that no pull request merged. Protect %s against force pushes, or apply with approval-mode: environment: %w",
+			a.cfg.Environment, orNone(a.gh.Ref), short(before), short(a.gh.SHA), orNone(a.gh.Ref), err))
+	}
 	if err != nil {
 		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: listing the commits of the push %s..%s (the job needs contents: read): %w", a.cfg.Environment, short(before), short(a.gh.SHA), err))
 	}

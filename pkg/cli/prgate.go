@@ -51,6 +51,11 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 	if a.gh.SHA == "" {
 		return approvalProof{}, notApproved("GITHUB_SHA is not set, so lockstep cannot tell which pull request this commit came from")
 	}
+	if pol.ProductionLike && !pol.SkipBranchPolicy {
+		if err := a.checkPullRequestBranchPolicy(ctx, c); err != nil {
+			return approvalProof{}, err
+		}
+	}
 	prs, err := c.PullRequestsWithCommit(ctx, a.gh.SHA)
 	if err != nil {
 		return approvalProof{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(a.gh.SHA)), err)
@@ -198,6 +203,28 @@ func prNumbers(prs []github.PullRequest) string {
 		out[i] = fmt.Sprintf("#%d", p.Number)
 	}
 	return strings.Join(out, ", ")
+}
+
+// checkPullRequestBranchPolicy holds a production-like environment in
+// pull-request mode to its GitHub environment's deployment branch policy,
+// when it has one, as environment mode does (see checkBranchPolicy): a
+// policy of protected branches only refuses an unprotected branch, on
+// which a writer could push, or force-push an old approved commit, without
+// a review. An environment without a policy, or none at all (GitHub Free
+// has no environments in private repositories), is not refused: the ref is
+// already the default branch or one apply-refs allows (checkRef), and the
+// merged pull request's reviews are the gate.
+func (a *app) checkPullRequestBranchPolicy(ctx context.Context, c *github.Client) error {
+	env := a.cfg.Environment
+	e, err := c.Environment(ctx, env)
+	if err != nil {
+		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: reading its GitHub environment for its deployment branch policy: %w", env, err))
+	}
+	if !e.Exists || e.BranchPolicy == nil {
+		return nil
+	}
+	refType, refName := splitRef(a.gh.Ref)
+	return a.checkBranchPolicy(ctx, c, e, refType, refName)
 }
 
 // mergedPullRequest picks the merged pull request that brought commit sha

@@ -12,11 +12,17 @@ import (
 // holds more commits than the caller asked to list.
 var ErrTooManyCommits = errors.New("too many commits")
 
+// ErrNotAhead is wrapped by [Client.CommitsBetween] when head does not
+// descend from base: GitHub's compare status is behind or diverged, as
+// after a force push.
+var ErrNotAhead = errors.New("head does not descend from base")
+
 // CommitsBetween returns the SHAs of the commits reachable from head and not
 // from base (GET /repos/{o}/{r}/compare/{base}...{head}), in GitHub's order
 // (oldest first), reading every page. More than limit commits is an error
 // wrapping [ErrTooManyCommits], so a caller that must look at each one can
-// refuse instead of reading without end.
+// refuse instead of reading without end; a head that does not descend from
+// base is an error wrapping [ErrNotAhead].
 func (c *Client) CommitsBetween(ctx context.Context, base, head string, limit int) ([]string, error) {
 	var out []string
 	opts := &gogithub.ListOptions{PerPage: 100}
@@ -31,6 +37,9 @@ func (c *Client) CommitsBetween(ctx context.Context, base, head string, limit in
 			})
 		if err != nil {
 			return nil, err
+		}
+		if st := cmp.GetStatus(); st != "ahead" && st != "identical" {
+			return nil, fmt.Errorf("comparing commits %s...%s: status %s: %w", short(base), short(head), st, ErrNotAhead)
 		}
 		if total := cmp.GetTotalCommits(); total > limit {
 			return nil, fmt.Errorf("comparing commits %s...%s: %d commits, more than %d: %w", short(base), short(head), total, limit, ErrTooManyCommits)

@@ -50,3 +50,21 @@ func TestPullRequestCommits(t *testing.T) {
 		t.Errorf("got %v, %v", got, err)
 	}
 }
+
+// A head that is not a descendant of base (a force push) is refused.
+func TestCommitsBetweenNotAhead(t *testing.T) {
+	e := newEnv(t, nil, nil)
+	e.srv.AddCommits(owner, repo,
+		fakegithub.Commit{SHA: "root"},
+		fakegithub.Commit{SHA: "old", Parents: []string{"root"}},
+		fakegithub.Commit{SHA: "new", Parents: []string{"old"}},
+		fakegithub.Commit{SHA: "other", Parents: []string{"root"}})
+	for _, head := range []string{"old", "other"} { // behind, diverged
+		if _, err := e.client.CommitsBetween(context.Background(), "new", head, 10); !errors.Is(err, github.ErrNotAhead) {
+			t.Errorf("new...%s: err = %v, want ErrNotAhead", head, err)
+		}
+	}
+	if got, err := e.client.CommitsBetween(context.Background(), "old", "new", 10); err != nil || !slices.Equal(got, []string{"new"}) {
+		t.Errorf("old...new = %v, %v", got, err)
+	}
+}

@@ -123,3 +123,16 @@ func TestMergeQueuePushWithAnUnreviewedCommit(t *testing.T) {
 	r := w.action(with(in, "command", "apply"))
 	w.assertRefusedUntouched(t, r, "infra", "pr-not-approved", "commit "+direct[:7]+" of this push came in without a merged pull request, beside PR #7")
 }
+
+// A force push that moves main back to an older approved commit is not a
+// merge: pull-request mode refuses it instead of re-applying the old change.
+func TestMergeQueueForcePushRefused(t *testing.T) {
+	w, gh, in := queued(t, fakegithub.MergeMethodSquash, nil, nil)
+	approvePR(gh, 7, "bob")
+	pushed := w.env["GITHUB_SHA"]
+	later := fakegithub.FakeSHA("a-later-main")
+	gh.AddCommits(owner, repo, fakegithub.Commit{SHA: later, Parents: []string{pushed}})
+	w.pushEvent(later, pushed) // main forced back from later to #7's commit
+	r := w.action(with(in, "command", "apply"))
+	w.assertRefusedUntouched(t, r, "infra", "pr-not-approved", "which does not descend from it (a force push)")
+}

@@ -186,7 +186,8 @@ func (s *Server) commitJSON(r *repoState, c *Commit) map[string]any {
 
 // GET /repos/{owner}/{repo}/compare/{base}...{head}: the commits reachable
 // from head and not from base, parents before children, paginated like
-// GitHub's (per_page, page).
+// GitHub's (per_page, page); status is ahead, behind (head is an ancestor
+// of base), diverged or identical.
 func (s *Server) compareCommits(w http.ResponseWriter, req *http.Request, p params) {
 	r := s.repoLocked(p["owner"], p["repo"], false)
 	base, head, ok := strings.Cut(p["basehead"], "...")
@@ -226,9 +227,27 @@ func (s *Server) compareCommits(w http.ResponseWriter, req *http.Request, p para
 		ahead = append(ahead, c)
 	}
 	visit(head)
+	// head's ancestors, to tell ahead (base is one) from diverged.
+	reach := map[string]bool{}
+	var up func(sha string)
+	up = func(sha string) {
+		if reach[sha] || g.commits[sha] == nil {
+			return
+		}
+		reach[sha] = true
+		for _, p := range g.commits[sha].Parents {
+			up(p)
+		}
+	}
+	up(head)
 	status := "ahead"
-	if len(ahead) == 0 {
+	switch {
+	case base == head:
 		status = "identical"
+	case behind[head]:
+		status = "behind"
+	case !reach[base]:
+		status = "diverged"
 	}
 	out := []map[string]any{}
 	for _, c := range paginate(w, req, ahead) {
