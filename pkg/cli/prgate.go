@@ -302,9 +302,10 @@ func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol pol
 }
 
 // anyApproverIn reports whether one of the approvers is one of owners:
-// @user by login, @org/team by active team membership. Email owners cannot
-// be matched to a login and never match.
+// @user by login, @org/team by active team membership, read with
+// a.teamReader. Email owners cannot be matched to a login and never match.
 func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []string, counted []policy.Review) (bool, error) {
+	var teams *teamReader
 	for _, r := range counted {
 		for _, o := range owners {
 			name, ok := strings.CutPrefix(o, "@")
@@ -318,9 +319,15 @@ func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []stri
 				}
 				continue
 			}
-			member, err := c.TeamMember(ctx, org, team, r.Login)
+			if teams == nil {
+				var err error
+				if teams, err = a.teamReader(c); err != nil {
+					return false, err
+				}
+			}
+			member, err := teams.member(ctx, org, team, r.Login)
 			if err != nil {
-				return false, fmt.Errorf("checking %s's membership of %s (the token needs to see the team: read:org or members: read): %w", r.Login, name, err)
+				return false, err
 			}
 			if member {
 				return true, nil
@@ -328,6 +335,67 @@ func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []stri
 		}
 	}
 	return false, nil
+}
+
+// ApproverTokenEnv is the environment variable with an optional token that
+// lockstep uses for one thing only: reading team membership for
+// approver-teams and team owners in CODEOWNERS, which a workflow's
+// GITHUB_TOKEN can never read. It is masked, never logged, and no child
+// process inherits it.
+const ApproverTokenEnv = "LOCKSTEP_APPROVER_TOKEN"
+
+// teamReader reads team memberships with the approver token when there is
+// one, else with the run's GitHub client, and checks once per team that
+// the token can see it, so that a hidden team is an error rather than "not
+// a member".
+type teamReader struct {
+	c       *github.Client
+	source  string // which token: ApproverTokenEnv or the github-token input
+	visible map[string]bool
+}
+
+func (a *app) teamReader(c *github.Client) (*teamReader, error) {
+	tok := a.env.Getenv(ApproverTokenEnv)
+	if tok == "" {
+		return &teamReader{c: c, source: "github-token", visible: map[string]bool{}}, nil
+	}
+	a.r.Mask(tok)
+	tc, err := github.New(github.Options{
+		Token:      tok,
+		APIURL:     a.gh.APIURL,
+		Owner:      a.gh.Owner,
+		Repo:       a.gh.Repo,
+		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
+		Now:        a.env.Now,
+		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the client for %s: %w", ApproverTokenEnv, err)
+	}
+	return &teamReader{c: tc, source: ApproverTokenEnv, visible: map[string]bool{}}, nil
+}
+
+func (t *teamReader) member(ctx context.Context, org, team, login string) (bool, error) {
+	key := strings.ToLower(org + "/" + team)
+	if !t.visible[key] {
+		ok, err := t.c.TeamVisible(ctx, org, team)
+		if err != nil {
+			return false, fmt.Errorf("checking that team %s is visible to %s: %w", key, t.source, err)
+		}
+		if !ok {
+			if t.source == ApproverTokenEnv {
+				return false, fmt.Errorf("%s cannot see team %s (GitHub answers 403 or 404): check the team's slug, and give the token the organization permission Members: read (a GitHub App installation token or a fine-grained token; a classic token needs read:org)", ApproverTokenEnv, key)
+			}
+			return false, fmt.Errorf("lockstep reads team membership with the github-token input, which cannot see team %s (GitHub answers 403 or 404): a workflow's GITHUB_TOKEN can never read an organization's teams. "+
+				"Pass a token that can (a GitHub App installation token with the organization permission Members: read, or a fine-grained token with Members: read) in %s: the reusable workflow's secret %s, which only the apply step sees and lockstep uses for team reads only", key, ApproverTokenEnv, ApproverTokenEnv)
+		}
+		t.visible[key] = true
+	}
+	member, err := t.c.TeamMember(ctx, org, team, login)
+	if err != nil {
+		return false, fmt.Errorf("checking %s's membership of %s with %s (the token needs Members: read on the organization): %w", login, key, t.source, err)
+	}
+	return member, nil
 }
 
 // codeowners reads the applied commit's CODEOWNERS from the workspace,

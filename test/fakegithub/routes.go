@@ -34,6 +34,7 @@ func (s *Server) registerRoutes() {
 	// Reviews and team memberships (reviews.go); permissions are in collaborators.go.
 	s.handle("GET", repo+"/pulls/{number}/reviews", s.listReviews)
 	s.handle("GET", "/orgs/{org}/teams/{team}/memberships/{username}", s.getTeamMembership)
+	s.handle("GET", "/orgs/{org}/teams/{team}", s.getTeam) // teams.go
 
 	// Environments (environments.go).
 	s.handle("GET", repo+"/environments/{name}", s.getEnvironment)
