@@ -85,6 +85,13 @@ func TestMergeQueueBatchNeedsEveryPullRequestApproved(t *testing.T) {
 	assert.Equal(t, "bob,dave", r.outputs["approved-by"])
 	assert.Contains(t, r.stdout, "this push merged 2 pull requests (#7, #8), as a merge queue batch does; each of them was approved")
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+
+	// The deployment records the approvers of the whole batch.
+	app := newFakeApp(w)
+	requireCode(t, 0, w.action(with(with(with(in, "command", "deploy"), "deploy-command", app.command()), "strategy", "direct")))
+	deps := gh.Deployments(owner, repo)
+	require.Len(t, deps, 1)
+	assert.Equal(t, []any{"bob", "dave"}, payloadOf(t, deps[0])["approved_by"])
 }
 
 // In a rebase batch, a pull request that changed no Terraform file (so
