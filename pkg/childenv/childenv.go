@@ -6,7 +6,8 @@ import (
 )
 
 // Stripped lists the variables no child ever sees, by name: the runner's
-// cache and artifact credentials, the plan encryption key and the tokens
+// cache and artifact credentials, the plan encryption key, the approver
+// token (LOCKSTEP_APPROVER_TOKEN, for team reads) and the tokens
 // the GitHub CLI and lockstep's CLI mode read. Every INPUT_* variable (the
 // action's inputs, github-token among them) is stripped too.
 var Stripped = []string{
@@ -15,6 +16,7 @@ var Stripped = []string{
 	"ACTIONS_CACHE_URL",
 	"ACTIONS_RESULTS_URL",
 	"LOCKSTEP_PLAN_KEY",
+	"LOCKSTEP_APPROVER_TOKEN",
 	"GITHUB_TOKEN",
 	"GH_TOKEN",
 }

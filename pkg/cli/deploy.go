@@ -355,7 +355,8 @@ func deployApprovers(ctx context.Context, a *app, gh *github.Client, pol policy.
 }
 
 // pullRequestApprovers are the counted approvers (see policy.WeighReviews)
-// of the merged pull request commit GITHUB_SHA came from, for the record
+// of the merged pull requests the push of GITHUB_SHA brought in (several
+// for a merge queue batch, see pushBatch), each login once, for the record
 // only: the gate ran in the apply job. Best effort, like runApprovers.
 func pullRequestApprovers(ctx context.Context, a *app, gh *github.Client) []string {
 	if a.gh.SHA == "" {
@@ -366,14 +367,39 @@ func pullRequestApprovers(ctx context.Context, a *app, gh *github.Client) []stri
 		a.r.Warnf("the deployment will not record who approved the pull request: %v", err)
 		return nil
 	}
-	pr, ok := mergedPullRequest(prs, a.gh.SHA)
+	head, ok := mergedPullRequest(prs, a.gh.SHA)
 	if !ok {
 		return nil
 	}
+	batch, err := a.pushedPullRequests(ctx, gh, head)
+	if err != nil {
+		a.r.Warnf("the deployment records the approvers of PR #%d only: %v", head.Number, err)
+		batch = []github.PullRequest{head}
+	}
+	var out []string
+	seen := map[string]bool{}
+	for _, pr := range batch {
+		logins, err := countedApprovers(ctx, gh, pr)
+		if err != nil {
+			a.r.Warnf("the deployment will not record who approved PR #%d: %v", pr.Number, err)
+			return nil
+		}
+		for _, l := range logins {
+			if !seen[strings.ToLower(l)] {
+				seen[strings.ToLower(l)] = true
+				out = append(out, l)
+			}
+		}
+	}
+	return out
+}
+
+// countedApprovers are the logins of merged pull request pr's approvals
+// that count, leaving out the plan comment's time (deploy does not gate).
+func countedApprovers(ctx context.Context, gh *github.Client, pr github.PullRequest) ([]string, error) {
 	raw, err := gh.PullRequestReviews(ctx, pr.Number)
 	if err != nil {
-		a.r.Warnf("the deployment will not record who approved PR #%d: %v", pr.Number, err)
-		return nil
+		return nil, err
 	}
 	reviews := make([]policy.Review, len(raw))
 	perms := map[string]string{}
@@ -386,8 +412,7 @@ func pullRequestApprovers(ctx context.Context, a *app, gh *github.Client) []stri
 		}
 		p, err := gh.Permission(ctx, r.Login)
 		if err != nil {
-			a.r.Warnf("the deployment will not record who approved PR #%d: %v", pr.Number, err)
-			return nil
+			return nil, err
 		}
 		perms[strings.ToLower(r.Login)] = p
 	}
@@ -395,7 +420,7 @@ func pullRequestApprovers(ctx context.Context, a *app, gh *github.Client) []stri
 	for _, r := range policy.WeighReviews(reviews, policy.ReviewRules{Author: pr.Author, HeadSHA: pr.HeadSHA, MinApprovals: 1, Permissions: perms}).Counted {
 		out = append(out, r.Login)
 	}
-	return out
+	return out, nil
 }
 
 // runApprovers are the logins who approved this run for the environment:

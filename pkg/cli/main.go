@@ -160,11 +160,13 @@ func runAction(ctx context.Context, e Env) int {
 	if err != nil {
 		return report(r, err)
 	}
-	// The token, the secret-env values and the plan key are secrets from
+	// The tokens, the secret-env values and the plan key are secrets from
 	// the first moment: mask them before anything else could print them.
 	maskSecrets(r, cfg, e.Getenv)
-	if key := e.Getenv(sealed.KeyEnv); key != "" {
-		r.Mask(key)
+	for _, name := range []string{sealed.KeyEnv, ApproverTokenEnv} {
+		if key := e.Getenv(name); key != "" {
+			r.Mask(key)
+		}
 	}
 	gctx, err := config.LoadContext(e.Getenv, e.ReadFile)
 	if err != nil {

@@ -27,9 +27,12 @@ type approvalProof struct {
 // that count (see policy.WeighReviews), one of them submitted after
 // lockstep's plan comment for each stack last changed, and, when the
 // policy asks, an approver who owns the stacks in CODEOWNERS or belongs to
-// one of the approver teams.
+// one of the approver teams. On a push that merged several pull requests
+// (a merge queue batch, see pushBatch) every one of them must pass, so no
+// unapproved change rides along with an approved one.
 //
-// What is trusted: the commit (GITHUB_SHA) from the runner; the pull
+// What is trusted: the commit (GITHUB_SHA) and the push's range (the
+// event's before, written by GitHub) from the runner; the pull
 // request, its reviews, permissions and team memberships from GitHub; only
 // lockstep's own plan comments (FindComment ignores anyone else's); the
 // CODEOWNERS file of the applied commit, which the same review covered.
@@ -48,6 +51,11 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 	if a.gh.SHA == "" {
 		return approvalProof{}, notApproved("GITHUB_SHA is not set, so lockstep cannot tell which pull request this commit came from")
 	}
+	if pol.ProductionLike && !pol.SkipBranchPolicy {
+		if err := a.checkPullRequestBranchPolicy(ctx, c); err != nil {
+			return approvalProof{}, err
+		}
+	}
 	prs, err := c.PullRequestsWithCommit(ctx, a.gh.SHA)
 	if err != nil {
 		return approvalProof{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(a.gh.SHA)), err)
@@ -65,9 +73,62 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 		return approvalProof{}, notApproved("commit %s belongs to %s, none of them merged: apply only what a merged pull request brought in", short(a.gh.SHA), strings.Join(open, ", "))
 	}
 
+	batch, err := a.pushedPullRequests(ctx, c, pr)
+	if err != nil {
+		return approvalProof{}, err
+	}
+	proof := approvalProof{mode: policy.ModePullRequest}
+	planned := map[string]bool{} // stacks some pull request of the push has a plan comment for
+	approvers := map[string]bool{}
+	for _, p := range batch {
+		counted, err := a.checkMergedPullRequest(ctx, c, pol, dirs, p, batch, planned)
+		if err != nil {
+			return approvalProof{}, err
+		}
+		for _, r := range counted {
+			if !approvers[strings.ToLower(r.Login)] {
+				approvers[strings.ToLower(r.Login)] = true
+				proof.approvals = append(proof.approvals, comment.Approval{Login: r.Login, URL: r.URL})
+			}
+		}
+		a.r.Printf("Approval (pull-request mode): PR #%d (%s) was merged with approving reviews by %s on its final commit %s.", p.Number, p.URL, reviewLogins(counted), short(p.HeadSHA))
+	}
+	for _, dir := range dirs {
+		if !planned[dir] {
+			return approvalProof{}, notApproved("none of the pull requests this push merged (%s) has a plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
+				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", prNumbers(batch), dir, env)
+		}
+	}
+	if len(batch) > 1 {
+		a.r.Printf("Approval (pull-request mode): this push merged %d pull requests (%s), as a merge queue batch does; each of them was approved.", len(batch), prNumbers(batch))
+	}
+	return proof, nil
+}
+
+// checkMergedPullRequest holds one merged pull request of the push to the
+// rules of pull-request mode and returns its approvals that count. In a
+// batch (several pull requests merged by one push) a pull request without
+// lockstep's plan comment for a stack passes that stack's "saw the plan"
+// rule only when it changed no Terraform file: lockstep did not plan it
+// there because it did not change the stack, and needs no CODEOWNERS or
+// team approver for it; planned records the stacks that some pull request
+// of the push has a plan comment for.
+func (a *app) checkMergedPullRequest(ctx context.Context, c *github.Client, pol policy.Policy, dirs []string, pr github.PullRequest, batch []github.PullRequest, planned map[string]bool) ([]policy.Review, error) {
+	env := a.cfg.Environment
+	which := fmt.Sprintf("PR #%d", pr.Number)
+	if len(batch) > 1 {
+		which = fmt.Sprintf("PR #%d (one of the %d pull requests this push merged, as a merge queue batch does: %s; each must be approved)", pr.Number, len(batch), prNumbers(batch))
+	}
+	notApproved := func(format string, args ...any) error {
+		return refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: "+format, append([]any{env}, args...)...))
+	}
+	unverifiable := func(what string, err error) error {
+		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: %s: %w", env, what, err))
+	}
+
 	raw, err := c.PullRequestReviews(ctx, pr.Number)
 	if err != nil {
-		return approvalProof{}, unverifiable(fmt.Sprintf("listing the reviews of PR #%d", pr.Number), err)
+		return nil, unverifiable(fmt.Sprintf("listing the reviews of PR #%d", pr.Number), err)
 	}
 	reviews := make([]policy.Review, len(raw))
 	for i, r := range raw {
@@ -80,21 +141,35 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 		}
 		p, err := c.Permission(ctx, r.Login)
 		if err != nil {
-			return approvalProof{}, unverifiable(fmt.Sprintf("reading %s's permission on the repository", r.Login), err)
+			return nil, unverifiable(fmt.Sprintf("reading %s's permission on the repository", r.Login), err)
 		}
 		perms[strings.ToLower(r.Login)] = p
 	}
 
 	var planAt time.Time
+	var mine []string // the stacks this pull request has a plan comment for
 	for _, dir := range dirs {
 		cm, err := c.FindComment(ctx, pr.Number, comment.Marker(dir, env))
 		if err != nil {
-			return approvalProof{}, unverifiable(fmt.Sprintf("finding lockstep's plan comment for %s on PR #%d", dir, pr.Number), err)
+			return nil, unverifiable(fmt.Sprintf("finding lockstep's plan comment for %s on PR #%d", dir, pr.Number), err)
+		}
+		if cm == nil && len(batch) > 1 {
+			touched, file, err := touchesTerraform(ctx, c, pr.Number, dir)
+			if err != nil {
+				return nil, unverifiable(fmt.Sprintf("listing the files of PR #%d", pr.Number), err)
+			}
+			if !touched {
+				continue // it did not change the stack: another pull request's plan shows the change
+			}
+			return nil, notApproved("%s changed %s but has no plan comment of lockstep's for %s → %s, so no approver can have seen its plan. "+
+				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", which, file, dir, env)
 		}
 		if cm == nil {
-			return approvalProof{}, notApproved("PR #%d has no plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
-				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", pr.Number, dir, env)
+			return nil, notApproved("%s has no plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
+				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", which, dir, env)
 		}
+		planned[dir] = true
+		mine = append(mine, dir)
 		if cm.UpdatedAt.After(planAt) {
 			planAt = cm.UpdatedAt
 		}
@@ -110,18 +185,46 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 			// plan comment after every review.
 			edited = fmt.Sprintf(" lockstep's plan comment changed after the merge (%s), after every review: a plan of the pull request re-run after it merged rewrote it; the change needs a new approved pull request, or environment approval.", pr.MergedAt.UTC().Format(time.RFC3339))
 		}
-		return approvalProof{}, notApproved("PR #%d has %d of %d approving reviews that count%s.%s %s", pr.Number, len(v.Counted), min, sawPlanNote(v, planAt), edited, discardedNote(v))
+		return nil, notApproved("%s has %d of %d approving reviews that count%s.%s %s", which, len(v.Counted), min, sawPlanNote(v, planAt), edited, discardedNote(v))
 	}
-	if err := a.checkApproverOwners(ctx, c, pol, dirs, pr.Number, v.Counted); err != nil {
-		return approvalProof{}, err
+	// Owners and teams approve changes to the stacks: a pull request of a
+	// batch that changed none of them needs only its approvals.
+	if len(mine) > 0 {
+		if err := a.checkApproverOwners(ctx, c, pol, mine, pr.Number, v.Counted); err != nil {
+			return nil, err
+		}
 	}
+	return v.Counted, nil
+}
 
-	proof := approvalProof{mode: policy.ModePullRequest}
-	for _, r := range v.Counted {
-		proof.approvals = append(proof.approvals, comment.Approval{Login: r.Login, URL: r.URL})
+func prNumbers(prs []github.PullRequest) string {
+	out := make([]string, len(prs))
+	for i, p := range prs {
+		out[i] = fmt.Sprintf("#%d", p.Number)
 	}
-	a.r.Printf("Approval (pull-request mode): PR #%d (%s) was merged with approving reviews by %s on its final commit %s.", pr.Number, pr.URL, reviewLogins(v.Counted), short(pr.HeadSHA))
-	return proof, nil
+	return strings.Join(out, ", ")
+}
+
+// checkPullRequestBranchPolicy holds a production-like environment in
+// pull-request mode to its GitHub environment's deployment branch policy,
+// when it has one, as environment mode does (see checkBranchPolicy): a
+// policy of protected branches only refuses an unprotected branch, on
+// which a writer could push, or force-push an old approved commit, without
+// a review. An environment without a policy, or none at all (GitHub Free
+// has no environments in private repositories), is not refused: the ref is
+// already the default branch or one apply-refs allows (checkRef), and the
+// merged pull request's reviews are the gate.
+func (a *app) checkPullRequestBranchPolicy(ctx context.Context, c *github.Client) error {
+	env := a.cfg.Environment
+	e, err := c.Environment(ctx, env)
+	if err != nil {
+		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: reading its GitHub environment for its deployment branch policy: %w", env, err))
+	}
+	if !e.Exists || e.BranchPolicy == nil {
+		return nil
+	}
+	refType, refName := splitRef(a.gh.Ref)
+	return a.checkBranchPolicy(ctx, c, e, refType, refName)
 }
 
 // mergedPullRequest picks the merged pull request that brought commit sha
@@ -199,9 +302,10 @@ func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol pol
 }
 
 // anyApproverIn reports whether one of the approvers is one of owners:
-// @user by login, @org/team by active team membership. Email owners cannot
-// be matched to a login and never match.
+// @user by login, @org/team by active team membership, read with
+// a.teamReader. Email owners cannot be matched to a login and never match.
 func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []string, counted []policy.Review) (bool, error) {
+	var teams *teamReader
 	for _, r := range counted {
 		for _, o := range owners {
 			name, ok := strings.CutPrefix(o, "@")
@@ -215,9 +319,15 @@ func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []stri
 				}
 				continue
 			}
-			member, err := c.TeamMember(ctx, org, team, r.Login)
+			if teams == nil {
+				var err error
+				if teams, err = a.teamReader(c); err != nil {
+					return false, err
+				}
+			}
+			member, err := teams.member(ctx, org, team, r.Login)
 			if err != nil {
-				return false, fmt.Errorf("checking %s's membership of %s (the token needs to see the team: read:org or members: read): %w", r.Login, name, err)
+				return false, err
 			}
 			if member {
 				return true, nil
@@ -225,6 +335,67 @@ func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []stri
 		}
 	}
 	return false, nil
+}
+
+// ApproverTokenEnv is the environment variable with an optional token that
+// lockstep uses for one thing only: reading team membership for
+// approver-teams and team owners in CODEOWNERS, which a workflow's
+// GITHUB_TOKEN can never read. It is masked, never logged, and no child
+// process inherits it.
+const ApproverTokenEnv = "LOCKSTEP_APPROVER_TOKEN"
+
+// teamReader reads team memberships with the approver token when there is
+// one, else with the run's GitHub client, and checks once per team that
+// the token can see it, so that a hidden team is an error rather than "not
+// a member".
+type teamReader struct {
+	c       *github.Client
+	source  string // which token: ApproverTokenEnv or the github-token input
+	visible map[string]bool
+}
+
+func (a *app) teamReader(c *github.Client) (*teamReader, error) {
+	tok := a.env.Getenv(ApproverTokenEnv)
+	if tok == "" {
+		return &teamReader{c: c, source: "github-token", visible: map[string]bool{}}, nil
+	}
+	a.r.Mask(tok)
+	tc, err := github.New(github.Options{
+		Token:      tok,
+		APIURL:     a.gh.APIURL,
+		Owner:      a.gh.Owner,
+		Repo:       a.gh.Repo,
+		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
+		Now:        a.env.Now,
+		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("building the client for %s: %w", ApproverTokenEnv, err)
+	}
+	return &teamReader{c: tc, source: ApproverTokenEnv, visible: map[string]bool{}}, nil
+}
+
+func (t *teamReader) member(ctx context.Context, org, team, login string) (bool, error) {
+	key := strings.ToLower(org + "/" + team)
+	if !t.visible[key] {
+		ok, err := t.c.TeamVisible(ctx, org, team)
+		if err != nil {
+			return false, fmt.Errorf("checking that team %s is visible to %s: %w", key, t.source, err)
+		}
+		if !ok {
+			if t.source == ApproverTokenEnv {
+				return false, fmt.Errorf("%s cannot see team %s (GitHub answers 403 or 404): check the team's slug, and give the token the organization permission Members: read (a GitHub App installation token or a fine-grained token; a classic token needs read:org)", ApproverTokenEnv, key)
+			}
+			return false, fmt.Errorf("lockstep reads team membership with the github-token input, which cannot see team %s (GitHub answers 403 or 404): a workflow's GITHUB_TOKEN can never read an organization's teams. "+
+				"Pass a token that can (a GitHub App installation token with the organization permission Members: read, or a fine-grained token with Members: read) in %s: the reusable workflow's secret %s, which only the apply step sees and lockstep uses for team reads only", key, ApproverTokenEnv, ApproverTokenEnv)
+		}
+		t.visible[key] = true
+	}
+	member, err := t.c.TeamMember(ctx, org, team, login)
+	if err != nil {
+		return false, fmt.Errorf("checking %s's membership of %s with %s (the token needs Members: read on the organization): %w", login, key, t.source, err)
+	}
+	return member, nil
 }
 
 // codeowners reads the applied commit's CODEOWNERS from the workspace,

@@ -277,6 +277,9 @@ type world struct {
 	private   bool
 	smoke     *httptest.Server
 	smokeHits atomic.Int64
+
+	// approverToken is the LOCKSTEP_APPROVER_TOKEN secret, "" for none.
+	approverToken string
 }
 
 // newWorld makes a world whose caller plans stack (the working-directory
@@ -444,6 +447,9 @@ func (w *world) act(event string) result {
 	}
 	if w.planKey != "" {
 		secretValues["LOCKSTEP_PLAN_KEY"] = w.planKey
+	}
+	if w.approverToken != "" {
+		secretValues["LOCKSTEP_APPROVER_TOKEN"] = w.approverToken
 	}
 	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), secretValues)
 	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{

@@ -17,10 +17,10 @@ import (
 // environment approvals anyway, so this gate is the only one). lockstep's
 // plan comment for infra → production is on the pull request, written by
 // github-actions[bot] (the identity the workflow token posts as), and bob
-// may write to the repository.
-func prModeWorld(t *testing.T) *world {
+// may write to the repository. files are added to the caller's repository.
+func prModeWorld(t *testing.T, files ...map[string]string) *world {
 	t.Helper()
-	w := newWorld(t, "infra")
+	w := newWorld(t, "infra", files...)
 	w.env = "production"
 	w.approvalMode = "pull-request"
 	w.gh.SetEnvironment(owner, repo, "production")

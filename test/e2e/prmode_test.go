@@ -108,6 +108,7 @@ func TestPullRequestModeRefusals(t *testing.T) {
 		}, "pr-not-approved", []string{"none of the approvals of PR #7 that count (bob) is by an owner of infra in .github/CODEOWNERS (@octo-org/platform)"}},
 		{"approver-teams: not a member", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {
 			writeFile(t, w, ".lockstep.yml", "environments:\n  production:\n    approver-teams: [octo-org/sre]\n")
+			gh.AddTeamMember("octo-org", "sre", "dave") // the team exists; bob is not in it
 			approve(gh, "bob")
 		}, "pr-not-approved", []string{"is by a member of octo-org/sre"}},
 		{"reviews unreadable", nil, func(t *testing.T, w *workspace, gh *fakegithub.Server) {

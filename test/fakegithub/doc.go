@@ -28,7 +28,9 @@
 // path patterns; respond.go JSON, errors and pagination; faults.go and
 // requests.go the test controls; one file per API area (issues.go, pulls.go,
 // environments.go, deployments.go, actions.go, artifacts.go, users.go, approvals.go: run
-// approvals, deployment branch policies, branches and the repository) registers its routes in
+// approvals, deployment branch policies, branches and the repository; mergequeue.go: the commit
+// graph, compare, a pull request's commits and merge queue batches; teams.go: teams and which
+// tokens may read them) registers its routes in
 // routes.go. A new endpoint is a handler in its area's file plus one line in
 // routes.go.
 package fakegithub

@@ -100,7 +100,10 @@ func (s *Server) listReviews(w http.ResponseWriter, req *http.Request, p params)
 }
 
 // GET /orgs/{org}/teams/{team}/memberships/{username}
-func (s *Server) getTeamMembership(w http.ResponseWriter, _ *http.Request, p params) {
+func (s *Server) getTeamMembership(w http.ResponseWriter, req *http.Request, p params) {
+	if s.teamReadDenied(w, req) {
+		return
+	}
 	if !s.teams[strings.ToLower(p["org"]+"/"+p["team"]+"/"+p["username"])] {
 		writeNotFound(w, docsMemberships)
 		return

@@ -27,9 +27,14 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", repo+"/pulls/{number}/files", s.listPullFiles)
 	s.handle("GET", repo+"/commits/{sha}/pulls", s.listCommitPulls)
 
+	// Commit graph and merge queue (mergequeue.go).
+	s.handle("GET", repo+"/compare/{basehead}", s.compareCommits)
+	s.handle("GET", repo+"/pulls/{number}/commits", s.listPullCommits)
+
 	// Reviews and team memberships (reviews.go); permissions are in collaborators.go.
 	s.handle("GET", repo+"/pulls/{number}/reviews", s.listReviews)
 	s.handle("GET", "/orgs/{org}/teams/{team}/memberships/{username}", s.getTeamMembership)
+	s.handle("GET", "/orgs/{org}/teams/{team}", s.getTeam) // teams.go
 
 	// Environments (environments.go).
 	s.handle("GET", repo+"/environments/{name}", s.getEnvironment)
