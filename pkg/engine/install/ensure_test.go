@@ -70,23 +70,31 @@ func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 
 func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 	other := newTestKey(t)
+	// Archives refused before they are unpacked hold a small file instead of
+	// the 90 MB binary: their content never matters, only its checksum.
+	small := []byte("#!/bin/sh\necho this must never run\nexit 1\n")
 	tests := []struct {
 		name    string
 		opts    serverOptions
+		small   bool
 		version func(real string) string
 		wantErr string
 	}{
-		{name: "checksum mismatch", opts: serverOptions{corruptArchive: true}, wantErr: "checksum does not match"},
-		{name: "bad signature", opts: serverOptions{corruptSignature: true}, wantErr: "signature does not verify"},
-		{name: "signed by another key", opts: serverOptions{signer: &other}, wantErr: "signature does not verify"},
+		{name: "checksum mismatch", opts: serverOptions{corruptArchive: true}, small: true, wantErr: "checksum does not match"},
+		{name: "bad signature", opts: serverOptions{corruptSignature: true}, small: true, wantErr: "signature does not verify"},
+		{name: "signed by another key", opts: serverOptions{signer: &other}, small: true, wantErr: "signature does not verify"},
 		{name: "binary of another version", version: func(string) string { return "1.0.0" }, wantErr: "the binary reports version"},
-		{name: "release the index lacks", version: func(string) string { return "9.9.9" }, wantErr: "no such release"},
+		{name: "release the index lacks", small: true, version: func(string) string { return "9.9.9" }, wantErr: "no such release"},
 	}
 	for _, e := range []Engine{Terraform, OpenTofu} {
 		content, real := engineBinary(t, e)
 		for _, tt := range tests {
 			t.Run(string(e)+"/"+tt.name, func(t *testing.T) {
-				srv := newReleaseServer(t, content, []string{"1.0.0", real}, tt.opts)
+				served := content
+				if tt.small {
+					served = small
+				}
+				srv := newReleaseServer(t, served, []string{"1.0.0", real}, tt.opts)
 				v := real
 				if tt.version != nil {
 					v = tt.version(real)

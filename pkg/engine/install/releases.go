@@ -3,7 +3,6 @@ package install
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,8 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-version"
-	"github.com/hashicorp/hc-install/product"
-	"github.com/hashicorp/hc-install/releases"
 	"github.com/opentofu/tofudl"
 )
 
@@ -52,32 +49,35 @@ type Releases struct {
 	// signed tofu_<version>_SHA256SUMS. Empty means OpenTofu's key as bundled
 	// with tofudl.
 	OpenTofuKey string
-	// HTTPClient makes every request; nil means a client of the library's
-	// (hc-install's retrying client for Terraform, a plain one with a
-	// timeout for OpenTofu).
+	// HTTPClient makes every request; nil means a plain client with a
+	// timeout for the indexes and OpenTofu's downloads, and hc-install's
+	// retrying client for Terraform's downloads.
 	HTTPClient *http.Client
 }
 
 // Versions lists the engine's released versions, in no particular order,
 // pre-releases included (a constraint without one never selects them).
+// Entries whose version does not parse are skipped.
 func (r Releases) Versions(ctx context.Context, e Engine) ([]*version.Version, error) {
 	switch e {
 	case Terraform:
-		list := releases.Versions{
-			Product:     product.Terraform,
-			ApiBaseURL:  r.TerraformURL,
-			HTTPClient:  r.HTTPClient,
-			ListTimeout: time.Minute,
+		// HashiCorp's index maps each version to its files; only the keys
+		// matter here. (hc-install's own listing fails on one malformed
+		// entry and quotes the whole index, megabytes, in its error.)
+		u := r.terraformURL() + "/terraform/index.json"
+		var body struct {
+			Versions map[string]json.RawMessage `json:"versions"`
 		}
-		srcs, err := list.List(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("listing terraform releases from %s: %w", r.terraformURL(), err)
+		if err := r.getJSON(ctx, u, &body); err != nil {
+			return nil, fmt.Errorf("listing terraform releases from %s: %w", u, err)
 		}
-		out := make([]*version.Version, 0, len(srcs))
-		for _, s := range srcs {
-			if ev, ok := s.(*releases.ExactVersion); ok && ev.Version != nil {
-				out = append(out, ev.Version)
+		out := make([]*version.Version, 0, len(body.Versions))
+		for raw := range body.Versions {
+			v, err := version.NewVersion(raw)
+			if err != nil || v.Metadata() != "" { // +ent and other builds are not the community release
+				continue
 			}
+			out = append(out, v)
 		}
 		return out, nil
 	case OpenTofu:
@@ -129,31 +129,9 @@ type tofuRelease struct {
 // entries instead, so a broken index cannot crash lockstep.
 func (r Releases) tofuIndex(ctx context.Context) ([]tofuRelease, error) {
 	u := r.tofuAPIURL()
-	fail := func(err error) ([]tofuRelease, error) {
-		return nil, fmt.Errorf("listing opentofu releases from %s: %w", u, err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return fail(err)
-	}
-	resp, err := r.httpClient().Do(req)
-	if err != nil {
-		return fail(err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return fail(fmt.Errorf("the server answered %s", resp.Status))
-	}
-	b, err := io.ReadAll(io.LimitReader(resp.Body, maxIndex+1))
-	if err != nil {
-		return fail(err)
-	}
-	if len(b) > maxIndex {
-		return fail(errors.New("the index is larger than 64 MiB"))
-	}
 	var body tofudl.APIResponse
-	if err := json.Unmarshal(b, &body); err != nil {
-		return fail(fmt.Errorf("decoding the index: %w", err))
+	if err := r.getJSON(ctx, u, &body); err != nil {
+		return nil, fmt.Errorf("listing opentofu releases from %s: %w", u, err)
 	}
 	out := make([]tofuRelease, 0, len(body.Versions))
 	for _, v := range body.Versions {
@@ -167,4 +145,32 @@ func (r Releases) tofuIndex(ctx context.Context) ([]tofuRelease, error) {
 		out = append(out, tofuRelease{VersionWithArtifacts: v, parsed: parsed})
 	}
 	return out, nil
+}
+
+// getJSON decodes the JSON document at u into v, reading at most maxIndex
+// bytes.
+func (r Releases) getJSON(ctx context.Context, u string, v any) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := r.httpClient().Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("the server answered %s", resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxIndex+1))
+	if err != nil {
+		return err
+	}
+	if len(b) > maxIndex {
+		return fmt.Errorf("the index is larger than %d MiB", maxIndex>>20)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return fmt.Errorf("decoding the index: %w", err)
+	}
+	return nil
 }
