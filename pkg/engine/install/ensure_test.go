@@ -83,6 +83,7 @@ func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 		{name: "checksum mismatch", opts: serverOptions{corruptArchive: true}, small: true, wantErr: "checksum does not match"},
 		{name: "bad signature", opts: serverOptions{corruptSignature: true}, small: true, wantErr: "signature does not verify"},
 		{name: "signed by another key", opts: serverOptions{signer: &other}, small: true, wantErr: "signature does not verify"},
+		{name: "archive download fails", opts: serverOptions{archiveFails: true}, small: true, wantErr: "500"},
 		{name: "binary of another version", version: func(string) string { return "1.0.0" }, wantErr: "the binary reports version"},
 		{name: "release the index lacks", small: true, version: func(string) string { return "9.9.9" }, wantErr: "no such release"},
 	}

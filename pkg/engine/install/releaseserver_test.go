@@ -59,6 +59,7 @@ type serverOptions struct {
 	corruptArchive   bool     // the archive differs from what SHA256SUMS lists
 	corruptSignature bool     // the signature's bytes are damaged
 	signer           *testKey // signs SHA256SUMS instead of the trusted key
+	archiveFails     bool     // the archive download answers 500
 }
 
 // releaseServer is a vendor release site on loopback: HashiCorp's layout
@@ -130,6 +131,10 @@ func (s *releaseServer) serve(w http.ResponseWriter, r *http.Request) {
 			w.Write(s.signature(sums(archive, zipArchive(s.binary))))
 		case archive:
 			s.archives.Add(1)
+			if s.opts.archiveFails {
+				http.Error(w, "down", http.StatusInternalServerError)
+				return
+			}
 			if s.onArchive != nil {
 				s.onArchive()
 			}
@@ -158,6 +163,10 @@ func (s *releaseServer) serve(w http.ResponseWriter, r *http.Request) {
 			w.Write(s.signature(sums(archive, tarArchive(s.binary))))
 		case archive:
 			s.archives.Add(1)
+			if s.opts.archiveFails {
+				http.Error(w, "down", http.StatusInternalServerError)
+				return
+			}
 			w.Write(s.maybeCorrupt(tarArchive(s.binary)))
 		default:
 			http.NotFound(w, r)
