@@ -2,12 +2,15 @@ package install
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/hashicorp/go-version"
@@ -43,7 +46,9 @@ type EnsureOptions struct {
 //
 // The layout follows the runner's tool cache:
 // <cache>/<engine>/<version>/<arch>/<binary>, with an <arch>.complete marker
-// beside it, as @actions/tool-cache writes.
+// beside it, as @actions/tool-cache writes. A marker file inside records the
+// binary's SHA-256: an install is reused only when the binary still has it,
+// so a binary another tool left at the same place is replaced, never run.
 func Ensure(ctx context.Context, opts EnsureOptions) (string, error) {
 	e, v := opts.Engine, opts.Version
 	if err := e.validate(); err != nil {
@@ -68,8 +73,17 @@ func Ensure(ctx context.Context, opts EnsureOptions) (string, error) {
 	}
 	defer unlock()
 
-	if isExecutable(bin) {
+	if verified(dir, bin) {
 		return bin, nil
+	}
+	log := opts.Log
+	if log == nil {
+		log = io.Discard
+	}
+	if _, err := os.Lstat(dir); err == nil {
+		// Another tool's install at the same place, or a damaged one: it is
+		// not run, and the verified release replaces it below.
+		fmt.Fprintf(log, "%s holds no install lockstep verified: replacing it.\n", dir)
 	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
@@ -81,10 +95,6 @@ func Ensure(ctx context.Context, opts EnsureOptions) (string, error) {
 	}
 	defer os.RemoveAll(tmp) // nothing left once renamed into place
 
-	log := opts.Log
-	if log == nil {
-		log = io.Discard
-	}
 	var from string
 	switch e {
 	case Terraform:
@@ -113,11 +123,20 @@ func Ensure(ctx context.Context, opts EnsureOptions) (string, error) {
 	if !got.Equal(v) || got.Prerelease() != v.Prerelease() {
 		return "", fmt.Errorf("%s %s from %s: the binary reports version %s, not %s", e, v, from, got, v)
 	}
+	if err := writeMarker(tmp, e.Binary()); err != nil {
+		return "", fmt.Errorf("installing %s %s: %w", e, v, err)
+	}
 	if err := os.Rename(tmp, dir); err != nil {
-		if isExecutable(bin) { // another process finished first: same verified release
+		if verified(dir, bin) { // another process finished first: same verified release
 			return bin, nil
 		}
-		return "", fmt.Errorf("installing %s %s into %s: %w", e, v, dir, err)
+		// What is there was not verified by lockstep: replace it.
+		if rmErr := os.RemoveAll(dir); rmErr != nil {
+			return "", fmt.Errorf("installing %s %s into %s: removing what is there: %w", e, v, dir, rmErr)
+		}
+		if err := os.Rename(tmp, dir); err != nil && !verified(dir, bin) {
+			return "", fmt.Errorf("installing %s %s into %s: %w", e, v, dir, err)
+		}
 	}
 	// The marker @actions/tool-cache's find() needs; lockstep itself does not
 	// rely on it (the rename is what makes an install complete).
@@ -149,6 +168,50 @@ func toolArch() string {
 	default:
 		return runtime.GOARCH
 	}
+}
+
+// markerFile, in an install directory, holds the SHA-256 of the binary
+// Ensure verified and installed there, in SHA256SUMS format.
+const markerFile = ".lockstep-verified"
+
+// writeMarker records the SHA-256 of dir/binary in dir's marker file.
+func writeMarker(dir, binary string) error {
+	sum, err := fileSHA256(filepath.Join(dir, binary))
+	if err != nil {
+		return fmt.Errorf("hashing the verified binary: %w", err)
+	}
+	return os.WriteFile(filepath.Join(dir, markerFile), []byte(sum+"  "+binary+"\n"), 0o644)
+}
+
+// verified reports whether bin is the binary Ensure verified and installed
+// in dir: an executable whose SHA-256 is the one in dir's marker file. A
+// binary another tool put at the same place, or one damaged since, is not.
+// (Whoever can write the tool cache can also rewrite the marker: this
+// catches accidents and other installers, not an attacker on the runner.)
+func verified(dir, bin string) bool {
+	if !isExecutable(bin) {
+		return false
+	}
+	marker, err := os.ReadFile(filepath.Join(dir, markerFile))
+	if err != nil {
+		return false
+	}
+	want, _, _ := strings.Cut(string(marker), " ")
+	got, err := fileSHA256(bin)
+	return err == nil && want == got
+}
+
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func isExecutable(p string) bool {

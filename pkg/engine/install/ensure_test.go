@@ -1,6 +1,8 @@
 package install
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +126,66 @@ func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+func TestEnsureReplacesAnInstallItDidNotVerify(t *testing.T) {
+	_, content, v := terraformBinary(t)
+	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, bin string)
+	}{
+		{name: "another tool's binary", prepare: func(t *testing.T, bin string) {
+			writeExecutable(t, bin, "#!/bin/sh\necho 'Terraform v"+v+" (not really)'\n")
+		}},
+		{name: "a verified install damaged since", prepare: func(t *testing.T, bin string) {
+			f, err := os.OpenFile(bin, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.WriteString("tampered")
+			f.Close()
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cache := t.TempDir()
+			opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases()}
+			bin := filepath.Join(cache, "terraform", v, toolArch(), "terraform")
+			if tt.name == "a verified install damaged since" {
+				if _, err := Ensure(t.Context(), opts); err != nil {
+					t.Fatal(err)
+				}
+			}
+			tt.prepare(t, bin)
+			before := srv.archives.Load()
+			var log strings.Builder
+			opts.Log = &log
+			got, err := Ensure(t.Context(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != bin || srv.archives.Load() != before+1 {
+				t.Errorf("Ensure = %s after %d new downloads, want %s after 1", got, srv.archives.Load()-before, bin)
+			}
+			if !strings.Contains(log.String(), "holds no install lockstep verified: replacing it") {
+				t.Errorf("log = %q, want the replacement said", log.String())
+			}
+			if sum, _ := fileSHA256(bin); sum != fmt.Sprintf("%x", sha256.Sum256(content)) {
+				t.Errorf("the binary in the cache is not the verified release")
+			}
+		})
+	}
+}
+
+func writeExecutable(t *testing.T, p, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o755); err != nil {
+		t.Fatal(err)
 	}
 }
 

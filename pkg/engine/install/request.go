@@ -50,6 +50,20 @@ func parseRequest(raw string) (request, error) {
 	return request{raw: raw, constraints: cs}, nil
 }
 
+// parseRequiredVersion reads a required_version setting as the engine
+// does: like parseRequest, except that a bare "1.9" means = 1.9.0 there.
+func parseRequiredVersion(raw string) (request, error) {
+	raw = strings.TrimSpace(raw)
+	if partialRe.MatchString(raw) {
+		cs, err := version.NewConstraint(raw)
+		if err != nil {
+			return request{}, fmt.Errorf("%s is not a version constraint (%s)", quote(raw), requestHint)
+		}
+		return request{raw: raw, constraints: cs}, nil
+	}
+	return parseRequest(raw)
+}
+
 // satisfiedBy reports whether v is a version the request accepts.
 func (r request) satisfiedBy(v *version.Version) bool {
 	if v == nil {

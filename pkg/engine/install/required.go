@@ -83,7 +83,7 @@ func constraintAttr(attr *hcl.Attribute) (request, error) {
 	if diags.HasErrors() || v.IsNull() || !v.IsKnown() || v.Type() != cty.String {
 		return request{}, fmt.Errorf("%s: required_version must be a literal string such as \">= 1.9\"", where)
 	}
-	r, err := parseRequest(v.AsString())
+	r, err := parseRequiredVersion(v.AsString())
 	if err != nil {
 		return request{}, fmt.Errorf("%s: required_version %w", where, err)
 	}

@@ -208,6 +208,12 @@ func TestResolve(t *testing.T) {
 			wantString: `terraform 1.10.0 (from required_version "!= 1.10.1, >= 1.9, < 1.10.3" in stacks/app/extra.tf.json, stacks/app/main.tf, stacks/app/versions.tf)`,
 		},
 		{
+			name:      "a bare major.minor in required_version means that .0, as the engine reads it",
+			files:     map[string]string{"stacks/app/main.tf": `terraform { required_version = "1.9" }`},
+			want:      Resolution{Version: v("1.9.0"), Requested: "1.9", Source: SourceRequiredVersion, Origin: "stacks/app/main.tf"},
+			wantIndex: true,
+		},
+		{
 			name: "opentofu: a .tofu file hides the .tf file of its name", engine: OpenTofu,
 			files: map[string]string{
 				"stacks/app/main.tf":   `terraform { required_version = "~> 1.5.0" }`,
