@@ -24,6 +24,8 @@ type EnsureOptions struct {
 	// Version is the exact version to install (Resolution.Version).
 	Version *version.Version
 	// CacheDir is the tool cache; empty means DefaultCacheDir(os.Getenv).
+	// It must be writable only by the runner's user: whoever can write it
+	// chooses the binary that runs.
 	CacheDir string
 	// Releases is where the release is downloaded from and which key signs
 	// it; the zero value is the vendor's site and key.
@@ -145,14 +147,20 @@ func Ensure(ctx context.Context, opts EnsureOptions) (string, error) {
 }
 
 // DefaultCacheDir is the tool cache Ensure installs into: RUNNER_TOOL_CACHE
-// on a runner, else lockstep/tools under the user's cache directory.
+// when it names an existing directory, else lockstep/tools under the user's
+// cache directory. Inside a container action the runner sets
+// RUNNER_TOOL_CACHE but does not mount it (actions/runner#2522); there the
+// user cache is under HOME=/github/home, which the runner mounts, so an
+// install outlives the step and serves the job's later steps.
 func DefaultCacheDir(getenv func(string) string) (string, error) {
 	if d := getenv("RUNNER_TOOL_CACHE"); d != "" {
-		return d, nil
+		if st, err := os.Stat(d); err == nil && st.IsDir() {
+			return d, nil
+		}
 	}
 	d, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("finding a tool cache: RUNNER_TOOL_CACHE is unset and %w", err)
+		return "", fmt.Errorf("finding a tool cache: RUNNER_TOOL_CACHE names no directory and %w", err)
 	}
 	return filepath.Join(d, "lockstep", "tools"), nil
 }

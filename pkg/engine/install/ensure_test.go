@@ -246,19 +246,29 @@ func TestEnsureAcceptsAnInstallAnotherProcessFinishedFirst(t *testing.T) {
 }
 
 func TestDefaultCacheDir(t *testing.T) {
-	got, err := DefaultCacheDir(func(k string) string {
-		if k == "RUNNER_TOOL_CACHE" {
-			return "/opt/hostedtoolcache"
-		}
-		return ""
-	})
-	if err != nil || got != "/opt/hostedtoolcache" {
-		t.Errorf("with RUNNER_TOOL_CACHE: %q, %v", got, err)
-	}
 	t.Setenv("XDG_CACHE_HOME", "/tmp/xdg")
-	got, err = DefaultCacheDir(func(string) string { return "" })
-	if err != nil || got != filepath.Join("/tmp/xdg", "lockstep", "tools") {
-		t.Errorf("without RUNNER_TOOL_CACHE: %q, %v", got, err)
+	toolCache := t.TempDir()
+	tests := []struct {
+		name      string
+		toolCache string
+		want      string
+	}{
+		{name: "the runner's tool cache", toolCache: toolCache, want: toolCache},
+		{name: "unset", want: filepath.Join("/tmp/xdg", "lockstep", "tools")},
+		{name: "set but not mounted, as in a container action", toolCache: filepath.Join(toolCache, "not-mounted"), want: filepath.Join("/tmp/xdg", "lockstep", "tools")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := DefaultCacheDir(func(k string) string {
+				if k == "RUNNER_TOOL_CACHE" {
+					return tt.toolCache
+				}
+				return ""
+			})
+			if err != nil || got != tt.want {
+				t.Errorf("DefaultCacheDir = %q, %v; want %q", got, err, tt.want)
+			}
+		})
 	}
 }
 
