@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-version"
@@ -58,7 +60,26 @@ type Releases struct {
 // Versions lists the engine's released versions, in no particular order,
 // pre-releases included (a constraint without one never selects them).
 // Entries whose version does not parse are skipped.
+// A successful listing is remembered for the life of the process (one
+// lockstep command), so stacks resolved one after another fetch the index
+// once.
 func (r Releases) Versions(ctx context.Context, e Engine) ([]*version.Version, error) {
+	key := string(e) + " " + r.terraformURL() + " " + r.tofuAPIURL()
+	if list, ok := indexMemo.Load(key); ok {
+		return slices.Clone(list.([]*version.Version)), nil
+	}
+	list, err := r.versions(ctx, e)
+	if err != nil {
+		return nil, err
+	}
+	indexMemo.Store(key, slices.Clone(list))
+	return list, nil
+}
+
+// indexMemo holds the listings Versions fetched, by engine and index URL.
+var indexMemo sync.Map
+
+func (r Releases) versions(ctx context.Context, e Engine) ([]*version.Version, error) {
 	switch e {
 	case Terraform:
 		// HashiCorp's index maps each version to its files; only the keys

@@ -390,6 +390,15 @@ func TestResolveConstraintFromTheVendorIndex(t *testing.T) {
 			if got.Version.String() != "1.10.0" || got.Source != SourceRequiredVersion || got.Path != "" {
 				t.Errorf("Resolve = %+v, want 1.10.0 from required_version, to install", got)
 			}
+			// A second stack in the same process reuses the listing.
+			before := srv.requests.Load()
+			if _, err := Resolve(t.Context(), ResolveOptions{Engine: e, Requested: "~> 1.8.0", Dir: ".", RepoRoot: root, Index: srv.releases(),
+				LookPath: func(string) (string, error) { return "", exec.ErrNotFound }}); err != nil {
+				t.Fatal(err)
+			}
+			if n := srv.requests.Load() - before; n != 0 {
+				t.Errorf("the second resolution made %d requests, want 0", n)
+			}
 		})
 	}
 }
