@@ -252,3 +252,14 @@ func lockDir(ctx context.Context, dir string) (func(), error) {
 
 // errNoRelease marks a version the vendor's index does not list.
 var errNoRelease = errors.New("no such release")
+
+// Binary is the path of the binary that runs r: the one on PATH when r
+// found it (r.Path), else Ensure's install of r.Version with opts (whose
+// Engine and Version are taken from r).
+func (r Resolution) Binary(ctx context.Context, opts EnsureOptions) (string, error) {
+	if r.Path != "" {
+		return r.Path, nil
+	}
+	opts.Engine, opts.Version = r.Engine, r.Version
+	return Ensure(ctx, opts)
+}

@@ -70,6 +70,27 @@ func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 	}
 }
 
+func TestResolutionBinary(t *testing.T) {
+	tfPath, content, v := terraformBinary(t)
+	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	cache := t.TempDir()
+	opts := EnsureOptions{CacheDir: cache, Releases: srv.releases()}
+
+	onPath := Resolution{Engine: Terraform, Version: version.Must(version.NewVersion(v)), Source: SourcePath, Path: tfPath}
+	if got, err := onPath.Binary(t.Context(), opts); err != nil || got != tfPath {
+		t.Errorf("Binary of a PATH resolution = %q, %v; want %s", got, err, tfPath)
+	}
+	if n := srv.requests.Load(); n != 0 {
+		t.Errorf("a PATH resolution made %d requests, want 0", n)
+	}
+
+	pinned := Resolution{Engine: Terraform, Version: version.Must(version.NewVersion(v)), Requested: v, Source: SourceVersionFile, Origin: ".terraform-version"}
+	got, err := pinned.Binary(t.Context(), opts)
+	if want := filepath.Join(cache, "terraform", v, toolArch(), "terraform"); err != nil || got != want {
+		t.Errorf("Binary of a pinned resolution = %q, %v; want %s", got, err, want)
+	}
+}
+
 func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 	other := newTestKey(t)
 	// Archives refused before they are unpacked hold a small file instead of
