@@ -51,6 +51,9 @@ type Resolution struct {
 
 // String is the line to log: `terraform 1.9.8 (from .terraform-version)`.
 func (r Resolution) String() string {
+	if r.Version == nil {
+		return string(r.Engine) + " (no version resolved)"
+	}
 	var from string
 	switch r.Source {
 	case SourcePath:

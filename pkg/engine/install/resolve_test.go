@@ -420,6 +420,12 @@ func TestResolveWithTheRealPATH(t *testing.T) {
 	}
 }
 
+func TestResolutionStringOfTheZeroValue(t *testing.T) {
+	if got := (Resolution{Engine: Terraform}).String(); got != "terraform (no version resolved)" {
+		t.Errorf("String() = %q", got)
+	}
+}
+
 func TestParseEngine(t *testing.T) {
 	for in, want := range map[string]Engine{"": Terraform, "terraform": Terraform, " opentofu ": OpenTofu} {
 		if got, err := ParseEngine(in); err != nil || got != want {
