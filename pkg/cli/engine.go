@@ -3,29 +3,75 @@ package cli
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os/exec"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/engine/install"
 	tfengine "github.com/lockstep-ci/lockstep/pkg/engine/terraform"
 )
 
 // stackEngine wires the engine the inputs name for the stack in dir, its
-// human output going to the masked log, and reads its identity. A binary
-// lockstep cannot drive is a bad terraform-path. This is the one place
-// that knows the concrete engines.
+// human output going to the masked log, and reads its identity. This is
+// the one place that knows the concrete engines.
+//
+// The binary is the version the stack asks for (see engineBinary): the
+// one on PATH (terraform-path) when it satisfies that, else a verified
+// install. A binary lockstep cannot drive is a bad terraform-path.
 func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engine.Identity, error) {
-	e, err := tfengine.New(tfengine.Options{Engine: a.cfg.Engine, ExecPath: a.cfg.TerraformPath, Dir: a.absDir(dir), Log: a.r.Log()})
+	bin, err := a.engineBinary(ctx, dir)
+	if err != nil {
+		return nil, engine.Identity{}, err
+	}
+	e, err := tfengine.New(tfengine.Options{Engine: a.cfg.Engine, ExecPath: bin, Dir: a.absDir(dir), Log: a.r.Log()})
 	if err != nil {
 		return nil, engine.Identity{}, &badInput{err}
 	}
 	id, err := e.Identity(ctx)
 	var unsupported *engine.UnsupportedError
 	if errors.As(err, &unsupported) {
-		return nil, id, &badInput{&config.InputError{Input: "terraform-path", Value: a.cfg.TerraformPath, Flag: a.local != nil,
+		return nil, id, &badInput{&config.InputError{Input: "terraform-path", Value: bin, Flag: a.local != nil,
 			Problem: "is " + unsupported.Found + "; " + unsupported.Problem + ": point it at a newer binary"}}
 	}
 	if err != nil {
 		return nil, id, fail("terraform-failed", err)
 	}
 	return e, id, nil
+}
+
+// engineBinary resolves the engine version for the stack in dir (the
+// terraform-version input, a .terraform-version / .opentofu-version file,
+// the root module's required_version, else the terraform-path binary) and
+// returns the binary that runs it, installing a missing version into the
+// tool cache with its checksum and signature verified.
+func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
+	eng, err := install.ParseEngine(a.cfg.Engine)
+	if err != nil {
+		return "", &badInput{err}
+	}
+	res, err := install.Resolve(ctx, install.ResolveOptions{
+		Engine:    eng,
+		Requested: a.cfg.TerraformVersion,
+		Dir:       a.absDir(dir),
+		RepoRoot:  a.gh.Workspace,
+		// The binary "on PATH" is terraform-path's: terraform (tofu for
+		// OpenTofu) looked up in PATH, or the path given.
+		LookPath: func(string) (string, error) { return exec.LookPath(a.cfg.TerraformPath) },
+	})
+	if err != nil {
+		return "", &badInput{fmt.Errorf("choosing the %s version for %s: %w", engine.DisplayName(a.cfg.Engine), dir, err)}
+	}
+	if res.Source != install.SourcePath {
+		a.r.Printf("%s: %s", dir, res)
+	}
+	cache, err := install.DefaultCacheDir(a.env.Getenv)
+	if err != nil {
+		return "", fail("engine-install-failed", err)
+	}
+	bin, err := res.Binary(ctx, install.EnsureOptions{CacheDir: cache, Log: a.r.Log()})
+	if err != nil {
+		return "", fail("engine-install-failed", err)
+	}
+	return bin, nil
 }
