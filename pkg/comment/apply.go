@@ -48,7 +48,7 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 	if m.Environment != "" {
 		where += " → " + EscapeText(m.Environment)
 	}
-	fmt.Fprintf(&b, "### Terraform apply · %s\n\n", where)
+	fmt.Fprintf(&b, "### %s apply · %s\n\n", m.engine(), where)
 	if failure == "" {
 		if len(r.Applied) == 0 {
 			b.WriteString("✅ **Nothing to apply**: the saved plan had no changes.\n\n")
@@ -178,7 +178,7 @@ func footerLine(m Meta) string {
 		parts = append(parts, "commit "+Code(prefix(m.Commit, 7)))
 	}
 	if m.TerraformVersion != "" {
-		parts = append(parts, "Terraform "+EscapeText(m.TerraformVersion))
+		parts = append(parts, m.engine()+" "+EscapeText(m.TerraformVersion))
 	}
 	if m.PlanSHA256 != "" {
 		parts = append(parts, "plan "+Code("sha256:"+prefix(m.PlanSHA256, 12)))

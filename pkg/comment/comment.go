@@ -34,7 +34,12 @@ type Meta struct {
 	Commit string
 	// RunURL links to the workflow run; it may be empty.
 	RunURL string
-	// TerraformVersion overrides Summary.TerraformVersion when set.
+	// Engine is the product that made the plan, as terraform.Product names
+	// it ("Terraform" or "OpenTofu"); the headings, the drift text and the
+	// footer say it. Empty means Terraform.
+	Engine string
+	// TerraformVersion, the engine's version, overrides
+	// Summary.TerraformVersion when set.
 	TerraformVersion string
 	// LockstepVersion, PlanSHA256 and Fingerprint go to the footer.
 	LockstepVersion, PlanSHA256, Fingerprint string
@@ -54,6 +59,15 @@ type Meta struct {
 	// under the environment's policy, decided by the caller; nil says
 	// nothing about it. The warning says it, and how to allow a refusal.
 	Destroys *DestroyVerdict
+}
+
+// engine is m.Engine, "Terraform" when empty, made safe for Markdown.
+func (m Meta) engine() string {
+	e := sanitize(m.Engine, false)
+	if e == "" {
+		return "Terraform"
+	}
+	return EscapeText(truncate(e, maxMeta))
 }
 
 // DestroyVerdict is the policy's verdict on a plan's deletes and replaces.

@@ -274,7 +274,7 @@ func (r *renderer) head() string {
 	if dir == "" {
 		dir = "."
 	}
-	b.WriteString("### Terraform plan · ")
+	b.WriteString("### " + r.m.engine() + " plan · ")
 	b.WriteString(Code(truncate(dir, maxDir)))
 	if env := sanitize(r.m.Environment, false); env != "" {
 		b.WriteString(" → ")
@@ -301,7 +301,7 @@ func (r *renderer) headline() string {
 			parts = append(parts, "**No changes.** Your infrastructure matches the configuration")
 		}
 		if len(s.Drift) > 0 {
-			parts = append(parts, plural(len(s.Drift), "resource", "resources")+" changed outside Terraform (see below)")
+			parts = append(parts, plural(len(s.Drift), "resource", "resources")+" changed outside "+r.m.engine()+" (see below)")
 		}
 	} else {
 		parts = append(parts, "**"+num(s.Add)+" to add, "+num(s.Change)+" to change, "+num(s.Destroy)+" to destroy**")
@@ -782,7 +782,7 @@ func (r *renderer) drift(d detail) (string, bool) {
 	if len(ds) == 0 {
 		return "", true
 	}
-	what := plural(len(ds), "resource", "resources") + " changed outside Terraform since the last apply"
+	what := plural(len(ds), "resource", "resources") + " changed outside " + r.m.engine() + " since the last apply"
 	if d >= capped {
 		return "**Drift:** " + what + "." + r.seeSummary() + "\n", true
 	}
@@ -796,7 +796,7 @@ func (r *renderer) drift(d detail) (string, bool) {
 			case plan.ActionUpdate:
 				why = r.names(c.ChangedAttributes, cellCode)
 			case plan.ActionDelete:
-				why = "deleted outside Terraform"
+				why = "deleted outside " + r.m.engine()
 			}
 			sec.add("| " + driftLabel(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + why + " |\n")
 		}
@@ -1010,7 +1010,7 @@ func (r *renderer) footer() string {
 		tv = r.s.TerraformVersion
 	}
 	if tv = sanitize(tv, false); tv != "" {
-		parts = append(parts, "Terraform "+EscapeText(truncate(tv, maxMeta)))
+		parts = append(parts, r.m.engine()+" "+EscapeText(truncate(tv, maxMeta)))
 	}
 	if sum := sanitize(r.m.PlanSHA256, false); sum != "" {
 		short := prefix(sum, 12)
