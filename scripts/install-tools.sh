@@ -130,9 +130,11 @@ ensure_terraform() {
 
 # tofu_version BINARY: "1.12.6" when BINARY is a working OpenTofu, else
 # nothing. `tofu version -json` says "terraform_version" like Terraform does,
-# so the human output's "OpenTofu v1.12.6" is what tells the two apart.
+# so the human output's "OpenTofu v1.12.6" is what tells the two apart. It
+# need not be the first line: OpenTofu prints warnings about its CLI
+# configuration (a TF_CLI_CONFIG_FILE that does not exist) before it.
 tofu_version() {
-  "$1" version 2>/dev/null | sed -n '1s/^OpenTofu v\([^[:space:]]*\)$/\1/p'
+  "$1" version 2>/dev/null | sed -n 's/^OpenTofu v\([^[:space:]]*\)$/\1/p' | head -n 1
 }
 
 # ensure_tofu builds OpenTofu OPENTOFU_VERSION into $BIN/tofu unless that is

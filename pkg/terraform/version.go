@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strings"
@@ -89,8 +91,8 @@ type productVersion struct {
 // lockstep supports. The answer is read once per runner.
 //
 // `version -json` cannot tell the two apart (OpenTofu keeps the
-// "terraform_version" key), so the product comes from the first line of the
-// human `version` output: "Terraform v1.11.4" or "OpenTofu v1.12.6". The
+// "terraform_version" key), so the product comes from the human `version`
+// output's "Terraform v1.11.4" or "OpenTofu v1.12.6" line. The
 // version itself comes from terraform-exec's `version -json`, which it also
 // uses to decide which options the binary accepts.
 func (t *Terraform) Product(ctx context.Context) (name, version string, err error) {
@@ -114,15 +116,9 @@ func (t *Terraform) Version(ctx context.Context) (string, error) {
 	return v, err
 }
 
-// readProduct runs both version commands; t.mu is held.
+// readProduct runs both version commands; t.mu is held. The human one runs
+// first: an OpenTofu whose CLI configuration is missing breaks the JSON one.
 func (t *Terraform) readProduct(ctx context.Context) (productVersion, error) {
-	t.tf.SetStdout(io.Discard)
-	tv, _, err := t.tf.Version(ctx, false)
-	t.tf.SetStdout(t.log)
-	if err != nil {
-		return productVersion{}, fmt.Errorf("reading terraform's version: %w", err)
-	}
-	t.segments = tv.Segments()
 	cmd := exec.CommandContext(ctx, t.tf.ExecPath(), "version")
 	cmd.Dir = t.tf.WorkingDir()
 	cmd.Env = showEnv(childenv.Environ())
@@ -138,21 +134,66 @@ func (t *Terraform) readProduct(ctx context.Context) (productVersion, error) {
 	if err != nil {
 		return productVersion{}, fmt.Errorf("reading which product %s is: %w", t.execPath, err)
 	}
+	if name == ProductOpenTofu {
+		if err := checkCLIConfig(os.Getenv); err != nil {
+			return productVersion{}, err
+		}
+	}
+	t.tf.SetStdout(io.Discard)
+	tv, _, err := t.tf.Version(ctx, false)
+	t.tf.SetStdout(t.log)
+	if err != nil {
+		return productVersion{}, fmt.Errorf("reading %s's version: %w", name, err)
+	}
+	t.segments = tv.Segments()
 	return productVersion{name: name, version: tv.String()}, nil
 }
 
-// parseProduct reads the product from the first line of `version`'s human
-// output.
+// checkCLIConfig refuses a CLI configuration file that OpenTofu is told to
+// read (TF_CLI_CONFIG_FILE, else TERRAFORM_CONFIG) but that does not exist.
+// OpenTofu then prints a warning about it to stdout before every command's
+// output, JSON included (version -json, show -json), which lockstep could
+// no longer read; Terraform ignores such a file.
+func checkCLIConfig(getenv func(string) string) error {
+	for _, name := range []string{"TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG"} {
+		p := getenv(name)
+		if p == "" {
+			continue
+		}
+		f, err := os.Open(p)
+		if err == nil {
+			return f.Close()
+		}
+		problem := "which does not exist"
+		if !errors.Is(err, fs.ErrNotExist) {
+			problem = "which cannot be read (" + err.Error() + ")"
+		}
+		return fmt.Errorf("environment variable %s names the OpenTofu CLI configuration file %q, %s: "+
+			"OpenTofu would print a warning about it into the JSON that lockstep reads; create the file or unset %s", name, p, problem, name)
+	}
+	return nil
+}
+
+// parseProduct reads the product from the human output of `version`: the
+// first line that is "Terraform v…" or "OpenTofu v…". It need not be the
+// first line: OpenTofu prints warnings about its CLI configuration (for
+// example a TF_CLI_CONFIG_FILE that does not exist) before it.
 func parseProduct(out []byte) (string, error) {
-	first, _, _ := bufio.NewReader(bytes.NewReader(out)).ReadLine()
-	line := string(first)
-	for _, name := range []string{ProductTerraform, ProductOpenTofu} {
-		if strings.HasPrefix(line, name+" v") {
-			return name, nil
+	first := ""
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if first == "" && strings.TrimSpace(line) != "" {
+			first = line
+		}
+		for _, name := range []string{ProductTerraform, ProductOpenTofu} {
+			if strings.HasPrefix(line, name+" v") {
+				return name, nil
+			}
 		}
 	}
-	if len(line) > 80 {
-		line = line[:80] + "…"
+	if len(first) > 80 {
+		first = first[:80] + "…"
 	}
-	return "", fmt.Errorf("`version` printed %q, not \"Terraform v…\" or \"OpenTofu v…\"", line)
+	return "", fmt.Errorf("`version` printed no \"Terraform v…\" or \"OpenTofu v…\" line (its first: %q)", first)
 }

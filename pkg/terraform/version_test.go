@@ -2,6 +2,7 @@ package terraform
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,9 +52,11 @@ func TestParseProduct(t *testing.T) {
 		{"terraform with providers", "Terraform v1.5.7\non linux_amd64\n+ provider registry.terraform.io/hashicorp/null v3.2.1\n", ProductTerraform, ""},
 		{"opentofu", "OpenTofu v1.12.6\non linux_amd64\n", ProductOpenTofu, ""},
 		{"no newline", "OpenTofu v1.6.0", ProductOpenTofu, ""},
-		{"json", `{"terraform_version":"1.4.6"}`, "", "`version` printed \"{\\\"terraform_version\\\":\\\"1.4.6\\\"}\", not \"Terraform v…\" or \"OpenTofu v…\""},
-		{"empty", "", "", "`version` printed \"\", not \"Terraform v…\" or \"OpenTofu v…\""},
-		{"not first line", "Warning: something\nTerraform v1.11.4\n", "", "`version` printed \"Warning: something\", not \"Terraform v…\" or \"OpenTofu v…\""},
+		{"after a warning", "\nWarning: Unable to open CLI configuration file\n\nThe CLI configuration file at \"/root/.terraformrc\" does not exist.\nOpenTofu v1.12.6\non linux_amd64\n", ProductOpenTofu, ""},
+		{"json", `{"terraform_version":"1.4.6"}`, "", "`version` printed no \"Terraform v…\" or \"OpenTofu v…\" line (its first: \"{\\\"terraform_version\\\":\\\"1.4.6\\\"}\")"},
+		{"empty", "", "", "`version` printed no \"Terraform v…\" or \"OpenTofu v…\" line (its first: \"\")"},
+		{"indented", "  Terraform v1.11.4\n", "", "`version` printed no \"Terraform v…\" or \"OpenTofu v…\" line (its first: \"  Terraform v1.11.4\")"},
+		{"other product", "Pulumi v3.274.1\n", "", "`version` printed no \"Terraform v…\" or \"OpenTofu v…\" line (its first: \"Pulumi v3.274.1\")"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := parseProduct([]byte(tc.out))
@@ -113,4 +116,47 @@ func TestProduct(t *testing.T) {
 			assert.Equal(t, v, again)
 		})
 	}
+}
+
+func TestCheckCLIConfig(t *testing.T) {
+	dir := t.TempDir()
+	exists := filepath.Join(dir, "tofurc")
+	require.NoError(t, os.WriteFile(exists, nil, 0o644))
+	missing := filepath.Join(dir, "missing")
+	for _, tc := range []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"none", nil, ""},
+		{"exists", map[string]string{"TF_CLI_CONFIG_FILE": exists}, ""},
+		{"missing", map[string]string{"TF_CLI_CONFIG_FILE": missing},
+			`environment variable TF_CLI_CONFIG_FILE names the OpenTofu CLI configuration file "` + missing + `", which does not exist: ` +
+				"OpenTofu would print a warning about it into the JSON that lockstep reads; create the file or unset TF_CLI_CONFIG_FILE"},
+		{"legacy name missing", map[string]string{"TERRAFORM_CONFIG": missing}, "environment variable TERRAFORM_CONFIG names"},
+		{"TF_CLI_CONFIG_FILE wins", map[string]string{"TF_CLI_CONFIG_FILE": exists, "TERRAFORM_CONFIG": missing}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := checkCLIConfig(func(k string) string { return tc.env[k] })
+			if tc.wantErr == "" {
+				assert.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.wantErr)
+		})
+	}
+}
+
+// A real OpenTofu told to read a CLI configuration file that does not
+// exist is refused with the variable's name, before its JSON breaks.
+func TestProductRefusesAMissingCLIConfig(t *testing.T) {
+	bin := tftest.Tofu(t)
+	missing := filepath.Join(t.TempDir(), "missing.tofurc")
+	t.Setenv("TF_CLI_CONFIG_FILE", missing)
+	tf, err := New(Options{ExecPath: bin, Dir: t.TempDir()})
+	require.NoError(t, err)
+	_, _, err = tf.Product(context.Background())
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `TF_CLI_CONFIG_FILE names the OpenTofu CLI configuration file "`+missing+`", which does not exist`)
 }
