@@ -109,3 +109,23 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 		}
 	}
 }
+
+// DropMissingCLIConfig unsets TF_CLI_CONFIG_FILE and TERRAFORM_CONFIG in this
+// process when they name a file that cannot be opened, for a TestMain to
+// call before any test runs: OpenTofu warns about such a file on stdout
+// before every output, JSON included (lockstep refuses it, see
+// terraform.Product), while Terraform ignores it, so an environment that
+// sets one (as this machine does) would fail only the OpenTofu runs.
+func DropMissingCLIConfig() {
+	for _, name := range []string{"TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG"} {
+		p := os.Getenv(name)
+		if p == "" {
+			continue
+		}
+		if f, err := os.Open(p); err == nil {
+			_ = f.Close()
+			continue
+		}
+		_ = os.Unsetenv(name)
+	}
+}
