@@ -1,3 +1,11 @@
+// The tools module that scripts/install-tools.sh builds OpenTofu from
+// (`make test-opentofu`): `go install` refuses OpenTofu's module because its
+// go.mod has a replace line, so this module requires OpenTofu as a tool and
+// repeats the replace. It is its own module, so the main module's
+// `go test ./...` and `go vet ./...` skip it. To move to another version:
+//   go get -tool github.com/opentofu/opentofu/cmd/tofu@vX.Y.Z
+// here, copy that version's replace lines, go mod tidy, and change
+// OPENTOFU_VERSION in the Makefile and scripts/install-tools.sh.
 module github.com/lockstep-ci/lockstep/test/tools/opentofu
 
 go 1.26.6
