@@ -70,7 +70,7 @@ test-compat: ## the end-to-end tests against the oldest supported terraform (1.5
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/terraform-$(TERRAFORM_COMPAT) go test -race ./test/e2e/...
 
 .PHONY: test-opentofu
-test-opentofu: ## the end-to-end and pkg/terraform tests against OpenTofu (builds .bin/tofu once, ~12 min)
+test-opentofu: ## the end-to-end and pkg/terraform tests against OpenTofu (builds .bin/tofu once, which takes minutes)
 	OPENTOFU_VERSION=$(OPENTOFU_VERSION) scripts/install-tools.sh tofu
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/tofu LOCKSTEP_REQUIRE_TOFU=1 go test -race ./pkg/terraform/... ./test/e2e/...
 

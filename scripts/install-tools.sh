@@ -7,7 +7,7 @@
 # Usage: scripts/install-tools.sh [TOOL...]
 #   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act,
 #   jq, shellcheck. With no TOOL it installs all but terraform-compat and tofu
-#   (the act tests run pipeline.yml's jq steps); tofu takes about 12 minutes
+#   (the act tests run pipeline.yml's jq steps); tofu takes 5 to 12 minutes
 #   to build once, so only `make test-opentofu` asks for it.
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck and jq come
@@ -157,7 +157,7 @@ ensure_tofu() {
     die "test/tools/opentofu/go.mod does not require $module v$OPENTOFU_VERSION: run \`go get -tool $module/cmd/tofu@v$OPENTOFU_VERSION\` there and copy the replace lines of OpenTofu's go.mod at that version"
   mkdir -p "$BIN"
   INSTALL_TMP="$(mktemp -d "$BIN/.install.XXXXXX")"
-  log "building OpenTofu $OPENTOFU_VERSION from source into $BIN/tofu (about 12 minutes the first time)"
+  log "building OpenTofu $OPENTOFU_VERSION from source into $BIN/tofu (minutes, the first time)"
   (cd "$mod" && GOWORK=off GOFLAGS=-mod=readonly go build -trimpath \
     -ldflags "-X $module/version.dev=no" -o "$INSTALL_TMP/tofu" "$module/cmd/tofu")
   have="$(tofu_version "$INSTALL_TMP/tofu")"
