@@ -153,7 +153,7 @@ func (t *Terraform) readProduct(ctx context.Context) (productVersion, error) {
 // read (TF_CLI_CONFIG_FILE, else TERRAFORM_CONFIG) but that does not exist.
 // OpenTofu then prints a warning about it to stdout before every command's
 // output, JSON included (version -json, show -json), which lockstep could
-// no longer read; Terraform ignores such a file.
+// no longer read. Terraform warns about it only on stderr, so it is let be.
 func checkCLIConfig(getenv func(string) string) error {
 	for _, name := range []string{"TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG"} {
 		p := getenv(name)

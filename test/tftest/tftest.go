@@ -114,8 +114,9 @@ func WriteFiles(t testing.TB, dir string, files map[string]string) {
 // process when they name a file that cannot be opened, for a TestMain to
 // call before any test runs: OpenTofu warns about such a file on stdout
 // before every output, JSON included (lockstep refuses it, see
-// terraform.Product), while Terraform ignores it, so an environment that
-// sets one (as this machine does) would fail only the OpenTofu runs.
+// terraform.Product), while Terraform warns only on stderr, so an
+// environment that sets one (as this machine does) would fail only the
+// OpenTofu runs.
 func DropMissingCLIConfig() {
 	for _, name := range []string{"TF_CLI_CONFIG_FILE", "TERRAFORM_CONFIG"} {
 		p := os.Getenv(name)
