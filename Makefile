@@ -17,11 +17,14 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo 0.0.
 LDFLAGS := -s -w -X $(MODULE)/pkg/version.Version=$(VERSION)
 
 TERRAFORM_COMPAT := 1.5.7
+# The OpenTofu that test-opentofu builds into .bin/tofu; test/tools/opentofu/go.mod
+# pins the same version.
+OPENTOFU_VERSION := 1.12.6
 WORKFLOWS := $(wildcard .github/workflows/*.yml .github/workflows/*.yaml workflows/*.yml workflows/*.yaml)
 
 .PHONY: help
 help: ## list the targets
-	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-12s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: tools
 tools: ## install terraform (>= 1.5), actionlint, act, shellcheck and jq if missing
@@ -66,6 +69,11 @@ lint: vet actionlint ## go vet and actionlint
 test-compat: ## the end-to-end tests against the oldest supported terraform (1.5.7)
 	scripts/install-tools.sh terraform-compat
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/terraform-$(TERRAFORM_COMPAT) go test -race ./test/e2e/...
+
+.PHONY: test-opentofu
+test-opentofu: ## the end-to-end and pkg/terraform tests against OpenTofu (builds .bin/tofu once, which takes minutes)
+	OPENTOFU_VERSION=$(OPENTOFU_VERSION) scripts/install-tools.sh tofu
+	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/tofu LOCKSTEP_REQUIRE_TOFU=1 go test -race ./pkg/terraform/... ./test/e2e/...
 
 .PHONY: demo
 demo: tools build ## run lockstep on examples/ in .lockstep/demo (recreated each run)

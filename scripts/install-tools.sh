@@ -5,9 +5,10 @@
 # cheap after the first run.
 #
 # Usage: scripts/install-tools.sh [TOOL...]
-#   TOOL is one of: terraform, terraform-compat, actionlint, act, shellcheck, jq.
-#   With no TOOL it installs terraform, actionlint, act, shellcheck and jq (the
-#   act tests run pipeline.yml's jq steps).
+#   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act,
+#   jq, shellcheck. With no TOOL it installs all but terraform-compat and tofu
+#   (the act tests run pipeline.yml's jq steps); tofu takes 5 to 12 minutes
+#   to build once, so only `make test-opentofu` asks for it.
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck and jq come
 # from Debian's packages. Nothing downloads a prebuilt binary, so this works on
@@ -22,6 +23,10 @@ BIN="${LOCKSTEP_BIN_DIR:-$ROOT/.bin}"
 # TERRAFORM_COMPAT, the oldest version lockstep supports.
 TERRAFORM_MIN=1.5.0
 TERRAFORM_COMPAT=1.5.7
+# OpenTofu: built from its Go module through the tools module in
+# test/tools/opentofu, whose go.mod pins this version (the Makefile passes its
+# OPENTOFU_VERSION here).
+OPENTOFU_VERSION="${OPENTOFU_VERSION:-1.12.6}"
 ACTIONLINT_VERSION=1.7.12
 ACT_VERSION=0.2.89
 
@@ -123,6 +128,45 @@ ensure_terraform() {
   log "linked $BIN/terraform -> terraform-$TERRAFORM_COMPAT"
 }
 
+# tofu_version BINARY: "1.12.6" when BINARY is a working OpenTofu, else
+# nothing. `tofu version -json` says "terraform_version" like Terraform does,
+# so the human output's "OpenTofu v1.12.6" is what tells the two apart. It
+# need not be the first line: OpenTofu prints warnings about its CLI
+# configuration (a TF_CLI_CONFIG_FILE that does not exist) before it.
+tofu_version() {
+  "$1" version 2>/dev/null | sed -n 's/^OpenTofu v\([^[:space:]]*\)$/\1/p' | head -n 1
+}
+
+# ensure_tofu builds OpenTofu OPENTOFU_VERSION into $BIN/tofu unless that is
+# already there. `go install` refuses a module with replace lines, and
+# OpenTofu's go.mod has one (its fork of hashicorp/hcl/v2), so the build runs
+# in the tools module test/tools/opentofu, which requires OpenTofu at that
+# version and repeats the replace; its go.sum pins every dependency.
+# version.dev=no makes it a release build ("OpenTofu v1.12.6", not "-dev").
+ensure_tofu() {
+  local mod="$ROOT/test/tools/opentofu" module=github.com/opentofu/opentofu have
+  if [ -x "$BIN/tofu" ]; then
+    have="$(tofu_version "$BIN/tofu")"
+    if [ "$have" = "$OPENTOFU_VERSION" ]; then
+      log "OpenTofu $OPENTOFU_VERSION is installed at $BIN/tofu"
+      return 0
+    fi
+    log "$BIN/tofu is ${have:+OpenTofu }${have:-not a working OpenTofu}, want $OPENTOFU_VERSION"
+  fi
+  grep -q "^[[:space:]]*$module v$OPENTOFU_VERSION\([[:space:]]\|$\)" "$mod/go.mod" ||
+    die "test/tools/opentofu/go.mod does not require $module v$OPENTOFU_VERSION: run \`go get -tool $module/cmd/tofu@v$OPENTOFU_VERSION\` there and copy the replace lines of OpenTofu's go.mod at that version"
+  mkdir -p "$BIN"
+  INSTALL_TMP="$(mktemp -d "$BIN/.install.XXXXXX")"
+  log "building OpenTofu $OPENTOFU_VERSION from source into $BIN/tofu (minutes, the first time)"
+  (cd "$mod" && GOWORK=off GOFLAGS=-mod=readonly go build -trimpath \
+    -ldflags "-X $module/version.dev=no" -o "$INSTALL_TMP/tofu" "$module/cmd/tofu")
+  have="$(tofu_version "$INSTALL_TMP/tofu")"
+  [ "$have" = "$OPENTOFU_VERSION" ] || die "the OpenTofu just built says version '${have}', want $OPENTOFU_VERSION"
+  mv -f "$INSTALL_TMP/tofu" "$BIN/tofu"
+  rm -rf "$INSTALL_TMP"
+  INSTALL_TMP=
+}
+
 # ensure_apt_tool NAME: the Debian package NAME (whose command has the same
 # name), installed with apt-get when the command is missing.
 ensure_apt_tool() {
@@ -151,10 +195,11 @@ main() {
     case "$tool" in
       terraform) ensure_terraform ;;
       terraform-compat) ensure_terraform_compat ;;
+      tofu) ensure_tofu ;;
       actionlint) ensure_go_tool github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" actionlint ;;
       act) ensure_go_tool github.com/nektos/act "$ACT_VERSION" act ;;
       shellcheck | jq) ensure_apt_tool "$tool" ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, actionlint, act, shellcheck or jq)" ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck or jq)" ;;
     esac
   done
 }

@@ -32,7 +32,7 @@ func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engin
 	var unsupported *engine.UnsupportedError
 	if errors.As(err, &unsupported) {
 		return nil, id, &badInput{&config.InputError{Input: "terraform-path", Value: bin, Flag: a.local != nil,
-			Problem: "is " + unsupported.Found + "; " + unsupported.Problem + ": point it at a newer binary"}}
+			Problem: "is " + unsupported.Found + "; " + unsupported.Problem}}
 	}
 	if err != nil {
 		return nil, id, fail("terraform-failed", err)

@@ -137,3 +137,37 @@ func TestFooterAndHeadline(t *testing.T) {
 	m.EngineVersion = "1.12.0"
 	assert.Contains(t, Render(&plan.Summary{EngineVersion: "1.11.4"}, "", m, Options{}), "Terraform 1.12.0")
 }
+
+// An OpenTofu plan says OpenTofu wherever a Terraform plan says Terraform:
+// the headings, the drift text and the footer's version.
+func TestEngineIsNamed(t *testing.T) {
+	s := &plan.Summary{EngineVersion: "1.12.6", Drift: []plan.Change{
+		{Address: "a.b", Action: plan.ActionUpdate, ChangedAttributes: []string{"x"}},
+		{Address: "a.c", Action: plan.ActionDelete},
+	}}
+	m := testMeta("4be1c0d7a1b2c3d4e5f6")
+	for _, tc := range []struct{ engine, want string }{{"", "Terraform"}, {"terraform", "Terraform"}, {"opentofu", "OpenTofu"}} {
+		m.Engine = tc.engine
+		other := map[string]string{"Terraform": "OpenTofu", "OpenTofu": "Terraform"}[tc.want]
+		body := Render(s, "", m, Options{})
+		assert.Contains(t, body, "### "+tc.want+" plan · ", tc.engine)
+		assert.Contains(t, body, "2 resources changed outside "+tc.want+" (see below)", tc.engine)
+		assert.Contains(t, body, "Drift: 2 resources changed outside "+tc.want+" since the last apply", tc.engine)
+		assert.Contains(t, body, "deleted outside "+tc.want, tc.engine)
+		assert.Contains(t, body, " · "+tc.want+" 1.12.6 · ", tc.engine)
+		assert.NotContains(t, body, other, tc.engine)
+
+		m.EngineVersion = "1.12.6"
+		report := RenderApply(m, ApplyResult{}, "")
+		assert.Contains(t, report, "### "+tc.want+" apply · ", tc.engine)
+		assert.Contains(t, report, " · "+tc.want+" 1.12.6", tc.engine)
+		assert.NotContains(t, report, other, tc.engine)
+		m.EngineVersion = ""
+	}
+	// The engine name is text from the caller: it cannot break out of the
+	// heading or the footer.
+	m.Engine = "Open<b>Tofu</b>\n### x"
+	body := Render(s, "", m, Options{})
+	assert.NotContains(t, body, "<b>")
+	assert.NotContains(t, body, "\n### x")
+}

@@ -2,7 +2,8 @@
 // fmt check, init, validate, plan (capturing Terraform's own human plan text),
 // show -json and apply. It decides where each command's output goes: logs go
 // to the caller's (masked) writer, and machine output such as show -json never
-// reaches the log.
+// reaches the log. The same runner drives OpenTofu, whose command line and
+// JSON formats are Terraform's; Product tells the two apart.
 package terraform
 
 import (
@@ -31,6 +32,8 @@ type Terraform struct {
 	log      io.Writer
 	execPath string // as given, for messages
 	mu       sync.Mutex
+	product  *productVersion // what Product found, once read
+	segments []int           // the product's version: major, minor, patch
 }
 
 // New returns a runner for o.Dir.
@@ -62,59 +65,6 @@ func (t *Terraform) withStdout(w io.Writer, f func() error) error {
 	t.tf.SetStdout(w)
 	defer t.tf.SetStdout(t.log)
 	return f()
-}
-
-// MinVersion is the oldest Terraform (or OpenTofu, which reports its own
-// version the same way) lockstep runs: the oldest its tests run against
-// (TERRAFORM_MIN in scripts/install-tools.sh, `make test-compat`).
-var MinVersion = [3]int{1, 5, 0}
-
-// TooOldError is a Terraform binary older than MinVersion.
-type TooOldError struct {
-	Path  string // the binary, as given
-	Found string // its version
-}
-
-func (e *TooOldError) Error() string {
-	return fmt.Sprintf("%s is version %s; %s", e.Path, e.Found, e.Need())
-}
-
-// Need says which version lockstep needs.
-func (e *TooOldError) Need() string {
-	return fmt.Sprintf("lockstep needs Terraform %d.%d.%d or newer", MinVersion[0], MinVersion[1], MinVersion[2])
-}
-
-// checkMinVersion returns a *TooOldError when segments (major, minor,
-// patch; a pre-release counts as its release) are below MinVersion.
-func checkMinVersion(path, found string, segments []int) error {
-	for i, want := range MinVersion {
-		got := 0
-		if i < len(segments) {
-			got = segments[i]
-		}
-		if got != want {
-			if got < want {
-				return &TooOldError{Path: path, Found: found}
-			}
-			return nil
-		}
-	}
-	return nil
-}
-
-// Version returns Terraform's version, e.g. "1.11.4", or a *TooOldError
-// when it is older than MinVersion.
-func (t *Terraform) Version(ctx context.Context) (string, error) {
-	var v string
-	err := t.withStdout(io.Discard, func() error {
-		tv, _, err := t.tf.Version(ctx, false)
-		if err != nil {
-			return fmt.Errorf("reading terraform's version: %w", err)
-		}
-		v = tv.String()
-		return checkMinVersion(t.execPath, v, tv.Segments())
-	})
-	return v, err
 }
 
 // FormatCheck returns the files (relative to the module) that terraform fmt

@@ -32,6 +32,9 @@ var _ = cli.Main
 var lockstepBin string
 
 func TestMain(m *testing.M) {
+	// lockstep runs with the workspace's own environment, but the setup
+	// commands (workspace.tf) inherit this process's.
+	tftest.DropMissingCLIConfig()
 	dir, err := os.MkdirTemp("", "lockstep-e2e-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/test/fakegithub"
+	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
 // The canaries: a TERRAFORM_ENV line Terraform does not know is secret, a
@@ -161,13 +162,12 @@ func TestChildProcessesInheritNoInputsOrTokens(t *testing.T) {
 }
 
 // A Terraform older than lockstep supports is refused before it runs,
-// naming terraform-path and the version found. (A stub answering `version
-// -json` as 1.4.6: no Terraform that old is installed here.)
+// naming terraform-path and the version found. (A stub answering the version
+// commands as Terraform 1.4.6: no Terraform that old is installed here.)
 func TestOldTerraformIsRefusedNamingTerraformPath(t *testing.T) {
 	w := newWorkspace(t)
 	w.fixture("secretenv", "infra")
-	stub := filepath.Join(t.TempDir(), "terraform")
-	require.NoError(t, os.WriteFile(stub, []byte("#!/bin/sh\necho '{\"terraform_version\":\"1.4.6\",\"platform\":\"linux_amd64\",\"provider_selections\":{},\"terraform_outdated\":false}'\n"), 0o755))
+	stub := tftest.VersionStub(t, "Terraform", "1.4.6")
 	w.env["INPUT_TERRAFORM-PATH"] = stub
 
 	r := w.action(map[string]string{"command": "plan", "working-directory": "infra"})

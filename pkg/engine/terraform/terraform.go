@@ -48,16 +48,24 @@ func New(o Options) (*Adapter, error) {
 	return &Adapter{name: name, path: o.ExecPath, tf: tf}, nil
 }
 
-// Identity reads the binary's version; a binary older than lockstep
-// supports is an *engine.UnsupportedError.
+// Identity reads which engine the binary is and its version. A binary
+// older than lockstep supports, or another engine than the one asked for
+// (terraform for engine opentofu, say), is an *engine.UnsupportedError.
 func (a *Adapter) Identity(ctx context.Context) (engine.Identity, error) {
-	v, err := a.tf.Version(ctx)
+	product, v, err := a.tf.Product(ctx)
 	id := engine.Identity{Name: a.name, Version: v}
 	var old *tfcli.TooOldError
 	if errors.As(err, &old) {
-		return id, &engine.UnsupportedError{Path: a.path, Found: "version " + old.Found, Problem: old.Need()}
+		return id, &engine.UnsupportedError{Path: a.path, Found: "version " + old.Found, Problem: old.Need() + ": point it at a newer binary"}
 	}
-	return id, err
+	if err != nil {
+		return id, err
+	}
+	if want := engine.DisplayName(a.name); product != want {
+		return id, &engine.UnsupportedError{Path: a.path, Found: product + " " + v,
+			Problem: "engine " + a.name + " needs " + want + ": point terraform-path at the " + want + " binary, or set engine to match it"}
+	}
+	return id, nil
 }
 
 // FormatCheck lists the files terraform fmt would change.
