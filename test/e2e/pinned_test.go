@@ -123,6 +123,16 @@ func TestPinnedVersionRunsTheInstalledTerraform(t *testing.T) {
 	assert.Equal(t, []string{"terraform_data.delete", "terraform_data.keep", "terraform_data.old_name",
 		"terraform_data.replace_cbd", "terraform_data.replace_default", "terraform_data.update"}, w.stateAddresses("infra"))
 
+	// deploy reads the stack's outputs for the deploy command with the
+	// pinned install too: nothing else could run.
+	app := newFakeApp(w)
+	r = w.action(merge(in, map[string]string{"command": "deploy", "app-version": "v1.0.0",
+		"deploy-command": app.command(), "smoke-urls": app.healthURL(), "smoke-timeout": "0"}))
+	requireCode(t, 0, r)
+	assert.Contains(t, r.stdout, "infra: running "+bin+" (verified install in the tool cache)")
+	assert.Equal(t, []string{"v1.0.0 100"}, app.deploys())
+	assert.Equal(t, "v1", app.env()["LOCKSTEP_OUTPUT_VERSION"], "the outputs came from the installed terraform")
+
 	// The install lockstep ran is still the verified one, and the only one.
 	installed, err := os.ReadFile(bin)
 	require.NoError(t, err)
@@ -130,6 +140,25 @@ func TestPinnedVersionRunsTheInstalledTerraform(t *testing.T) {
 	entries, err := os.ReadDir(filepath.Join(toolCache, "terraform"))
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "one version in the tool cache")
+	assertNothingUnderHome(t, w)
+}
+
+func TestPinnedVersionPlanComment(t *testing.T) {
+	w, gh := prWorkspace(t)
+	toolCache := offline(t, w)
+	content, v := localTerraform(t)
+	bin := preinstall(t, toolCache, content, v)
+	changesStack(w)
+	writeFile(t, w, ".terraform-version", v.String()+"\n")
+
+	r := w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "staging",
+		"terraform-path": filepath.Join(t.TempDir(), "no-terraform-here")})
+	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	assert.Contains(t, r.stdout, "infra: running "+bin+" (verified install in the tool cache)")
+	mine := lockstepComments(gh)
+	require.Len(t, mine, 1)
+	assert.Contains(t, mine[0].Body, "Terraform "+v.String(), "the footer names the engine version that planned")
+	assert.Contains(t, mine[0].Body, "to add")
 	assertNothingUnderHome(t, w)
 }
 
