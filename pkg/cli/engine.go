@@ -71,7 +71,10 @@ func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
 	}
 	bin, err := res.Binary(ctx, install.EnsureOptions{CacheDir: cache, Log: a.r.Log()})
 	if err != nil {
-		return "", fail("engine-install-failed", err)
+		return "", fail("engine-install-failed", fmt.Errorf("installing %s for %s: %w", res, dir, err))
+	}
+	if res.Path == "" {
+		a.r.Printf("%s: running %s (verified install in the tool cache)", dir, bin)
 	}
 	return bin, nil
 }

@@ -11,16 +11,17 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-version"
+	"github.com/lockstep-ci/lockstep/test/releaseserver"
 )
 
 func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 	for _, e := range []Engine{Terraform, OpenTofu} {
 		t.Run(string(e), func(t *testing.T) {
 			content, v := engineBinary(t, e)
-			srv := newReleaseServer(t, content, []string{"1.0.0", v}, serverOptions{})
+			srv := releaseserver.Start(t, releaseserver.Options{Binary: content, Versions: []string{"1.0.0", v}})
 			cache := t.TempDir()
 			var log strings.Builder
-			opts := EnsureOptions{Engine: e, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases(), Log: &log}
+			opts := EnsureOptions{Engine: e, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: releasesOf(srv), Log: &log}
 
 			path, err := Ensure(t.Context(), opts)
 			if err != nil {
@@ -43,15 +44,15 @@ func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(cache, string(e), v, toolArch()+".complete")); err != nil {
 				t.Errorf("no tool-cache marker: %v", err)
 			}
-			if srv.archives.Load() != 1 {
-				t.Errorf("archive downloaded %d times, want 1", srv.archives.Load())
+			if srv.Archives() != 1 {
+				t.Errorf("archive downloaded %d times, want 1", srv.Archives())
 			}
 			leftovers, _ := filepath.Glob(filepath.Join(cache, string(e), v, ".*tmp*"))
 			if len(leftovers) > 0 {
 				t.Errorf("temporary install directories left behind: %v", leftovers)
 			}
 
-			before := srv.requests.Load()
+			before := srv.Requests()
 			log.Reset()
 			again, err := Ensure(t.Context(), opts)
 			if err != nil {
@@ -60,7 +61,7 @@ func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 			if again != path {
 				t.Errorf("second Ensure = %s, want %s", again, path)
 			}
-			if n := srv.requests.Load() - before; n != 0 {
+			if n := srv.Requests() - before; n != 0 {
 				t.Errorf("second Ensure made %d requests, want none (reuse the cache)", n)
 			}
 			if log.Len() != 0 {
@@ -72,15 +73,15 @@ func TestEnsureInstallsVerifiedRunnableBinaryAndReusesIt(t *testing.T) {
 
 func TestResolutionBinary(t *testing.T) {
 	tfPath, content, v := terraformBinary(t)
-	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	srv := releaseserver.Start(t, releaseserver.Options{Binary: content, Versions: []string{v}})
 	cache := t.TempDir()
-	opts := EnsureOptions{CacheDir: cache, Releases: srv.releases()}
+	opts := EnsureOptions{CacheDir: cache, Releases: releasesOf(srv)}
 
 	onPath := Resolution{Engine: Terraform, Version: version.Must(version.NewVersion(v)), Source: SourcePath, Path: tfPath}
 	if got, err := onPath.Binary(t.Context(), opts); err != nil || got != tfPath {
 		t.Errorf("Binary of a PATH resolution = %q, %v; want %s", got, err, tfPath)
 	}
-	if n := srv.requests.Load(); n != 0 {
+	if n := srv.Requests(); n != 0 {
 		t.Errorf("a PATH resolution made %d requests, want 0", n)
 	}
 
@@ -92,21 +93,21 @@ func TestResolutionBinary(t *testing.T) {
 }
 
 func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
-	other := newTestKey(t)
+	other := releaseserver.NewKey(t)
 	// Archives refused before they are unpacked hold a small file instead of
 	// the 90 MB binary: their content never matters, only its checksum.
 	small := []byte("#!/bin/sh\necho this must never run\nexit 1\n")
 	tests := []struct {
 		name    string
-		opts    serverOptions
+		opts    releaseserver.Options
 		small   bool
 		version func(real string) string
 		wantErr string
 	}{
-		{name: "checksum mismatch", opts: serverOptions{corruptArchive: true}, small: true, wantErr: "checksum does not match"},
-		{name: "bad signature", opts: serverOptions{corruptSignature: true}, small: true, wantErr: "signature does not verify"},
-		{name: "signed by another key", opts: serverOptions{signer: &other}, small: true, wantErr: "signature does not verify"},
-		{name: "archive download fails", opts: serverOptions{archiveFails: true}, small: true, wantErr: "500"},
+		{name: "checksum mismatch", opts: releaseserver.Options{CorruptArchive: true}, small: true, wantErr: "checksum does not match"},
+		{name: "bad signature", opts: releaseserver.Options{CorruptSignature: true}, small: true, wantErr: "signature does not verify"},
+		{name: "signed by another key", opts: releaseserver.Options{Signer: &other}, small: true, wantErr: "signature does not verify"},
+		{name: "archive download fails", opts: releaseserver.Options{ArchiveFails: true}, small: true, wantErr: "500"},
 		{name: "binary of another version", version: func(string) string { return "1.0.0" }, wantErr: "the binary reports version"},
 		{name: "release the index lacks", small: true, version: func(string) string { return "9.9.9" }, wantErr: "no such release"},
 	}
@@ -118,13 +119,15 @@ func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 				if tt.small {
 					served = small
 				}
-				srv := newReleaseServer(t, served, []string{"1.0.0", real}, tt.opts)
+				opts := tt.opts
+				opts.Binary, opts.Versions = served, []string{"1.0.0", real}
+				srv := releaseserver.Start(t, opts)
 				v := real
 				if tt.version != nil {
 					v = tt.version(real)
 				}
 				cache := t.TempDir()
-				_, err := Ensure(t.Context(), EnsureOptions{Engine: e, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases()})
+				_, err := Ensure(t.Context(), EnsureOptions{Engine: e, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: releasesOf(srv)})
 				if err == nil {
 					t.Fatal("Ensure succeeded, want an error")
 				}
@@ -152,7 +155,7 @@ func TestEnsureRefusesWhatDoesNotVerify(t *testing.T) {
 
 func TestEnsureReplacesAnInstallItDidNotVerify(t *testing.T) {
 	_, content, v := terraformBinary(t)
-	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	srv := releaseserver.Start(t, releaseserver.Options{Binary: content, Versions: []string{v}})
 	tests := []struct {
 		name    string
 		prepare func(t *testing.T, bin string)
@@ -172,7 +175,7 @@ func TestEnsureReplacesAnInstallItDidNotVerify(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cache := t.TempDir()
-			opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases()}
+			opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: releasesOf(srv)}
 			bin := filepath.Join(cache, "terraform", v, toolArch(), "terraform")
 			if tt.name == "a verified install damaged since" {
 				if _, err := Ensure(t.Context(), opts); err != nil {
@@ -180,15 +183,15 @@ func TestEnsureReplacesAnInstallItDidNotVerify(t *testing.T) {
 				}
 			}
 			tt.prepare(t, bin)
-			before := srv.archives.Load()
+			before := srv.Archives()
 			var log strings.Builder
 			opts.Log = &log
 			got, err := Ensure(t.Context(), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got != bin || srv.archives.Load() != before+1 {
-				t.Errorf("Ensure = %s after %d new downloads, want %s after 1", got, srv.archives.Load()-before, bin)
+			if got != bin || srv.Archives() != before+1 {
+				t.Errorf("Ensure = %s after %d new downloads, want %s after 1", got, srv.Archives()-before, bin)
 			}
 			if !strings.Contains(log.String(), "holds no install lockstep verified: replacing it") {
 				t.Errorf("log = %q, want the replacement said", log.String())
@@ -212,9 +215,9 @@ func writeExecutable(t *testing.T, p, content string) {
 
 func TestEnsureConcurrentInstallsOfOneVersionDownloadOnce(t *testing.T) {
 	_, content, v := terraformBinary(t)
-	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	srv := releaseserver.Start(t, releaseserver.Options{Binary: content, Versions: []string{v}})
 	cache := t.TempDir()
-	opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases()}
+	opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: releasesOf(srv)}
 	var wg sync.WaitGroup
 	paths := make([]string, 3)
 	errs := make([]error, 3)
@@ -230,7 +233,7 @@ func TestEnsureConcurrentInstallsOfOneVersionDownloadOnce(t *testing.T) {
 			t.Errorf("Ensure %d = %s, want %s", i, paths[i], paths[0])
 		}
 	}
-	if n := srv.archives.Load(); n != 1 {
+	if n := srv.Archives(); n != 1 {
 		t.Errorf("archive downloaded %d times, want 1", n)
 	}
 }
@@ -239,9 +242,9 @@ func TestEnsureAcceptsAnInstallAnotherProcessFinishedFirst(t *testing.T) {
 	// Another process renamed its verified install into place while this one
 	// downloaded: the rename fails and the finished install is used.
 	_, content, v := terraformBinary(t)
-	srv := newReleaseServer(t, content, []string{v}, serverOptions{})
+	srv := releaseserver.Start(t, releaseserver.Options{Binary: content, Versions: []string{v}})
 	cache := t.TempDir()
-	opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: srv.releases()}
+	opts := EnsureOptions{Engine: Terraform, Version: version.Must(version.NewVersion(v)), CacheDir: cache, Releases: releasesOf(srv)}
 	first, err := Ensure(t.Context(), opts)
 	if err != nil {
 		t.Fatal(err)
@@ -252,17 +255,17 @@ func TestEnsureAcceptsAnInstallAnotherProcessFinishedFirst(t *testing.T) {
 	if err := os.Rename(first, first+".hidden"); err != nil {
 		t.Fatal(err)
 	}
-	srv.onArchive = func() {
+	srv.OnArchive(func() {
 		if err := os.Rename(first+".hidden", first); err != nil {
 			t.Error(err)
 		}
-	}
+	})
 	second, err := Ensure(t.Context(), opts)
 	if err != nil {
 		t.Fatalf("Ensure after another install finished: %v", err)
 	}
-	if second != first || srv.archives.Load() != 2 {
-		t.Errorf("Ensure = %s after %d downloads, want %s after 2", second, srv.archives.Load(), first)
+	if second != first || srv.Archives() != 2 {
+		t.Errorf("Ensure = %s after %d downloads, want %s after 2", second, srv.Archives(), first)
 	}
 }
 

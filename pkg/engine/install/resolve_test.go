@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-version"
+	"github.com/lockstep-ci/lockstep/test/releaseserver"
 	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
@@ -373,7 +374,7 @@ func TestResolveConstraintFromTheVendorIndex(t *testing.T) {
 	// The release server speaks the vendors' index formats, read by
 	// hc-install (Terraform) and this package (OpenTofu); a malformed entry
 	// is skipped, not a panic.
-	srv := newReleaseServer(t, nil, []string{"1.8.0", "1.9.0", "1.9.8", "1.10.0-rc1", "1.10.0", "2.0.0", "not-a-version"}, serverOptions{})
+	srv := releaseserver.Start(t, releaseserver.Options{Versions: []string{"1.8.0", "1.9.0", "1.9.8", "1.10.0-rc1", "1.10.0", "2.0.0", "not-a-version"}})
 	for _, e := range []Engine{Terraform, OpenTofu} {
 		t.Run(string(e), func(t *testing.T) {
 			root := t.TempDir()
@@ -381,7 +382,7 @@ func TestResolveConstraintFromTheVendorIndex(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := Resolve(t.Context(), ResolveOptions{
-				Engine: e, Dir: ".", RepoRoot: root, Index: srv.releases(),
+				Engine: e, Dir: ".", RepoRoot: root, Index: releasesOf(srv),
 				LookPath: func(string) (string, error) { return "", exec.ErrNotFound },
 			})
 			if err != nil {
@@ -391,12 +392,12 @@ func TestResolveConstraintFromTheVendorIndex(t *testing.T) {
 				t.Errorf("Resolve = %+v, want 1.10.0 from required_version, to install", got)
 			}
 			// A second stack in the same process reuses the listing.
-			before := srv.requests.Load()
-			if _, err := Resolve(t.Context(), ResolveOptions{Engine: e, Requested: "~> 1.8.0", Dir: ".", RepoRoot: root, Index: srv.releases(),
+			before := srv.Requests()
+			if _, err := Resolve(t.Context(), ResolveOptions{Engine: e, Requested: "~> 1.8.0", Dir: ".", RepoRoot: root, Index: releasesOf(srv),
 				LookPath: func(string) (string, error) { return "", exec.ErrNotFound }}); err != nil {
 				t.Fatal(err)
 			}
-			if n := srv.requests.Load() - before; n != 0 {
+			if n := srv.Requests() - before; n != 0 {
 				t.Errorf("the second resolution made %d requests, want 0", n)
 			}
 		})
