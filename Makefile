@@ -35,7 +35,7 @@ build: ## build .bin/lockstep (VERSION from git describe, override with VERSION=
 	CGO_ENABLED=0 go build -trimpath -ldflags "$(LDFLAGS)" -o .bin/lockstep ./cmd/lockstep
 
 .PHONY: test
-test: tools fmt-check vet go-test actionlint ## the gate: formatting, vet, race tests with real terraform, actionlint
+test: tools tofu fmt-check vet go-test test-opentofu actionlint ## the gate: formatting, vet, race tests with real Terraform and OpenTofu, actionlint
 
 .PHONY: fmt
 fmt: ## gofmt -w the Go files; terraform fmt the examples
@@ -70,9 +70,12 @@ test-compat: ## the end-to-end tests against the oldest supported terraform (1.5
 	scripts/install-tools.sh terraform-compat
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/terraform-$(TERRAFORM_COMPAT) go test -race ./test/e2e/...
 
-.PHONY: test-opentofu
-test-opentofu: ## the end-to-end and pkg/terraform tests against OpenTofu (builds .bin/tofu once, which takes minutes)
+.PHONY: tofu
+tofu: ## build OpenTofu $(OPENTOFU_VERSION) into .bin/tofu if it is not there (minutes, once)
 	OPENTOFU_VERSION=$(OPENTOFU_VERSION) scripts/install-tools.sh tofu
+
+.PHONY: test-opentofu
+test-opentofu: tofu ## the end-to-end and pkg/terraform tests again, against OpenTofu (engine opentofu)
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/tofu LOCKSTEP_REQUIRE_TOFU=1 go test -race ./pkg/terraform/... ./test/e2e/...
 
 .PHONY: demo

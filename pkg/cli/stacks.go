@@ -19,6 +19,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 )
 
 // Several stacks in one process.
@@ -567,7 +568,7 @@ func applyHeadline(run *stackRun) string {
 // planRollup is the table at the top of a multi-stack plan's job summary.
 func planRollup(a *app, runs []*stackRun, sum [4]int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Terraform plan · %d stacks%s\n\n", len(runs), envSuffix(a.cfg.Environment))
+	fmt.Fprintf(&b, "### %s plan · %d stacks%s\n\n", engine.DisplayName(a.cfg.Engine), len(runs), envSuffix(a.cfg.Environment))
 	b.WriteString("| Stack | Result | Add | Change | Destroy | Replace |\n| --- | --- | ---: | ---: | ---: | ---: |\n")
 	for _, run := range runs {
 		switch {
@@ -595,7 +596,7 @@ func planRollup(a *app, runs []*stackRun, sum [4]int) string {
 // applyRollup is the table at the top of a multi-stack apply's job summary.
 func applyRollup(a *app, runs []*stackRun, layers int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Terraform apply · %d stacks in %d layer(s)%s\n\n", len(runs), layers, envSuffix(a.cfg.Environment))
+	fmt.Fprintf(&b, "### %s apply · %d stacks in %d layer(s)%s\n\n", engine.DisplayName(a.cfg.Engine), len(runs), layers, envSuffix(a.cfg.Environment))
 	b.WriteString("| Layer | Stack | Result |\n| ---: | --- | --- |\n")
 	for _, run := range runs {
 		result := "✅ applied"

@@ -107,10 +107,11 @@ func TestApplyRefusesAnythingButTheReviewedPlan(t *testing.T) {
 		}, "binding-directory", `the plan was made for working directory "infra", not "infra2"`},
 		{"another engine version", func(w *workspace, in map[string]string) {
 			editRecord(w, "infra", func(r map[string]any) { r["engine_version"] = "1.5.7" })
-		}, "binding-engine", "the plan was made with Terraform 1.5.7, but this run has Terraform 1."},
+		}, "binding-engine", "the plan was made with " + engineName(t) + " 1.5.7, but this run has " + engineName(t) + " 1."},
 		{"another engine", func(w *workspace, in map[string]string) {
-			editRecord(w, "infra", func(r map[string]any) { r["engine"] = "opentofu" })
-		}, "binding-engine", "the plan was made with OpenTofu 1."},
+			other := map[string]string{"terraform": "opentofu", "opentofu": "terraform"}[engineInput(w.t)]
+			editRecord(w, "infra", func(r map[string]any) { r["engine"] = other })
+		}, "binding-engine", "the plan was made with "},
 		{"missing record", func(w *workspace, in map[string]string) {
 			require.NoError(w.t, os.Remove(filepath.Join(w.root, "infra", "tfplan.lockstep.json")))
 		}, "binding-missing", "only a plan made by lockstep plan can be applied"},

@@ -96,7 +96,7 @@ func TestPlanWithoutCommentPermissionStillSucceeds(t *testing.T) {
 	assert.Regexp(t, `(?m)^::warning::No comment on PR #7: the token may not write pull request comments`, r.stdout)
 	assert.Empty(t, lockstepComments(gh))
 	assert.Equal(t, "success", r.outputs["result"])
-	assert.Contains(t, r.summary, "Terraform plan")
+	assert.Contains(t, r.summary, engineName(t)+" plan")
 }
 
 // A 5,000-resource plan still makes one comment within GitHub's limit, and

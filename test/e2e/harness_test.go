@@ -12,8 +12,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -63,6 +65,29 @@ type workspace struct {
 	env       map[string]string
 }
 
+var (
+	engineOnce sync.Once
+	testEngine string // the engine input for tftest.Path's binary
+)
+
+// engineInput is "terraform", or "opentofu" when the tests run OpenTofu
+// (make test-opentofu): the harness passes it with terraform-path.
+func engineInput(t *testing.T) string {
+	engineOnce.Do(func() { testEngine = tftest.Engine(t, tftest.Path(t)) })
+	return testEngine
+}
+
+// engineCommand is the engine's command in lockstep's log lines.
+func engineCommand(t *testing.T) string {
+	if engineInput(t) == "opentofu" {
+		return "tofu"
+	}
+	return "terraform"
+}
+
+// engineName is the engine's name in lockstep's reports.
+func engineName(t *testing.T) string { return tftest.EngineName(engineInput(t)) }
+
 func newWorkspace(t *testing.T) *workspace {
 	t.Helper()
 	w := &workspace{t: t, root: t.TempDir(), terraform: tftest.Path(t), files: map[string]string{}}
@@ -91,6 +116,7 @@ func newWorkspace(t *testing.T) *workspace {
 		"CHECKPOINT_DISABLE":   "1",
 		"INPUT_GITHUB-TOKEN":   "ghs_e2eTokenValue0123456789",
 		"INPUT_TERRAFORM-PATH": w.terraform,
+		"INPUT_ENGINE":         engineInput(t),
 	}
 	for k, v := range w.files {
 		w.env[k] = v
@@ -196,7 +222,7 @@ func (w *workspace) assertRefusedUntouched(t *testing.T, r result, dir, reason s
 	}
 	assert.Contains(t, r.summary, "Refused: nothing was applied")
 	assert.Empty(t, r.outputs["approved-by"])
-	assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform runs")
+	assert.NotContains(t, r.stdout, engineCommand(t)+" init", "refused before Terraform runs")
 	assert.Empty(t, w.stateAddresses(dir), "nothing was applied")
 }
 
@@ -228,6 +254,14 @@ func (w *workspace) action(inputs map[string]string) result {
 // cli runs `lockstep <args>` as a person would, in dir of the workspace.
 func (w *workspace) cli(args ...string) result {
 	w.t.Helper()
+	// The tests' engine binary, and its engine, unless the test names
+	// another (a stub): make test-opentofu runs them as engine opentofu.
+	if !slices.Contains(args, "--terraform-path") {
+		args = append(args, "--terraform-path", w.terraform)
+	}
+	if slices.Contains(args, w.terraform) && !slices.Contains(args, "--engine") {
+		args = append(args, "--engine", engineInput(w.t))
+	}
 	env := map[string]string{"HOME": w.env["HOME"], "PATH": os.Getenv("PATH"), "CHECKPOINT_DISABLE": "1"}
 	return w.run(env, args...)
 }

@@ -63,7 +63,7 @@ func TestPlanCountsEqualTerraformsOwnLine(t *testing.T) {
 	assert.Equal(t, w.env["GITHUB_SHA"], record["commit"])
 	assert.Equal(t, "infra", record["directory"])
 	assert.Equal(t, "staging", record["environment"])
-	assert.Equal(t, "terraform", record["engine"])
+	assert.Equal(t, engineInput(t), record["engine"])
 	assert.Regexp(t, `^1\.\d+\.\d+`, record["engine_version"])
 	assert.NotEmpty(t, record["created_at"])
 	assert.Equal(t, float64(add), record["counts"].(map[string]any)["add"])

@@ -118,7 +118,7 @@ func TestSealedPlanRefusals(t *testing.T) {
 			assert.Contains(t, r.stdout, tt.msg)
 			assert.Contains(t, r.summary, "Refused: nothing was applied")
 			assert.Empty(t, w.stateAddresses("infra"), "nothing was applied")
-			assert.NotContains(t, r.stdout, "terraform init", "refused before Terraform ran")
+			assert.NotContains(t, r.stdout, engineCommand(t)+" init", "refused before Terraform ran")
 			assert.NotContains(t, strings.ReplaceAll(r.stdout, "::add-mask::"+planKey+"\n", "")+r.summary+r.stderr, planKey)
 		})
 	}

@@ -68,12 +68,12 @@ func TestParallelPlansCommentOncePerStack(t *testing.T) {
 	}
 
 	// The roll-up comes first, then each stack's summary.
-	rollup := strings.Index(r.summary, "### Terraform plan · 3 stacks · staging")
+	rollup := strings.Index(r.summary, "### "+engineName(t)+" plan · 3 stacks · staging")
 	require.GreaterOrEqual(t, rollup, 0, "summary:\n%s", r.summary)
 	assert.Contains(t, r.summary, "| `infra/app` | 📝 changes | 2 | 0 | 0 | 0 |")
 	assert.Contains(t, r.summary, "| **Total** |  | **4** | **0** | **0** | **0** |")
 	for _, dir := range []string{"infra/app", "infra/db", "infra/network"} {
-		requireBefore(t, r.summary, "### Terraform plan · 3 stacks · staging", "### Terraform plan · `"+dir+"`", "%s's summary follows the roll-up", dir)
+		requireBefore(t, r.summary, "### "+engineName(t)+" plan · 3 stacks · staging", "### "+engineName(t)+" plan · `"+dir+"`", "%s's summary follows the roll-up", dir)
 	}
 
 	// The three started before any finished, and each stack's log is one
@@ -81,7 +81,7 @@ func TestParallelPlansCommentOncePerStack(t *testing.T) {
 	for _, dir := range []string{"infra/app", "infra/db", "infra/network"} {
 		requireBefore(t, r.stdout, "→ "+dir+": started", "::group::infra/", "%s started while the others ran", dir)
 		g := stackGroup(t, r.stdout, dir)
-		assert.Contains(t, g, "terraform plan in "+dir)
+		assert.Contains(t, g, engineCommand(t)+" plan in "+dir)
 		for _, other := range []string{"infra/app", "infra/db", "infra/network"} {
 			if other != dir {
 				assert.NotContains(t, g, "in "+other, "the log of %s holds lines of %s", dir, other)
@@ -220,7 +220,7 @@ func TestPlanChangedLocally(t *testing.T) {
 	commentFile := filepath.Join(t.TempDir(), "comments.md")
 	r = w.cli("plan", "--changed", "--environment", "staging", "--comment-file", commentFile)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
-	assert.Contains(t, r.stdout, "### Terraform plan · 3 stacks · staging")
+	assert.Contains(t, r.stdout, "### "+engineName(t)+" plan · 3 stacks · staging")
 	bodies := readFile(t, commentFile)
 	for _, dir := range []string{"infra/app", "infra/db", "infra/network"} {
 		assert.Equal(t, 1, strings.Count(bodies, "<!-- lockstep:plan dir="+dir+" env=staging -->"), "one comment body for %s", dir)

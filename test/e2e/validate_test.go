@@ -17,8 +17,8 @@ func TestValidateAnnotatesEveryProblem(t *testing.T) {
 	assert.Equal(t, 1, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 
 	// fmt: the unformatted file, relative to the repository root.
-	assert.Regexp(t, `(?m)^::error file=infra/bad/main\.tf,title=Terraform file is not formatted::run .terraform fmt. in infra/bad`, r.stdout)
-	assert.NotContains(t, r.stdout, "file=infra/bad/ok.tf,title=Terraform file is not formatted")
+	assert.Regexp(t, `(?m)^::error file=infra/bad/main\.tf,title=`+engineName(t)+` file is not formatted::run .`+engineCommand(t)+` fmt. in infra/bad`, r.stdout)
+	assert.NotContains(t, r.stdout, "file=infra/bad/ok.tf,title="+engineName(t)+" file is not formatted")
 
 	// validate: each diagnostic at its file, line and column range.
 	diag := regexp.MustCompile(`(?m)^::error col=(\d+),endColumn=(\d+),endLine=(\d+),file=infra/bad/main\.tf,line=(\d+),title=([^:]+)::`)

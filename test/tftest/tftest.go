@@ -6,6 +6,7 @@
 package tftest
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -129,4 +130,28 @@ func DropMissingCLIConfig() {
 		}
 		_ = os.Unsetenv(name)
 	}
+}
+
+// Engine is the engine input naming the binary at path: "opentofu" when
+// its `version` output says OpenTofu, else "terraform". The e2e harness
+// passes it with terraform-path, so that `make test-opentofu` runs the
+// same tests as engine opentofu.
+func Engine(t testing.TB, path string) string {
+	t.Helper()
+	out, err := exec.Command(path, "version").Output()
+	if err != nil {
+		t.Fatalf("running %s version: %v", path, err)
+	}
+	if bytes.HasPrefix(bytes.TrimSpace(out), []byte("OpenTofu")) {
+		return "opentofu"
+	}
+	return "terraform"
+}
+
+// EngineName is the engine's name as lockstep's reports spell it.
+func EngineName(engine string) string {
+	if engine == "opentofu" {
+		return "OpenTofu"
+	}
+	return "Terraform"
 }
