@@ -191,6 +191,29 @@ func TestPushWithChangesAppliesThenDeploys(t *testing.T) {
 	res.requireNoSecrets(t)
 }
 
+// TestPushWithOpenTofuAppliesThenDeploys: the same pipeline with engine
+// opentofu plans and applies with tofu (found on PATH, the default
+// terraform-path for OpenTofu), then deploys.
+func TestPushWithOpenTofuAppliesThenDeploys(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, "infra")
+	w.engine = "opentofu"
+	tftest.Tofu(t) // skip (or, with LOCKSTEP_REQUIRE_TOFU=1, fail) before any work without it
+	w.seedPlanArtifacts()
+	res := w.act("push")
+	w.requireEngineInputs(t, "detect", "validate", "plan", "apply", "cleanup", "deploy", "verify")
+	res.requireJobs(t, map[string]string{
+		"detect": "success", "plan": "success", "plans": "success", "apply": "success", "deploy": "success", "verify": "success",
+	})
+	require.Contains(t, res.log, "tofu plan in infra")
+	require.Contains(t, res.log, "tofu apply in infra")
+	require.NotContains(t, res.log, "terraform apply in infra")
+	require.FileExists(t, w.state, "apply wrote the state")
+	require.Equal(t, "success", res.outputs["result"])
+	w.requireAppDeployment(t)
+	res.requireNoSecrets(t)
+}
+
 // TestPushWithoutChangesSkipsApplyAndDeploys: with nothing to change, apply
 // is skipped and the app still deploys and is verified.
 func TestPushWithoutChangesSkipsApplyAndDeploys(t *testing.T) {
@@ -409,6 +432,10 @@ func (w *world) baseEnv() []string {
 		env = append(env, kv)
 	}
 	tfDir := filepath.Dir(tftest.Path(w.t))
+	if w.engine == "opentofu" {
+		// tofu first: engine opentofu's default terraform-path is tofu.
+		tfDir = filepath.Dir(tftest.Tofu(w.t)) + string(os.PathListSeparator) + tfDir
+	}
 	return append(env,
 		"PATH="+tfDir+string(os.PathListSeparator)+os.Getenv("PATH"),
 		"HOME="+home,

@@ -84,6 +84,17 @@ func preinstall(t *testing.T, toolCache string, content []byte, v *version.Versi
 	return bin
 }
 
+// terraformOnly skips a pinned-install test in the OpenTofu pass of the
+// suite (make test-opentofu): it pre-installs and expects Terraform's
+// release layout and URLs, and the Terraform pass of make test runs it.
+// pkg/engine/install's tests install OpenTofu from the loopback server.
+func terraformOnly(t *testing.T) {
+	t.Helper()
+	if e := engineInput(t); e != "terraform" {
+		t.Skipf("pins Terraform; this pass runs engine %s (the Terraform pass of make test runs it)", e)
+	}
+}
+
 // assertNothingUnderHome checks that no run wrote a tool cache of its own
 // into HOME: RUNNER_TOOL_CACHE named an existing directory.
 func assertNothingUnderHome(t *testing.T, w *workspace) {
@@ -93,6 +104,7 @@ func assertNothingUnderHome(t *testing.T, w *workspace) {
 }
 
 func TestPinnedVersionRunsTheInstalledTerraform(t *testing.T) {
+	terraformOnly(t)
 	w, _ := pushWorkspace(t)
 	toolCache := offline(t, w)
 	content, v := localTerraform(t)
@@ -144,6 +156,7 @@ func TestPinnedVersionRunsTheInstalledTerraform(t *testing.T) {
 }
 
 func TestPinnedVersionPlanComment(t *testing.T) {
+	terraformOnly(t)
 	w, gh := prWorkspace(t)
 	toolCache := offline(t, w)
 	content, v := localTerraform(t)
@@ -163,6 +176,7 @@ func TestPinnedVersionPlanComment(t *testing.T) {
 }
 
 func TestPinnedVersionRefusesATamperedInstall(t *testing.T) {
+	terraformOnly(t)
 	w, _ := pushWorkspace(t)
 	toolCache := offline(t, w)
 	content, v := localTerraform(t)
@@ -207,6 +221,7 @@ func TestPinnedVersionRefusesATamperedInstall(t *testing.T) {
 }
 
 func TestPinnedRequiredVersionThePATHBinarySatisfies(t *testing.T) {
+	terraformOnly(t)
 	w, _ := pushWorkspace(t)
 	toolCache := offline(t, w)
 	_, v := localTerraform(t)
@@ -223,6 +238,7 @@ func TestPinnedRequiredVersionThePATHBinarySatisfies(t *testing.T) {
 }
 
 func TestPinnedConstraintInputThePATHBinarySatisfies(t *testing.T) {
+	terraformOnly(t)
 	w, _ := pushWorkspace(t)
 	toolCache := offline(t, w)
 	_, v := localTerraform(t)
