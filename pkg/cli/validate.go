@@ -38,7 +38,7 @@ func runValidate(ctx context.Context, a *app) error {
 			errorCount++
 		}
 	}
-	if err := a.r.Summary(validateSummary(engine.Identity{Name: a.cfg.Engine}, a.cfg.WorkingDirectories, findings)); err != nil {
+	if err := a.r.Summary(validateSummary(engine.Identity{Name: a.cfg.Engine}, a.cfg.WorkingDirectories, findings, errs)); err != nil {
 		return err
 	}
 	switch {
@@ -112,7 +112,7 @@ func diagnosticAnnotation(a *app, dir string, d engine.Diagnostic) actions.Annot
 
 // validateSummary renders every finding as a Markdown table for the job
 // summary.
-func validateSummary(id engine.Identity, dirs []string, findings []finding) string {
+func validateSummary(id engine.Identity, dirs []string, findings []finding, errs []error) string {
 	var b strings.Builder
 	where := comment.Code(strings.Join(dirs, ", "))
 	errorCount, warnCount := 0, 0
@@ -124,6 +124,13 @@ func validateSummary(id engine.Identity, dirs []string, findings []finding) stri
 		}
 	}
 	fmt.Fprintf(&b, "### %s validate · %s\n\n", id.Display(), where)
+	// A check that could not run is never reported as a pass.
+	for _, err := range errs {
+		fmt.Fprintf(&b, "❌ **Could not validate:** %s\n\n", comment.EscapeText(firstLine(err.Error(), 500)))
+	}
+	if len(findings) == 0 && len(errs) > 0 {
+		return b.String()
+	}
 	if len(findings) == 0 {
 		fmt.Fprintf(&b, "✅ **Valid and formatted.** `%[1]s fmt -check` and `%[1]s validate` found nothing.\n\n", id.Command())
 		return b.String()

@@ -154,7 +154,9 @@ func Load(src Source) (*Config, error) {
 	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu"})
 	c.TerraformVersion = l.engineVersion("terraform-version")
 	c.TerraformPath = l.nonEmpty("terraform-path")
-	if c.Engine == "opentofu" && !l.set["terraform-path"] {
+	// The action always passes terraform-path (action.yml's default is
+	// terraform), so its default value means "not chosen" here.
+	if c.Engine == "opentofu" && (!l.set["terraform-path"] || c.TerraformPath == "terraform") {
 		c.TerraformPath = "tofu"
 	}
 	c.VarFiles = l.paths("var-files")

@@ -192,3 +192,30 @@ func TestLoadSecretEnv(t *testing.T) {
 	require.EqualError(t, err, `input "secret-env": "GITHUB_SHA" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`+"\n"+
 		`input "secret-env": "PATH" is the runner's or lockstep's own variable, not a secret: masking its value would blank it in every log line and output`)
 }
+
+// engine opentofu runs tofu unless terraform-path names another binary;
+// the action always passes action.yml's default, terraform, which counts
+// as not chosen.
+func TestOpenTofuDefaultsToTofu(t *testing.T) {
+	tests := []struct {
+		name string
+		in   map[string]string
+		want string
+	}{
+		{"terraform by default", map[string]string{}, "terraform"},
+		{"tofu for opentofu", map[string]string{"engine": "opentofu"}, "tofu"},
+		{"tofu for opentofu in Actions", map[string]string{"engine": "opentofu", "terraform-path": "terraform"}, "tofu"},
+		{"a chosen binary stays", map[string]string{"engine": "opentofu", "terraform-path": "/opt/tofu-1.9/tofu"}, "/opt/tofu-1.9/tofu"},
+		{"the engine input is case-insensitive", map[string]string{"engine": "OpenTofu"}, "tofu"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.in["command"] = "plan"
+			c, err := Load(source(tt.in))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, c.TerraformPath)
+		})
+	}
+	_, err := Load(source(map[string]string{"command": "plan", "engine": "cloudformation"}))
+	assert.ErrorContains(t, err, `input "engine": "cloudformation" is not one of`)
+}
