@@ -20,6 +20,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/pipeline"
 )
 
 // Several stacks in one process.
@@ -144,52 +145,54 @@ func (c *stackCapture) collect(sa *app, run *stackRun) {
 	}
 }
 
-// runStacks runs cmd in each stack, at most cfg.Parallelism at a time, and
-// prints each stack's log as one group as soon as it finishes. A stack not
-// started when ctx ends stays stackNotStarted.
+// runStacks runs cmd in each stack side by side (plans never depend on
+// each other), at most cfg.Parallelism at a time; see runLayers.
 func (a *app) runStacks(ctx context.Context, runs []*stackRun, cmd stackCommand, headline func(*stackRun) string) {
-	par := max(1, min(a.cfg.Parallelism, len(runs)))
-	sem := make(chan struct{}, par)
-	var printMu sync.Mutex
-	var wg sync.WaitGroup
-	for _, run := range runs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			start := time.Now()
-			sa, capture, err := a.stackApp()
-			if err != nil {
-				run.state, run.err = stackFailed, err
-				return
-			}
-			defer os.RemoveAll(capture.tmp)
-			printMu.Lock()
-			a.r.Printf("→ %s: started", run.dir)
-			printMu.Unlock()
-			run.err = cmd(ctx, sa, run.dir)
-			run.took = time.Since(start)
-			run.state = stackDone
-			if run.err != nil {
-				run.state = stackFailed
-				// The error is reported once, by the roll-up; in the
-				// stack's own log it is an annotation on its line.
-				report(sa.r, run.err)
-			}
-			capture.collect(sa, run)
-			printMu.Lock()
-			defer printMu.Unlock()
-			a.printStackLog(headline(run), capture.log.Bytes())
-		}()
+	dirs := make([]string, len(runs))
+	for i, run := range runs {
+		dirs[i] = run.dir
 	}
-	wg.Wait()
+	a.runLayers(ctx, [][]string{dirs}, runs, cmd, headline, pipeline.LayerOptions{})
+}
+
+// runLayers runs cmd in each stack of layers through pipeline.Layers (a
+// layer after the one before it succeeded, its stacks side by side), each
+// in an app of its own whose log is printed as one group as soon as the
+// stack finishes. A stack that never started stays stackNotStarted.
+func (a *app) runLayers(ctx context.Context, layers [][]string, runs []*stackRun, cmd stackCommand, headline func(*stackRun) string, o pipeline.LayerOptions) {
+	byDir := make(map[string]*stackRun, len(runs))
+	for _, run := range runs {
+		byDir[run.dir] = run
+	}
+	var printMu sync.Mutex
+	o.Parallelism = a.cfg.Parallelism
+	pipeline.Layers(ctx, layers, o, func(ctx context.Context, dir string) error {
+		run := byDir[dir]
+		start := time.Now()
+		sa, capture, err := a.stackApp()
+		if err != nil {
+			run.state, run.err = stackFailed, err
+			return err
+		}
+		defer os.RemoveAll(capture.tmp)
+		printMu.Lock()
+		a.r.Printf("→ %s: started", run.dir)
+		printMu.Unlock()
+		run.err = cmd(ctx, sa, run.dir)
+		run.took = time.Since(start)
+		run.state = stackDone
+		if run.err != nil {
+			run.state = stackFailed
+			// The error is reported once, by the roll-up; in the
+			// stack's own log it is an annotation on its line.
+			report(sa.r, run.err)
+		}
+		capture.collect(sa, run)
+		printMu.Lock()
+		defer printMu.Unlock()
+		a.printStackLog(headline(run), capture.log.Bytes())
+		return run.err
+	})
 }
 
 // printStackLog prints a finished stack's captured log under title. In
@@ -357,32 +360,16 @@ func applyStacks(ctx context.Context, a *app, dirs []string, layers [][]string) 
 		}
 	}
 	a.r.Printf("Applying %d stacks in %d layer(s), up to %d at a time.", len(runs), len(layers), max(1, a.cfg.Parallelism))
-	stopped := false
-	for i := range layers {
-		var layerRuns []*stackRun
-		for _, run := range runs {
-			if run.layer == i+1 {
-				layerRuns = append(layerRuns, run)
+	runner.runLayers(ctx, layers, runs, applyOne, applyHeadline, pipeline.LayerOptions{
+		Started: func(layer int, dirs []string) {
+			a.r.Printf("Layer %d of %d: %s", layer, len(layers), truncateList(dirs, 20))
+		},
+		Stopped: func(layer int) {
+			if layer < len(layers) {
+				a.r.Printf("Layer %d did not apply completely: layers %d to %d are not started.", layer, layer+1, len(layers))
 			}
-		}
-		if stopped || ctx.Err() != nil {
-			continue // reported as not started
-		}
-		names := make([]string, len(layerRuns))
-		for j, run := range layerRuns {
-			names[j] = run.dir
-		}
-		a.r.Printf("Layer %d of %d: %s", i+1, len(layers), truncateList(names, 20))
-		runner.runStacks(ctx, layerRuns, applyOne, applyHeadline)
-		for _, run := range layerRuns {
-			if run.state != stackDone {
-				stopped = true
-			}
-		}
-		if stopped && i+1 < len(layers) {
-			a.r.Printf("Layer %d did not apply completely: layers %d to %d are not started.", i+1, i+2, len(layers))
-		}
-	}
+		},
+	})
 
 	err = stacksErr("apply", runs)
 	outputsJSON := map[string]json.RawMessage{}
