@@ -181,3 +181,24 @@ type Diagnostic struct {
 // Adapters wrap it with the engine's name ("terraform refused the saved
 // plan as stale: ...").
 var ErrStalePlan = errors.New("the state changed after the plan was made (another apply ran, or this plan was already applied); re-run the plan and review it again")
+
+// LockedError is the engine refusing to run because another run holds the
+// stack's state lock. The fields are what the engine said about the lock;
+// any may be empty.
+type LockedError struct {
+	ID, Who, Operation, Created string
+	Err                         error
+}
+
+func (e *LockedError) Error() string {
+	return fmt.Sprintf("the state is locked (lock ID %s, %s by %s since %s): %v", orUnknown(e.ID), orUnknown(e.Operation), orUnknown(e.Who), orUnknown(e.Created), e.Err)
+}
+
+func (e *LockedError) Unwrap() error { return e.Err }
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

@@ -148,6 +148,9 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 	if errors.Is(applyErr, engine.ErrStalePlan) {
 		return nil, Refuse("plan-stale", applyErr)
 	}
+	if err := lockedFailure(s, o.LockTimeout, applyErr); err != nil {
+		return nil, err // nothing was applied: the lock stopped the engine first
+	}
 	if applyErr != nil {
 		applied.ApplyErr = applyErr
 		return applied, Fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))

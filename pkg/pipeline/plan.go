@@ -66,6 +66,9 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 			// values themselves).
 			_, _ = io.WriteString(r.Log(), p.Text)
 		}
+		if err := lockedFailure(s, o.LockTimeout, err); err != nil {
+			return nil, err
+		}
 		return nil, Fail("plan-failed", err)
 	}
 	// Secrets are masked before the plan text (or anything else from this

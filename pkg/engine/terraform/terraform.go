@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
@@ -102,7 +103,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	res, err := a.tf.Plan(ctx, tfcli.PlanOptions{Out: o.Out, VarFiles: o.VarFiles, LockTimeout: o.LockTimeout})
 	if err != nil {
 		// Terraform's own diagnostics say why; they hide sensitive values.
-		return &engine.Plan{Text: res.Text}, err
+		return &engine.Plan{Text: res.Text}, locked(err, err.Error())
 	}
 	p, err := a.ReadPlan(ctx, o.Out)
 	if err != nil {
@@ -134,6 +135,9 @@ func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, 
 func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
 	r, err := a.tf.Apply(ctx, tfcli.ApplyOptions{PlanFile: o.PlanFile, LockTimeout: o.LockTimeout})
 	report := convertReport(r)
+	if err != nil {
+		err = locked(err, err.Error()+"\n"+strings.Join(report.Errors, "\n"))
+	}
 	if errors.Is(err, tfcli.ErrStalePlan) {
 		return report, fmt.Errorf("%s refused the saved plan as stale: %w", engine.DisplayName(a.name), engine.ErrStalePlan)
 	}
@@ -151,6 +155,16 @@ func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error)
 		return nil, err
 	}
 	return convertOutputs(outs), nil
+}
+
+// locked wraps err as an *engine.LockedError when text holds Terraform's
+// "Error acquiring the state lock" diagnostic.
+func locked(err error, text string) error {
+	info, ok := tfcli.StateLock(text)
+	if !ok {
+		return err
+	}
+	return &engine.LockedError{ID: info.ID, Who: info.Who, Operation: info.Operation, Created: info.Created, Err: err}
 }
 
 func convertReport(r *tfcli.ApplyReport) *engine.ApplyReport {
