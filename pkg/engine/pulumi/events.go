@@ -111,11 +111,18 @@ func errorText(evs []event) string {
 type PlanConstraintError struct {
 	// Messages are Pulumi's own diagnostics.
 	Messages []string
+	// StateChanged is set when the update changed the state before or
+	// despite the refusal (Pulumi writes the stack's outputs even then).
+	StateChanged bool
 }
 
 func (e *PlanConstraintError) Error() string {
-	return "pulumi refused to go beyond the reviewed plan (the program, its config or the state changed since the preview): " +
-		strings.Join(e.Messages, "; ") + "; re-run the plan and review it again"
+	msg := "pulumi refused to go beyond the reviewed plan (the program, its config or the state changed since the preview): " +
+		strings.Join(e.Messages, "; ")
+	if e.StateChanged {
+		msg += "; the state did change (steps before the refusal, or the stack's outputs)"
+	}
+	return msg + "; re-run the plan and review it again"
 }
 
 // constraintError is the *PlanConstraintError among the events, or nil.
@@ -134,6 +141,12 @@ func constraintError(evs []event) *PlanConstraintError {
 		return nil
 	}
 	return &PlanConstraintError{Messages: msgs}
+}
+
+// notReached is Pulumi's closing complaint about a planned resource the
+// update stopped before: the resource was not reached, it did not fail.
+func notReached(msg string) bool {
+	return strings.Contains(msg, "expected resource operations for") && strings.Contains(msg, "but none were seen")
 }
 
 // applyReport says, for each planned change, whether the update applied
@@ -157,10 +170,16 @@ func applyReport(planned []plan.Change, evs []event) *engine.ApplyReport {
 			addr, _, _ := splitURN(ev.ResOpFailedEvent.Metadata.URN)
 			failed[addr] = true
 		case ev.DiagnosticEvent != nil && ev.DiagnosticEvent.Severity == "error":
+			// A resource's error is its failure, also when Pulumi refused
+			// the step before starting it (no resOpFailedEvent then).
 			d := ev.DiagnosticEvent
+			if notReached(d.Message) {
+				continue
+			}
 			addr := ""
 			if d.URN != "" {
 				addr, _, _ = splitURN(d.URN)
+				failed[addr] = true
 			}
 			errs[addr] = append(errs[addr], clean(d.Message))
 		case ev.ErrorEvent != nil:

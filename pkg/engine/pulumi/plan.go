@@ -189,6 +189,18 @@ func enrich(s *plan.Summary, evs []event) {
 	for _, ev := range evs {
 		if ev.ResourcePreEvent != nil {
 			m := ev.ResourcePreEvent.Metadata
+			// A replace is several steps (create-replacement, replace,
+			// delete-replaced), not all of them carrying the diff.
+			if seen, ok := steps[m.URN]; ok {
+				m.Keys = append(m.Keys, seen.Keys...)
+				m.Diffs = append(m.Diffs, seen.Diffs...)
+				for k, v := range seen.DetailedDiff {
+					if m.DetailedDiff == nil {
+						m.DetailedDiff = map[string]json.RawMessage{}
+					}
+					m.DetailedDiff[k] = v
+				}
+			}
 			steps[m.URN] = m
 			if m.Type == stackType && m.Old != nil {
 				stackOld = m.Old.Outputs

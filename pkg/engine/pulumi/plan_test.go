@@ -160,6 +160,7 @@ func TestApplyReport(t *testing.T) {
 		`{"diagnosticEvent": {"urn": "urn:pulumi:dev::demo::lockstep:index:Thing::second", "severity": "error", "message": "<{%reset%}>failing on purpose<{%reset%}>\n"}}`,
 		`{"resOpFailedEvent": {"metadata": {"op": "delete-replaced", "urn": "urn:pulumi:dev::demo::lockstep:index:Thing::second"}}}`,
 		`{"diagnosticEvent": {"urn": "urn:pulumi:dev::demo::pulumi:pulumi:Stack::demo-dev", "severity": "error", "message": "update failed"}}`,
+		`{"diagnosticEvent": {"urn": "urn:pulumi:dev::demo::lockstep:index:Thing::third", "severity": "error", "message": "expected resource operations for urn:pulumi:dev::demo::lockstep:index:Thing::third but none were seen\n"}}`,
 	)
 	r := applyReport(planned, evs)
 	assert.Len(t, r.Planned, 3)

@@ -76,10 +76,12 @@ func New(o Options) (*Adapter, error) {
 }
 
 // environ is the environment of every pulumi command: the process's, then
-// Options.Env, then what keeps Pulumi offline and quiet.
+// Options.Env, then what keeps Pulumi quiet and what lockstep needs of it:
+// --event-log is one of its "debug commands" (Pulumi's Automation API sets
+// the same variable for its event streams).
 func (a *Adapter) environ() []string {
 	env := append(os.Environ(), a.env...)
-	return append(env, "PULUMI_SKIP_UPDATE_CHECK=true")
+	return append(env, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_DEBUG_COMMANDS=true")
 }
 
 // run runs pulumi with args in the project directory. Standard output goes
@@ -210,8 +212,9 @@ func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, 
 
 // Apply runs `pulumi up --plan` of exactly the saved plan and reports per
 // resource from the engine events. Pulumi's refusals of operations the plan
-// does not allow are a *PlanConstraintError; when nothing was applied
-// before it, it is also engine.ErrStalePlan.
+// does not allow are a *PlanConstraintError; when the state did not move
+// (Pulumi may still have written the stack's outputs, or applied steps
+// before the refused one), it is also engine.ErrStalePlan.
 func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
 	raw, err := os.ReadFile(a.abs(o.PlanFile))
 	if err != nil {
@@ -226,6 +229,12 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 		return &engine.ApplyReport{}, err
 	}
 	defer cleanup()
+	// Pulumi refusing the plan may still write the stack's outputs: only a
+	// state that did not move is a refusal.
+	before, err := a.StateFingerprint(ctx)
+	if err != nil {
+		return &engine.ApplyReport{}, err
+	}
 	_, runErr := a.run(ctx, a.log, a.stackArgs("up", "--plan", o.PlanFile, "--skip-preview", "--yes", "--event-log", events)...)
 	evs, evErr := readEvents(events)
 	report := applyReport(summarize(dp).Changes, evs)
@@ -234,9 +243,10 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	}
 	if runErr != nil {
 		if c := constraintError(evs); c != nil {
-			if len(report.Applied) == 0 && len(report.Failed) == 0 {
+			if after, err := a.StateFingerprint(ctx); err == nil && after == before {
 				return report, fmt.Errorf("%w: %w", c, engine.ErrStalePlan)
 			}
+			c.StateChanged = true
 			return report, c
 		}
 		return report, fmt.Errorf("pulumi up of stack %s: %w", a.stack, runErr)
@@ -262,8 +272,10 @@ func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error)
 
 // StateFingerprint is the SHA-256 of `pulumi stack export` with the
 // deployment's manifest (the time and CLI version of the last update)
-// left out, so that an update that changed nothing does not make a plan
-// stale.
+// left out. Secrets stay in as Pulumi encrypted them: an update re-encrypts
+// every secret with a fresh nonce, so even an update that changed nothing
+// makes a plan of a stack holding secrets stale (re-planning fixes it),
+// while a changed secret is never missed.
 func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
 	out, err := a.run(ctx, nil, a.stackArgs("stack", "export")...)
 	if err != nil {
