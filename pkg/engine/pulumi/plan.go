@@ -87,6 +87,14 @@ func splitURN(urn string) (address, typ, name string) {
 	return qualified + "::" + parts[3], typ, parts[3]
 }
 
+// defaultProvider is whether a resource is a provider Pulumi made by itself
+// for a package (pulumi:providers:aws::default_6_0_0): Pulumi's own preview
+// neither shows nor counts those, and neither does the summary. The
+// fingerprint still holds them.
+func defaultProvider(typ, name string) bool {
+	return strings.HasPrefix(typ, "pulumi:providers:") && (name == "default" || strings.HasPrefix(name, "default_"))
+}
+
 // changedKeys are the top-level input properties a goal adds, updates or
 // deletes, sorted.
 func (d planDiff) changedKeys() []string {
@@ -98,7 +106,8 @@ func (d planDiff) changedKeys() []string {
 }
 
 // summarize counts a saved plan's changes the way Terraform's summary
-// does (a replace is one add and one destroy). Changes are ordered like
+// does (a replace is one add and one destroy), leaving out the default
+// providers as Pulumi does. Changes are ordered like
 // pkg/plan's: by action, then address. ChangedAttributes, for updates and
 // replaces, are the inputs the plan changes.
 func summarize(dp *deploymentPlan) *plan.Summary {
@@ -109,6 +118,9 @@ func summarize(dp *deploymentPlan) *plan.Summary {
 			continue
 		}
 		addr, typ, name := splitURN(urn)
+		if defaultProvider(typ, name) {
+			continue
+		}
 		c := plan.Change{Address: addr, Type: typ, Name: name, Mode: "managed", Action: act}
 		if rp.Goal != nil && (act == plan.ActionUpdate || act == plan.ActionReplace) {
 			c.ChangedAttributes = rp.Goal.InputDiff.changedKeys()

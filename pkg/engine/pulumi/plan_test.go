@@ -55,7 +55,10 @@ const samplePlan = `{
     "urn:pulumi:dev::demo::lockstep:index:Thing::made": {"goal": {"type": "lockstep:index:Thing", "name": "made", "inputDiff": {"adds": {"value": "one"}}}, "steps": ["create"]},
     "urn:pulumi:dev::demo::lockstep:index:Thing::changed": {"goal": {"type": "lockstep:index:Thing", "name": "changed", "inputDiff": {"updates": {"value": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:zzz"}}, "deletes": ["fail"]}}, "steps": ["update"]},
     "urn:pulumi:dev::demo::lockstep:index:Thing::swapped": {"goal": {"type": "lockstep:index:Thing", "name": "swapped", "inputDiff": {"updates": {"key": "k2"}}}, "steps": ["create-replacement", "replace", "delete-replaced"]},
-    "urn:pulumi:dev::demo::lockstep:index:Thing::gone": {"steps": ["delete"]}
+    "urn:pulumi:dev::demo::lockstep:index:Thing::gone": {"steps": ["delete"]},
+    "urn:pulumi:dev::demo::pulumi:providers:lockstep::default": {"goal": {"type": "pulumi:providers:lockstep", "name": "default"}, "steps": ["create"]},
+    "urn:pulumi:dev::demo::pulumi:providers:lockstep::default_1_0_0": {"steps": ["delete"]},
+    "urn:pulumi:dev::demo::pulumi:providers:aws::mine": {"goal": {"type": "pulumi:providers:aws", "name": "mine"}, "steps": ["create"]}
   }
 }`
 
@@ -64,7 +67,7 @@ func TestSummarizeCountsLikeTerraform(t *testing.T) {
 	require.NoError(t, err)
 	s := summarize(dp)
 	assert.Equal(t, engine.Pulumi, s.Engine)
-	assert.Equal(t, []int{2, 1, 2, 1}, []int{s.Add, s.Change, s.Destroy, s.Replace}, "a replace counts in add and destroy")
+	assert.Equal(t, []int{3, 1, 2, 1}, []int{s.Add, s.Change, s.Destroy, s.Replace}, "a replace counts in add and destroy; default providers do not count")
 	var got []string
 	for _, c := range s.Changes {
 		got = append(got, string(c.Action)+" "+c.Address)
@@ -73,11 +76,12 @@ func TestSummarizeCountsLikeTerraform(t *testing.T) {
 		"delete lockstep:index:Thing::gone",
 		"replace lockstep:index:Thing::swapped",
 		"create lockstep:index:Thing::made",
+		"create pulumi:providers:aws::mine",
 		"update lockstep:index:Thing::changed",
-	}, got, "ordered like pkg/plan, the unchanged stack left out")
+	}, got, "ordered like pkg/plan, the unchanged stack and the default providers left out")
 	assert.Equal(t, []string{"key"}, s.Changes[1].ChangedAttributes)
 	assert.Empty(t, s.Changes[2].ChangedAttributes, "a create lists no changed attributes")
-	assert.Equal(t, []string{"fail", "value"}, s.Changes[3].ChangedAttributes)
+	assert.Equal(t, []string{"fail", "value"}, s.Changes[4].ChangedAttributes)
 }
 
 func TestDecodePlanRefusesOtherJSON(t *testing.T) {
@@ -128,7 +132,7 @@ func TestEnrichAddsDiffsReplaceReasonsAndOutputs(t *testing.T) {
 	)
 	enrich(s, evs)
 	assert.Equal(t, []string{"key"}, s.Changes[1].ReplacePaths)
-	assert.Equal(t, []string{"tags", "value"}, s.Changes[3].ChangedAttributes)
+	assert.Equal(t, []string{"tags", "value"}, s.Changes[4].ChangedAttributes)
 	assert.Equal(t, []plan.OutputChange{
 		{Name: "fresh", Action: plan.ActionCreate, Sensitive: true, Before: plan.ValueAbsent, After: plan.ValueSensitive},
 		{Name: "greeting", Action: plan.ActionUpdate, Before: `"hello-one"`, After: `"hello-two"`},
