@@ -37,19 +37,42 @@ type configValue struct {
 	Secret      bool            `json:"secret"`
 }
 
+// Pulumi's marker of a secret value in a state export: an object with this
+// key and value, and the value JSON-encoded under "plaintext" (with
+// --show-secrets) or encrypted under "ciphertext".
+const (
+	secretSigKey   = "4dabf18193072939515e22adb298388d"
+	secretSigValue = "1b47061264138c4ac30d75fd1eb44270"
+)
+
 // collectSecrets gathers the values to mask: every secret config value
-// (and the strings inside a structured one), and every output that Pulumi
-// hides (shown holds the outputs with secrets, hidden without). The list
-// is deduplicated, longest first, without values redact.WorthMasking
-// refuses; a value spanning lines is also listed line by line, because a
-// runner masks one line at a time.
-func collectSecrets(config, shown, hidden []byte) ([]string, error) {
+// (and the strings inside a structured one), from `pulumi config --json
+// --show-secrets`, and every secret in the state (outputs of the stack and
+// of its resources), from `pulumi stack export --show-secrets`. The list is
+// deduplicated, longest first, without values redact.WorthMasking refuses;
+// a value spanning lines is also listed line by line, because a runner
+// masks one line at a time. A structured secret is also listed as its
+// compact JSON.
+func collectSecrets(config, export []byte) ([]string, error) {
 	var set []string
 	add := func(s string) {
 		set = append(set, s)
 		if strings.Contains(s, "\n") {
 			set = append(set, strings.Split(s, "\n")...)
 		}
+	}
+	addValue := func(raw []byte) {
+		var x any
+		if json.Unmarshal(raw, &x) != nil {
+			return
+		}
+		if _, isString := x.(string); !isString {
+			var compact bytes.Buffer
+			if json.Compact(&compact, raw) == nil {
+				add(compact.String())
+			}
+		}
+		addLeaves(x, add)
 	}
 	var cfg map[string]configValue
 	if err := json.Unmarshal(config, &cfg); err != nil {
@@ -63,35 +86,15 @@ func collectSecrets(config, shown, hidden []byte) ([]string, error) {
 			add(*v.Value)
 		}
 		if len(v.ObjectValue) > 0 {
-			var x any
-			if err := json.Unmarshal(v.ObjectValue, &x); err == nil {
-				addLeaves(x, add)
-			}
+			addValue(v.ObjectValue)
 		}
 	}
-	var withSecrets, withoutSecrets map[string]json.RawMessage
-	if err := json.Unmarshal(shown, &withSecrets); err != nil {
-		return nil, fmt.Errorf("decoding pulumi stack output --json: %w", err)
+	var state any
+	if err := json.Unmarshal(export, &state); err != nil {
+		return nil, fmt.Errorf("decoding pulumi stack export: %w", err)
 	}
-	if err := json.Unmarshal(hidden, &withoutSecrets); err != nil {
-		return nil, fmt.Errorf("decoding pulumi stack output --json: %w", err)
-	}
-	for name, v := range withoutSecrets {
-		if !strings.Contains(string(v), `"`+secretShown+`"`) {
-			continue
-		}
-		var x any
-		if err := json.Unmarshal(withSecrets[name], &x); err != nil {
-			continue
-		}
-		if _, isString := x.(string); !isString {
-			var compact bytes.Buffer
-			if json.Compact(&compact, withSecrets[name]) == nil {
-				add(compact.String())
-			}
-		}
-		addLeaves(x, add)
-	}
+	walkSecrets(state, func(plaintext string) { addValue([]byte(plaintext)) })
+
 	var out []string
 	for _, s := range set {
 		if redact.WorthMasking(s) {
@@ -100,6 +103,27 @@ func collectSecrets(config, shown, hidden []byte) ([]string, error) {
 	}
 	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
 	return slices.Compact(out), nil
+}
+
+// walkSecrets calls f with the plaintext (JSON) of every secret in a
+// decoded export.
+func walkSecrets(v any, f func(plaintext string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if x[secretSigKey] == secretSigValue {
+			if p, ok := x["plaintext"].(string); ok {
+				f(p)
+			}
+			return
+		}
+		for _, y := range x {
+			walkSecrets(y, f)
+		}
+	case []any:
+		for _, y := range x {
+			walkSecrets(y, f)
+		}
+	}
 }
 
 // addLeaves adds the strings and numbers inside a decoded JSON value.

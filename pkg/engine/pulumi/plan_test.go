@@ -207,14 +207,20 @@ func TestCollectSecrets(t *testing.T) {
 	  "demo:obj": {"value": "{\"k\":\"obj-secret\"}", "objectValue": {"k": "obj-secret"}, "secret": true},
 	  "demo:short": {"value": "ab", "secret": true}
 	}`
-	shown := `{"greeting": "hello", "token": "out-secret", "blob": {"x": "blob-secret"}}`
-	hidden := `{"greeting": "hello", "token": "[secret]", "blob": {"x": "[secret]"}}`
-	got, err := collectSecrets([]byte(config), []byte(shown), []byte(hidden))
+	sig := `"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270"`
+	export := `{"version": 3, "deployment": {"resources": [
+	  {"urn": "stack", "outputs": {"greeting": "hello", "token": {` + sig + `, "plaintext": "\"out-secret\""}}},
+	  {"urn": "db", "outputs": {"id": "db-1", "blob": {` + sig + `, "plaintext": "{\"x\": \"blob-secret\"}"}}}
+	]}}`
+	got, err := collectSecrets([]byte(config), []byte(export))
 	require.NoError(t, err)
 	assert.Equal(t, []string{
 		`{"x":"blob-secret"}`, `{"k":"obj-secret"}`, "line-one\nline-two",
 		"hunter2-secret", "blob-secret", "obj-secret", "out-secret", "line-one", "line-two",
-	}, got, "longest first; not the region, not a value too short to mask")
+	}, got, "longest first; not the region, the greeting or the id, not a value too short to mask")
+
+	_, err = collectSecrets([]byte(`{}`), []byte(`not json`))
+	assert.ErrorContains(t, err, "decoding pulumi stack export")
 }
 
 func TestStateFingerprintIgnoresTheManifest(t *testing.T) {

@@ -153,8 +153,8 @@ func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) { retur
 
 // Plan runs `pulumi preview --save-plan` and summarises the saved plan
 // with the preview's events. Its Text is Pulumi's own output, secrets
-// shown as [secret]; the config's secret values and the current secret
-// outputs are in the Summary's Secrets for the caller to mask.
+// shown as [secret]; the config's secret values and the state's secrets
+// are in the Summary's Secrets for the caller to mask.
 func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
 	args := a.stackArgs("preview", "--save-plan", o.Out, "--diff")
 	switch len(o.VarFiles) {
@@ -191,8 +191,9 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 }
 
 // ReadPlan summarises a saved plan file. Its secrets are the stack
-// config's secret values and the secret outputs in the state: the plan
-// file holds its own secrets encrypted.
+// config's secret values and every secret in the state (the plan file
+// holds its own secrets encrypted, and they are the config's or the
+// state's).
 func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, error) {
 	raw, err := os.ReadFile(a.abs(planFile))
 	if err != nil {
@@ -284,22 +285,18 @@ func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
 	return stateFingerprint(out)
 }
 
-// secrets are the config's secret values and the secret outputs' values,
-// for masking.
+// secrets are the config's secret values and the secrets in the state,
+// for masking. The decrypted state does not outlive the call.
 func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
 	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
 	if err != nil {
 		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
 	}
-	shown, err := a.run(ctx, nil, a.stackArgs("stack", "output", "--json", "--show-secrets")...)
+	state, err := a.run(ctx, nil, a.stackArgs("stack", "export", "--show-secrets")...)
 	if err != nil {
-		return nil, fmt.Errorf("reading the outputs of stack %s: %w", a.stack, err)
+		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
 	}
-	hidden, err := a.run(ctx, nil, a.stackArgs("stack", "output", "--json", "--show-secrets=false")...)
-	if err != nil {
-		return nil, fmt.Errorf("reading the outputs of stack %s: %w", a.stack, err)
-	}
-	return collectSecrets(cfg, shown, hidden)
+	return collectSecrets(cfg, state)
 }
 
 // eventLog is a fresh path for --event-log, outside the project (it may
