@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,50 +24,9 @@ import (
 )
 
 // These tests run the real Pulumi CLI (built by make tools) on a YAML
-// program whose resources are lockstep's test provider's, on a file
-// backend: nothing leaves the machine.
+// program whose resources are lockstep's test provider's
+// (test/fixtures/pulumi), on a file backend: nothing leaves the machine.
 
-// program has three things in a chain (first <- second <- third), an
-// output and a secret output.
-const program = `name: demo
-runtime: yaml
-config:
-  value:
-    type: string
-    default: one
-  key:
-    type: string
-    default: k1
-  fail:
-    type: boolean
-    default: false
-  password:
-    type: string
-resources:
-  first:
-    type: lockstep:index:Thing
-    properties:
-      value: ${value}
-      key: ${key}
-  second:
-    type: lockstep:index:Thing
-    properties:
-      value: ${value}
-      fail: ${fail}
-    options:
-      dependsOn:
-        - ${first}
-  third:
-    type: lockstep:index:Thing
-    properties:
-      value: ${value}
-    options:
-      dependsOn:
-        - ${second}
-outputs:
-  greeting: hello-${value}
-  token: ${password}
-`
 
 const secret = "hunter2-very-secret"
 
@@ -81,7 +41,9 @@ func newProject(t *testing.T) *project {
 	t.Helper()
 	bin := pulumitest.Path(t)
 	p := &project{dir: t.TempDir(), bin: bin, env: pulumitest.Env(t, bin)}
-	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": program})
+	program, err := os.ReadFile(filepath.Join(tftest.RepoRoot(), "test", "fixtures", "pulumi", "Pulumi.yaml"))
+	require.NoError(t, err)
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": string(program)})
 	a, err := pulumi.New(pulumi.Options{ExecPath: bin, Dir: p.dir, Stack: "dev", Env: p.env})
 	require.NoError(t, err)
 	p.a = a

@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
 )
 
@@ -75,12 +76,14 @@ func New(o Options) (*Adapter, error) {
 	return &Adapter{path: path, dir: o.Dir, stack: o.Stack, env: o.Env, log: log}, nil
 }
 
-// environ is the environment of every pulumi command: the process's, then
-// Options.Env, then what keeps Pulumi quiet and what lockstep needs of it:
+// environ is the environment of every pulumi command: the process's as
+// every child of lockstep gets it (childenv: no inputs, runner credentials
+// or tokens), then Options.Env, then what keeps Pulumi quiet and what
+// lockstep needs of it:
 // --event-log is one of its "debug commands" (Pulumi's Automation API sets
 // the same variable for its event streams).
 func (a *Adapter) environ() []string {
-	env := append(os.Environ(), a.env...)
+	env := append(childenv.Environ(), a.env...)
 	return append(env, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_DEBUG_COMMANDS=true")
 }
 
@@ -249,6 +252,10 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 			}
 			c.StateChanged = true
 			return report, c
+		}
+		if len(report.Failed) > 0 {
+			f := report.Failed[0]
+			return report, fmt.Errorf("pulumi up of stack %s failed at %s: %s (%w)", a.stack, f.Address, f.Error, runErr)
 		}
 		return report, fmt.Errorf("pulumi up of stack %s: %w", a.stack, runErr)
 	}
