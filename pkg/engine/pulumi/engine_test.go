@@ -27,7 +27,6 @@ import (
 // program whose resources are lockstep's test provider's
 // (test/fixtures/pulumi), on a file backend: nothing leaves the machine.
 
-
 const secret = "hunter2-very-secret"
 
 // project is a Pulumi project with its stack dev made and configured.
