@@ -211,6 +211,32 @@ func TestPulumiRefusesAnOperationThePlanDoesNotAllow(t *testing.T) {
 	assert.False(t, errors.Is(err, engine.ErrStalePlan), "the state moved: not a clean refusal")
 }
 
+// A provider failing with a config secret in its error (the test provider
+// quotes a value starting with "invalid"): the failed plan's text and
+// error, which the pipeline logs as they are, do not hold it. Pulumi hides
+// it itself; the adapter's own redaction is TestFailedPlanRedacts'.
+func TestAFailedPreviewHidesTheConfigSecrets(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": `name: demo
+runtime: yaml
+config:
+  password:
+    type: string
+resources:
+  broken:
+    type: lockstep:index:Thing
+    properties:
+      value: invalid-${password}
+`})
+	planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.Error(t, err)
+	require.NotNil(t, planned)
+	assert.NotContains(t, err.Error(), secret)
+	assert.NotContains(t, planned.Text, secret)
+	assert.Contains(t, planned.Text+err.Error(), `"invalid-[secret]" is not a valid value`, "Pulumi printed the provider's error, the secret hidden")
+}
+
 func TestStateFingerprint(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t)

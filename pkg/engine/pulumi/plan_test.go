@@ -2,6 +2,7 @@ package pulumi
 
 import (
 	"encoding/json"
+	"errors"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -248,4 +249,10 @@ func TestNewRefusesBadStackNames(t *testing.T) {
 		_, err := New(Options{Dir: ".", Stack: name})
 		assert.NoError(t, err, "%q", name)
 	}
+}
+
+func TestFailedPlanRedacts(t *testing.T) {
+	p, err := failedPlan("dev", "error: hunter2-secret is wrong", errors.New("exit status 1: error: hunter2-secret is wrong"), []string{"hunter2-secret"})
+	assert.Equal(t, "error: *** is wrong", p.Text)
+	assert.EqualError(t, err, "pulumi preview of stack dev: exit status 1: error: *** is wrong")
 }

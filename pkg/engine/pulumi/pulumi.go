@@ -18,6 +18,7 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // Options configure the adapter for one stack.
@@ -178,7 +179,11 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	_, runErr := a.run(ctx, &text, args...)
 	evs, evErr := readEvents(events)
 	if runErr != nil {
-		return &engine.Plan{Text: text.String() + errorText(evs)}, fmt.Errorf("pulumi preview of stack %s: %w", a.stack, runErr)
+		// The caller logs a failed plan's text without masking it first:
+		// Pulumi shows secrets as [secret], but a program's own error may
+		// quote a config value, so the config's secrets are taken out here.
+		p, err := failedPlan(a.stack, text.String()+errorText(evs), runErr, a.configSecrets(ctx))
+		return p, err
 	}
 	if evErr != nil {
 		return nil, evErr
@@ -304,6 +309,27 @@ func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
 		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
 	}
 	return collectSecrets(cfg, state)
+}
+
+// failedPlan is a failed preview's text and error with the secrets taken
+// out (Pulumi hides the ones it knows of itself, as [secret]).
+func failedPlan(stack, text string, runErr error, secrets []string) (*engine.Plan, error) {
+	r := redact.New(secrets, "***")
+	return &engine.Plan{Text: r.Replace(text)}, errors.New(r.Replace(fmt.Sprintf("pulumi preview of stack %s: %v", stack, runErr)))
+}
+
+// configSecrets are the config's secret values, or none when they cannot
+// be read (the plan already failed; its error says why).
+func (a *Adapter) configSecrets(ctx context.Context) []string {
+	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
+	if err != nil {
+		return nil
+	}
+	secrets, err := collectSecrets(cfg, []byte("{}"))
+	if err != nil {
+		return nil
+	}
+	return secrets
 }
 
 // eventLog is a fresh path for --event-log, outside the project (it may

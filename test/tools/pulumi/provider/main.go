@@ -11,6 +11,9 @@
 //   - key (string): changing it replaces the resource;
 //   - fail (boolean): when true, creating or updating the resource fails
 //     with "failing on purpose", for partial-apply tests.
+//
+// A value starting with "invalid" fails the resource's check with an error
+// that quotes it, as real providers' validation errors do.
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -92,6 +96,11 @@ func (*server) Configure(context.Context, *pulumirpc.ConfigureRequest) (*pulumir
 func (*server) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pulumirpc.CheckResponse, error) {
 	if req.GetType() != thing {
 		return nil, fmt.Errorf("unknown resource type %q", req.GetType())
+	}
+	// A provider's own validation error quoting a value it was given: the
+	// way a secret can reach Pulumi's output in clear.
+	if v := req.GetNews().GetFields()["value"].GetStringValue(); strings.HasPrefix(v, "invalid") {
+		return &pulumirpc.CheckResponse{Failures: []*pulumirpc.CheckFailure{{Property: "value", Reason: fmt.Sprintf("%q is not a valid value", v)}}}, nil
 	}
 	return &pulumirpc.CheckResponse{Inputs: req.GetNews()}, nil
 }
