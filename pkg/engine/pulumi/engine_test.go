@@ -237,6 +237,28 @@ resources:
 	assert.Contains(t, planned.Text+err.Error(), `"invalid-[secret]" is not a valid value`, "Pulumi printed the provider's error, the secret hidden")
 }
 
+// A cancelled apply interrupts pulumi, which stops cleanly: it releases
+// the stack's lock and leaves no pending operation, so the next plan runs.
+func TestACancelledApplyLeavesTheStackUsable(t *testing.T) {
+	p := newProject(t)
+	p.up(t)
+	p.config(t, "value", "slow-two")
+	_, err := p.a.Plan(context.Background(), engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), time.Minute)
+
+	export := pulumitest.Run(t, p.bin, p.dir, p.env, "stack", "export", "--stack", "dev")
+	assert.NotContains(t, export, "pending_operations", "an interrupted pulumi finishes its steps")
+	_, err = p.a.Plan(context.Background(), engine.PlanOptions{Out: "again.json"})
+	require.NoError(t, err, "the stack is not left locked")
+}
+
 func TestStateFingerprint(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t)

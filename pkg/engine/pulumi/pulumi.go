@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
@@ -88,12 +89,24 @@ func (a *Adapter) environ() []string {
 	return append(env, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_DEBUG_COMMANDS=true")
 }
 
+// cancelWait is how long a cancelled pulumi command other than up may take
+// to stop before it is killed.
+const cancelWait = 10 * time.Second
+
 // run runs pulumi with args in the project directory. Standard output goes
 // to stdout (nil: returned); standard error is kept for the error.
 func (a *Adapter) run(ctx context.Context, stdout io.Writer, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, a.path, args...)
 	cmd.Dir = a.dir
 	cmd.Env = a.environ()
+	// On cancellation pulumi gets an interrupt and stops cleanly, finishing
+	// the steps under way and writing the state. An update is never killed
+	// (a killed one leaves pending operations in the state); anything else
+	// is, once it has had cancelWait to stop.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	if args[0] != "up" {
+		cmd.WaitDelay = cancelWait
+	}
 	var out, stderr bytes.Buffer
 	if stdout != nil {
 		cmd.Stdout = stdout

@@ -13,7 +13,9 @@
 //     with "failing on purpose", for partial-apply tests.
 //
 // A value starting with "invalid" fails the resource's check with an error
-// that quotes it, as real providers' validation errors do.
+// that quotes it, as real providers' validation errors do; one starting
+// with "slow" makes creating or updating take 5 seconds, for cancellation
+// tests.
 package main
 
 import (
@@ -23,6 +25,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/provider"
 	pulumirpc "github.com/pulumi/pulumi/sdk/v3/proto/go"
@@ -151,6 +154,9 @@ func (*server) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.D
 
 func (*server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumirpc.CreateResponse, error) {
 	props := req.GetProperties()
+	if !req.GetPreview() {
+		slow(props)
+	}
 	if !req.GetPreview() && failing(props) {
 		return nil, errors.New("failing on purpose (fail: true)")
 	}
@@ -164,6 +170,9 @@ func (*server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.R
 
 func (*server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
 	news := req.GetNews()
+	if !req.GetPreview() {
+		slow(news)
+	}
 	if !req.GetPreview() && failing(news) {
 		return nil, errors.New("failing on purpose (fail: true)")
 	}
@@ -179,3 +188,10 @@ func (*server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 }
 
 func failing(props *structpb.Struct) bool { return props.GetFields()["fail"].GetBoolValue() }
+
+// slow sleeps when the value starts with "slow".
+func slow(props *structpb.Struct) {
+	if strings.HasPrefix(props.GetFields()["value"].GetStringValue(), "slow") {
+		time.Sleep(5 * time.Second)
+	}
+}
