@@ -1,8 +1,11 @@
 package pulumi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -255,4 +258,20 @@ func TestFailedPlanRedacts(t *testing.T) {
 	p, err := failedPlan("dev", "error: hunter2-secret is wrong", errors.New("exit status 1: error: hunter2-secret is wrong"), []string{"hunter2-secret"})
 	assert.Equal(t, "error: *** is wrong", p.Text)
 	assert.EqualError(t, err, "pulumi preview of stack dev: exit status 1: error: *** is wrong")
+}
+
+func TestValidateWantsAPulumiProject(t *testing.T) {
+	dir := t.TempDir()
+	a, err := New(Options{Dir: dir, Stack: "dev"})
+	require.NoError(t, err)
+	ds, err := a.Validate(context.Background())
+	require.NoError(t, err)
+	require.Len(t, ds, 1)
+	assert.False(t, ds[0].Warning)
+	assert.Contains(t, ds[0].Detail, "no Pulumi.yaml")
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), []byte("name: x\nruntime: yaml\n"), 0o644))
+	ds, err = a.Validate(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, ds)
 }

@@ -164,9 +164,19 @@ func (a *Adapter) Init(ctx context.Context, o engine.InitOptions) error {
 	return nil
 }
 
-// Validate returns no diagnostics: Pulumi has no check cheaper than a
-// preview, which plan runs anyway.
-func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) { return nil, nil }
+// Validate checks that the directory is a Pulumi project. Pulumi has no
+// check of the program cheaper than a preview, which plan runs anyway.
+func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		if _, err := os.Stat(filepath.Join(a.dir, name)); err == nil {
+			return nil, nil
+		}
+	}
+	return []engine.Diagnostic{{
+		Summary: "not a Pulumi project",
+		Detail:  "there is no Pulumi.yaml in the working directory: with engine pulumi, working-directory is the directory holding the project's Pulumi.yaml",
+	}}, nil
+}
 
 // Plan runs `pulumi preview --save-plan` and summarises the saved plan
 // with the preview's events. Its Text is Pulumi's own output, secrets
