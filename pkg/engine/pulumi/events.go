@@ -52,9 +52,10 @@ type stepMetadata struct {
 	DetailedDiff map[string]json.RawMessage `json:"detailedDiff"`
 }
 
-// stepState is apitype.StepEventStateMetadata.
+// stepState is apitype.StepEventStateMetadata. Its outputs stay undecoded
+// but for the stack's (see enrich): most resources' are never read.
 type stepState struct {
-	Outputs map[string]any `json:"outputs"`
+	Outputs json.RawMessage `json:"outputs"`
 }
 
 // readEvents reads an event log. A missing log (pulumi failed before it

@@ -197,7 +197,7 @@ func hasChanges(s *plan.Summary) bool { return len(s.Changes) > 0 || len(s.Outpu
 // ones forcing a replacement, and the stack's output changes.
 func enrich(s *plan.Summary, evs []event) {
 	steps := map[string]stepMetadata{}
-	var stackOld, stackNew map[string]any
+	var stackOld, stackNew json.RawMessage
 	for _, ev := range evs {
 		if ev.ResourcePreEvent != nil {
 			m := ev.ResourcePreEvent.Metadata
@@ -225,16 +225,14 @@ func enrich(s *plan.Summary, evs []event) {
 			}
 		}
 	}
+	byAddress := make(map[string]stepMetadata, len(steps))
+	for urn, m := range steps {
+		addr, _, _ := splitURN(urn)
+		byAddress[addr] = m
+	}
 	for i := range s.Changes {
 		c := &s.Changes[i]
-		var m stepMetadata
-		var ok bool
-		for urn, sm := range steps {
-			if addr, _, _ := splitURN(urn); addr == c.Address {
-				m, ok = sm, true
-				break
-			}
-		}
+		m, ok := byAddress[c.Address]
 		if !ok {
 			continue
 		}
@@ -247,7 +245,16 @@ func enrich(s *plan.Summary, evs []event) {
 			c.ReplacePaths = topLevel(m.Keys)
 		}
 	}
-	s.Outputs = outputChanges(stackOld, stackNew)
+	s.Outputs = outputChanges(decodeOutputsMap(stackOld), decodeOutputsMap(stackNew))
+}
+
+// decodeOutputsMap decodes an event's outputs; nil when there are none.
+func decodeOutputsMap(raw json.RawMessage) map[string]any {
+	var m map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &m) != nil {
+		return nil
+	}
+	return m
 }
 
 // stackType is the type of a stack's root resource, which holds its
