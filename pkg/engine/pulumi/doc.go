@@ -12,8 +12,22 @@
 //     <events>`: exactly the reviewed plan, with Pulumi itself refusing any
 //     operation the plan does not allow, and the events saying per resource
 //     what was applied and what failed;
-//   - the state fingerprint is the SHA-256 of `pulumi stack export`, since
-//     Pulumi does not bind a saved plan to the state it was made from.
+//   - the state fingerprint is the SHA-256 of `pulumi stack export` without
+//     its manifest, since Pulumi does not bind a saved plan to the state it
+//     was made from (it applies an old plan after another update). Secrets
+//     stay in as ciphertext, which every update renews: after any update,
+//     even one that changed nothing, a plan of a stack with secrets is
+//     stale and must be made again;
+//   - Pulumi's own refusals of steps the plan does not allow ("violates
+//     plan", "is not allowed by the plan") are a *PlanConstraintError, and
+//     engine.ErrStalePlan only when the state did not move: Pulumi still
+//     writes the stack's outputs after refusing a resource.
+//
+// Secrets: Pulumi shows them as [secret] in its text and events; the
+// config's secret values and every secret in the state (`pulumi config
+// --show-secrets`, `pulumi stack export --show-secrets`, read in memory)
+// are the Summary's Secrets for the caller to mask; secret outputs are
+// Sensitive, without a value.
 //
 // The adapter execs the CLI rather than using Pulumi's Automation API
 // (sdk/v3/go/auto), which execs the same CLI but would add about a hundred
