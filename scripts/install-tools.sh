@@ -6,9 +6,11 @@
 #
 # Usage: scripts/install-tools.sh [TOOL...]
 #   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act,
-#   jq, shellcheck. With no TOOL it installs all but terraform-compat and tofu
-#   (the act tests run pipeline.yml's jq steps); tofu takes 5 to 12 minutes
-#   to build once, so only `make test-opentofu` asks for it.
+#   shellcheck, jq, pulumi (the Pulumi CLI, its YAML language host and
+#   lockstep's test provider). With no TOOL it installs terraform, actionlint,
+#   act, shellcheck, jq (the act tests run pipeline.yml's jq steps) and pulumi;
+#   tofu (5 to 12 minutes to build once) is `make tofu`'s, which `make test`
+#   runs.
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck and jq come
 # from Debian's packages. Nothing downloads a prebuilt binary, so this works on
@@ -187,9 +189,59 @@ ensure_apt_tool() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$name" >/dev/null
 }
 
+# --- Pulumi ----------------------------------------------------------------
+# The Pulumi CLI is built from github.com/pulumi/pulumi/pkg/v3 through the tools
+# module test/tools/pulumi (its go.mod copies Pulumi's replace of
+# atotto/clipboard, which `go install` refuses; its go.sum pins every
+# dependency). The first build takes about 8 minutes, later ones reuse it.
+PULUMI_VERSION=3.274.1
+PULUMI_YAML_VERSION=1.25.0
+PULUMI_TOOLS="$ROOT/test/tools/pulumi"
+
+# pulumi_version BINARY: "3.274.1", or nothing when BINARY is not a working
+# pulumi.
+pulumi_version() {
+  PULUMI_SKIP_UPDATE_CHECK=true "$1" version 2>/dev/null | sed -n 's/^v\{0,1\}\([0-9][0-9.]*\).*/\1/p' | head -n 1
+}
+
+# pulumi_build PACKAGE NAME [LDFLAGS]: go build PACKAGE of the tools module
+# into $BIN/NAME, through a temporary file so that an interrupted build leaves
+# no half-written tool.
+pulumi_build() {
+  local pkg="$1" name="$2" ldflags="${3:-}"
+  mkdir -p "$BIN"
+  INSTALL_TMP="$(mktemp -d "$BIN/.install.XXXXXX")"
+  log "go build $pkg -> $BIN/$name"
+  (cd "$PULUMI_TOOLS" && go build -ldflags "$ldflags" -o "$INSTALL_TMP/$name" "$pkg")
+  mv -f "$INSTALL_TMP/$name" "$BIN/$name"
+  rm -rf "$INSTALL_TMP"
+  INSTALL_TMP=
+}
+
+# ensure_pulumi installs the Pulumi CLI, pulumi-language-yaml and
+# pulumi-resource-lockstep (the test provider in test/tools/pulumi/provider,
+# rebuilt when its source is newer than the binary).
+ensure_pulumi() {
+  if [ -x "$BIN/pulumi" ] && [ "$(pulumi_version "$BIN/pulumi")" = "$PULUMI_VERSION" ]; then
+    log "pulumi $PULUMI_VERSION is installed at $BIN/pulumi"
+  else
+    log "building pulumi $PULUMI_VERSION from source (takes about 8 minutes)"
+    pulumi_build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi pulumi \
+      "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+  fi
+  ensure_go_tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "$PULUMI_YAML_VERSION" pulumi-language-yaml
+  local provider="$BIN/pulumi-resource-lockstep" src
+  src="$(find "$PULUMI_TOOLS/provider" "$PULUMI_TOOLS/go.mod" "$PULUMI_TOOLS/go.sum" -newer "$provider" 2>/dev/null | head -n 1 || true)"
+  if [ -x "$provider" ] && [ -z "$src" ]; then
+    log "pulumi-resource-lockstep is up to date"
+  else
+    pulumi_build ./provider pulumi-resource-lockstep
+  fi
+}
+
 main() {
   command -v go >/dev/null 2>&1 || die "go is not on PATH"
-  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq
+  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq pulumi
   local tool
   for tool in "$@"; do
     case "$tool" in
@@ -199,7 +251,8 @@ main() {
       actionlint) ensure_go_tool github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" actionlint ;;
       act) ensure_go_tool github.com/nektos/act "$ACT_VERSION" act ;;
       shellcheck | jq) ensure_apt_tool "$tool" ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck or jq)" ;;
+      pulumi) ensure_pulumi ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq or pulumi)" ;;
     esac
   done
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/engine/install"
+	pulumiengine "github.com/lockstep-ci/lockstep/pkg/engine/pulumi"
 	tfengine "github.com/lockstep-ci/lockstep/pkg/engine/terraform"
 )
 
@@ -24,7 +25,7 @@ func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engin
 	if err != nil {
 		return nil, engine.Identity{}, err
 	}
-	e, err := tfengine.New(tfengine.Options{Engine: a.cfg.Engine, ExecPath: bin, Dir: a.absDir(dir), Log: a.r.Log()})
+	e, err := a.newEngine(dir, bin)
 	if err != nil {
 		return nil, engine.Identity{}, &badInput{err}
 	}
@@ -46,6 +47,10 @@ func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engin
 // returns the binary that runs it, installing a missing version into the
 // tool cache with its checksum and signature verified.
 func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
+	if a.cfg.Engine == engine.Pulumi {
+		// The pulumi on PATH (or terraform-path); lockstep installs none.
+		return a.cfg.TerraformPath, nil
+	}
 	eng, err := install.ParseEngine(a.cfg.Engine)
 	if err != nil {
 		return "", &badInput{err}
@@ -77,4 +82,15 @@ func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
 		a.r.Printf("%s: running %s (verified install in the tool cache)", dir, bin)
 	}
 	return bin, nil
+}
+
+// newEngine is the adapter of the engine the inputs name, running bin.
+// Pulumi's backend, credentials and secrets passphrase come from the
+// environment (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN,
+// PULUMI_CONFIG_PASSPHRASE).
+func (a *app) newEngine(dir, bin string) (engine.Engine, error) {
+	if a.cfg.Engine == engine.Pulumi {
+		return pulumiengine.New(pulumiengine.Options{ExecPath: bin, Dir: a.absDir(dir), Stack: a.cfg.Stack, Log: a.r.Log()})
+	}
+	return tfengine.New(tfengine.Options{Engine: a.cfg.Engine, ExecPath: bin, Dir: a.absDir(dir), Log: a.r.Log()})
 }

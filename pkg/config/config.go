@@ -43,8 +43,12 @@ type Config struct {
 	WorkingDirectories []string
 	Environment        string
 	GitHubToken        string
-	// Engine is "terraform" or "opentofu" (engine.Terraform, engine.OpenTofu).
+	// Engine is "terraform", "opentofu" or "pulumi" (engine.Terraform,
+	// engine.OpenTofu, engine.Pulumi).
 	Engine string
+	// Stack is the Pulumi stack's name (engine pulumi only, where it is
+	// required).
+	Stack string
 	// TerraformVersion is the requested version or constraint; empty means
 	// the repository's pin, else the binary on PATH.
 	TerraformVersion string
@@ -151,13 +155,22 @@ func Load(src Source) (*Config, error) {
 	c.Environment = l.environment("environment")
 	c.GitHubToken = l.raw("github-token")
 	c.CommentAuthor = l.login("comment-author")
-	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu"})
+	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu", "pulumi"})
 	c.TerraformVersion = l.engineVersion("terraform-version")
 	c.TerraformPath = l.nonEmpty("terraform-path")
 	// The action always passes terraform-path (action.yml's default is
 	// terraform), so its default value means "not chosen" here.
 	if c.Engine == "opentofu" && (!l.set["terraform-path"] || c.TerraformPath == "terraform") {
 		c.TerraformPath = "tofu"
+	}
+	c.Stack = l.stack("stack", c.Engine)
+	if c.Engine == "pulumi" {
+		if !l.set["terraform-path"] || c.TerraformPath == "terraform" {
+			c.TerraformPath = "pulumi"
+		}
+		if c.TerraformVersion != "" {
+			l.fail("terraform-version", c.TerraformVersion, "is for engine terraform and opentofu: engine pulumi runs the pulumi on PATH (or terraform-path)")
+		}
 	}
 	c.VarFiles = l.paths("var-files")
 	c.BackendConfig = l.lines("backend-config")
@@ -237,6 +250,28 @@ func (l *loader) nonEmpty(name string) string {
 	}
 	if strings.ContainsAny(v, "\n\r\x00") {
 		l.fail(name, v, "must be a single line")
+	}
+	return v
+}
+
+// pulumiStack is a Pulumi stack name: Pulumi's own characters, with an
+// optional org/ or org/project/ before it.
+var pulumiStack = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
+
+// stack is the Pulumi stack's name: required with engine pulumi, refused
+// with the others (which have no stacks of that kind).
+func (l *loader) stack(name, engine string) string {
+	v := l.raw(name)
+	switch {
+	case engine != "pulumi" && v != "":
+		l.fail(name, v, "names a Pulumi stack; engine "+engine+" has none (set engine: pulumi, or leave stack empty)")
+		return ""
+	case engine != "pulumi":
+		return ""
+	case v == "":
+		l.fail(name, "", "is required with engine pulumi: name the stack to plan and apply, like dev or my-org/prod")
+	case !pulumiStack.MatchString(v) || strings.HasPrefix(v, "-") || strings.HasPrefix(v, ".") || strings.Contains(v, "/."):
+		l.fail(name, v, "is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it")
 	}
 	return v
 }

@@ -207,6 +207,7 @@ func TestOpenTofuDefaultsToTofu(t *testing.T) {
 		{"tofu for opentofu in Actions", map[string]string{"engine": "opentofu", "terraform-path": "terraform"}, "tofu"},
 		{"a chosen binary stays", map[string]string{"engine": "opentofu", "terraform-path": "/opt/tofu-1.9/tofu"}, "/opt/tofu-1.9/tofu"},
 		{"the engine input is case-insensitive", map[string]string{"engine": "OpenTofu"}, "tofu"},
+		{"pulumi for pulumi in Actions", map[string]string{"engine": "pulumi", "stack": "dev", "terraform-path": "terraform"}, "pulumi"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -218,4 +219,34 @@ func TestOpenTofuDefaultsToTofu(t *testing.T) {
 	}
 	_, err := Load(source(map[string]string{"command": "plan", "engine": "cloudformation"}))
 	assert.ErrorContains(t, err, `input "engine": "cloudformation" is not one of`)
+}
+
+func TestLoadPulumiStack(t *testing.T) {
+	c, err := Load(source(map[string]string{"command": "plan", "engine": "pulumi", "stack": "my-org/prod"}))
+	require.NoError(t, err)
+	assert.Equal(t, "pulumi", c.Engine)
+	assert.Equal(t, "my-org/prod", c.Stack)
+	assert.Equal(t, "pulumi", c.TerraformPath, "engine pulumi runs pulumi unless terraform-path says otherwise")
+
+	tests := []struct {
+		values map[string]string
+		input  string
+		want   string
+	}{
+		{map[string]string{"engine": "pulumi"}, "stack", `input "stack": is required with engine pulumi: name the stack to plan and apply, like dev or my-org/prod`},
+		{map[string]string{"engine": "pulumi", "stack": "--help"}, "stack", `input "stack": "--help" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
+		{map[string]string{"engine": "pulumi", "stack": "../x"}, "stack", `input "stack": "../x" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
+		{map[string]string{"engine": "pulumi", "stack": "dev prod"}, "stack", `input "stack": "dev prod" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
+		{map[string]string{"stack": "dev"}, "stack", `input "stack": "dev" names a Pulumi stack; engine terraform has none (set engine: pulumi, or leave stack empty)`},
+		{map[string]string{"engine": "pulumi", "stack": "dev", "terraform-version": "1.9.8"}, "terraform-version", `input "terraform-version": "1.9.8" is for engine terraform and opentofu: engine pulumi runs the pulumi on PATH (or terraform-path)`},
+	}
+	for _, tt := range tests {
+		tt.values["command"] = "plan"
+		_, err := Load(source(tt.values))
+		var errs Errors
+		require.ErrorAs(t, err, &errs, "%v", tt.values)
+		require.Len(t, errs, 1, err.Error())
+		assert.Equal(t, tt.input, errs[0].Input)
+		assert.Equal(t, tt.want, errs[0].Error())
+	}
 }

@@ -14,6 +14,7 @@ import (
 const (
 	Terraform = "terraform"
 	OpenTofu  = "opentofu"
+	Pulumi    = "pulumi"
 )
 
 // Engine is one stack's engine. Methods take ctx first and may be slow
@@ -70,6 +71,8 @@ func DisplayName(name string) string {
 		return "Terraform"
 	case OpenTofu:
 		return "OpenTofu"
+	case Pulumi:
+		return "Pulumi"
 	}
 	return name
 }

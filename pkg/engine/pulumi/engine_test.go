@@ -1,0 +1,340 @@
+package pulumi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/engine/pulumi"
+	"github.com/lockstep-ci/lockstep/pkg/pipeline"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+	"github.com/lockstep-ci/lockstep/test/pulumitest"
+	"github.com/lockstep-ci/lockstep/test/tftest"
+)
+
+// These tests run the real Pulumi CLI (built by make tools) on a YAML
+// program whose resources are lockstep's test provider's
+// (test/fixtures/pulumi), on a file backend: nothing leaves the machine.
+
+const secret = "hunter2-very-secret"
+
+// project is a Pulumi project with its stack dev made and configured.
+type project struct {
+	dir, bin string
+	env      []string
+	a        *pulumi.Adapter
+}
+
+func newProject(t *testing.T) *project {
+	t.Helper()
+	bin := pulumitest.Path(t)
+	p := &project{dir: t.TempDir(), bin: bin, env: pulumitest.Env(t, bin)}
+	program, err := os.ReadFile(filepath.Join(tftest.RepoRoot(), "test", "fixtures", "pulumi", "Pulumi.yaml"))
+	require.NoError(t, err)
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": string(program)})
+	a, err := pulumi.New(pulumi.Options{ExecPath: bin, Dir: p.dir, Stack: "dev", Env: p.env})
+	require.NoError(t, err)
+	p.a = a
+	require.NoError(t, a.Init(context.Background(), engine.InitOptions{}))
+	p.config(t, "password", secret, "--secret")
+	return p
+}
+
+func (p *project) config(t *testing.T, key, value string, flags ...string) {
+	t.Helper()
+	pulumitest.Run(t, p.bin, p.dir, p.env, append([]string{"config", "set", "--stack", "dev", key, value}, flags...)...)
+}
+
+// up is another update, outside lockstep.
+func (p *project) up(t *testing.T) {
+	t.Helper()
+	pulumitest.Run(t, p.bin, p.dir, p.env, "up", "--yes", "--stack", "dev", "--non-interactive", "--skip-preview")
+}
+
+func actions(s *plan.Summary) []string {
+	var out []string
+	for _, c := range s.Changes {
+		if c.Type == "lockstep:index:Thing" {
+			out = append(out, string(c.Action)+" "+c.Name)
+		}
+	}
+	return out
+}
+
+func addresses(rs []engine.ResourceResult) []string {
+	var out []string
+	for _, r := range rs {
+		if strings.HasPrefix(r.Address, "lockstep:index:Thing::") {
+			out = append(out, r.Action+" "+strings.TrimPrefix(r.Address, "lockstep:index:Thing::"))
+		}
+	}
+	return out
+}
+
+// noSecret fails when the secret appears in the plan's text or summary
+// (outside its Secrets, which exist to carry it).
+func noSecret(t *testing.T, p *engine.Plan) {
+	t.Helper()
+	s := *p.Summary
+	s.Secrets = nil
+	b, err := json.Marshal(s)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), secret)
+	assert.NotContains(t, p.Text, secret)
+	assert.Contains(t, p.Summary.Secrets, secret, "the config's secret is for the caller to mask")
+}
+
+func TestPlanThenApplyExactlyThatPlan(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+
+	id, err := p.a.Identity(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, engine.Identity{Name: engine.Pulumi, Version: "3.274.1"}, id)
+
+	planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	assert.True(t, planned.HasChanges)
+	assert.Equal(t, engine.Pulumi, planned.Summary.Engine)
+	assert.Equal(t, []string{"create first", "create second", "create third"}, actions(planned.Summary))
+	assert.Contains(t, planned.Text, "lockstep:index:Thing")
+	noSecret(t, planned)
+
+	// The same change planned again: the same fingerprint; ReadPlan sees
+	// the same changes.
+	again, err := p.a.Plan(ctx, engine.PlanOptions{Out: "again.json"})
+	require.NoError(t, err)
+	assert.Equal(t, planned.Fingerprint, again.Fingerprint)
+	read, err := p.a.ReadPlan(ctx, "plan.json")
+	require.NoError(t, err)
+	assert.Equal(t, planned.Fingerprint, read.Fingerprint)
+	assert.Equal(t, planned.Summary.Changes, read.Summary.Changes)
+
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"create first", "create second", "create third"}, addresses(report.Applied))
+	assert.Empty(t, report.Failed)
+	assert.Empty(t, report.NotReached)
+	assert.Equal(t, json.RawMessage(`"hello-one"`), report.Outputs["greeting"].Value)
+	assert.Equal(t, engine.Output{Sensitive: true}, report.Outputs["token"], "a secret output carries no value")
+
+	// An update and a replace, with what Pulumi's diff names.
+	p.config(t, "value", "two")
+	p.config(t, "key", "k2")
+	planned, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"replace first", "update second", "update third"}, actions(planned.Summary))
+	first := planned.Summary.Changes[0]
+	assert.Equal(t, []string{"key", "value"}, first.ChangedAttributes)
+	assert.Equal(t, []string{"key"}, first.ReplacePaths)
+	assert.Equal(t, []int{1, 2, 1, 1}, []int{planned.Summary.Add, planned.Summary.Change, planned.Summary.Destroy, planned.Summary.Replace})
+	var greeting *plan.OutputChange
+	for i, o := range planned.Summary.Outputs {
+		if o.Name == "greeting" {
+			greeting = &planned.Summary.Outputs[i]
+		}
+		if o.Name == "token" {
+			assert.True(t, o.Sensitive)
+		}
+	}
+	require.NotNil(t, greeting, "%+v", planned.Summary.Outputs)
+	assert.Equal(t, plan.OutputChange{Name: "greeting", Action: plan.ActionUpdate, Before: `"hello-one"`, After: `"hello-two"`}, *greeting)
+	noSecret(t, planned)
+	assert.Contains(t, planned.Summary.Secrets, secret, "the secret output's value, from the state")
+
+	report, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"replace first", "update second", "update third"}, addresses(report.Applied))
+	outs, err := p.a.Outputs(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, json.RawMessage(`"hello-two"`), outs["greeting"].Value)
+}
+
+func TestAFailingResourceIsReportedAndLaterOnesNotReached(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.up(t)
+
+	p.config(t, "value", "two")
+	p.config(t, "fail", "true")
+	planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"update first", "update second", "update third"}, actions(planned.Summary))
+
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.Error(t, err)
+	assert.False(t, errors.Is(err, engine.ErrStalePlan), "a resource failing is not a stale plan: %v", err)
+	assert.Equal(t, []string{"update first"}, addresses(report.Applied))
+	assert.Equal(t, []string{"update second"}, addresses(report.Failed))
+	require.Len(t, report.Failed, 1)
+	assert.Contains(t, report.Failed[0].Error, "failing on purpose")
+	assert.Equal(t, []string{"update third"}, addresses(report.NotReached))
+}
+
+func TestPulumiRefusesAnOperationThePlanDoesNotAllow(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.up(t)
+
+	p.config(t, "value", "two")
+	_, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	// The program's config changes after review: the state does not, so
+	// only Pulumi's own plan constraints can catch it.
+	p.config(t, "key", "k9")
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	var constraint *pulumi.PlanConstraintError
+	require.ErrorAs(t, err, &constraint, "%v", err)
+	assert.Contains(t, err.Error(), "violates plan")
+	assert.Empty(t, report.Applied)
+	assert.Equal(t, []string{"update first"}, addresses(report.Failed), "the refused resource")
+	assert.Contains(t, report.Failed[0].Error, "violates plan")
+	assert.Equal(t, []string{"update second", "update third"}, addresses(report.NotReached))
+
+	// Measured: Pulumi still writes the stack's outputs after refusing, so
+	// this is a failure that changed the state, not a refusal.
+	outs, err := p.a.Outputs(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, json.RawMessage(`"hello-two"`), outs["greeting"].Value)
+	assert.True(t, constraint.StateChanged)
+	assert.False(t, errors.Is(err, engine.ErrStalePlan), "the state moved: not a clean refusal")
+}
+
+// A provider failing with a config secret in its error (the test provider
+// quotes a value starting with "invalid"): the failed plan's text and
+// error, which the pipeline logs as they are, do not hold it. Pulumi hides
+// it itself; the adapter's own redaction is TestFailedPlanRedacts'.
+func TestAFailedPreviewHidesTheConfigSecrets(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": `name: demo
+runtime: yaml
+config:
+  password:
+    type: string
+resources:
+  broken:
+    type: lockstep:index:Thing
+    properties:
+      value: invalid-${password}
+`})
+	planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.Error(t, err)
+	require.NotNil(t, planned)
+	assert.NotContains(t, err.Error(), secret)
+	assert.NotContains(t, planned.Text, secret)
+	assert.Contains(t, planned.Text+err.Error(), `"invalid-[secret]" is not a valid value`, "Pulumi printed the provider's error, the secret hidden")
+}
+
+// A cancelled apply interrupts pulumi, which stops cleanly: it releases
+// the stack's lock and leaves no pending operation, so the next plan runs.
+func TestACancelledApplyLeavesTheStackUsable(t *testing.T) {
+	p := newProject(t)
+	p.up(t)
+	p.config(t, "value", "slow-two")
+	_, err := p.a.Plan(context.Background(), engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.Error(t, err)
+	assert.Less(t, time.Since(start), time.Minute)
+
+	export := pulumitest.Run(t, p.bin, p.dir, p.env, "stack", "export", "--stack", "dev")
+	assert.NotContains(t, export, "pending_operations", "an interrupted pulumi finishes its steps")
+	_, err = p.a.Plan(context.Background(), engine.PlanOptions{Out: "again.json"})
+	require.NoError(t, err, "the stack is not left locked")
+}
+
+func TestStateFingerprint(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.up(t)
+	fp, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	require.Len(t, fp, 64)
+
+	_, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	after, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, fp, after, "a preview does not change the state")
+
+	// Measured: an update that changes nothing still re-encrypts the
+	// stack's secrets (here the token output) with a fresh nonce. The
+	// fingerprint keeps the ciphertexts, so a changed secret is never
+	// missed, at the price of a stale plan after a no-op update.
+	p.up(t)
+	after, err = p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.NotEqual(t, fp, after, "a no-op update re-encrypts the secrets")
+	fp = after
+
+	p.config(t, "value", "two")
+	p.up(t)
+	after, err = p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.NotEqual(t, fp, after)
+}
+
+// reporter is a pipeline.Reporter that keeps the log.
+type reporter struct {
+	log   strings.Builder
+	masks []string
+}
+
+func (r *reporter) Printf(format string, args ...any) { fmt.Fprintf(&r.log, format+"\n", args...) }
+func (r *reporter) Group(title string) func()         { r.Printf("::group::%s", title); return func() {} }
+func (r *reporter) Log() io.Writer                    { return &r.log }
+func (r *reporter) Mask(secrets ...string)            { r.masks = append(r.masks, secrets...) }
+
+func TestThePipelineRefusesAPlanWhoseStateMovedOn(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.up(t)
+	p.config(t, "value", "two")
+
+	s := pipeline.Stack{Dir: "infra", Root: p.dir, Engine: p.a, Identity: engine.Identity{Name: engine.Pulumi, Version: "3.274.1"}}
+	r := &reporter{}
+	planned, err := pipeline.Plan(ctx, r, s, pipeline.PlanOptions{PlanFile: "plan.json", Commit: "abc1234", Environment: "dev", Now: time.Unix(1e9, 0)})
+	require.NoError(t, err)
+	assert.NotEmpty(t, planned.Record.StateFingerprint, "Pulumi's plans need the state's fingerprint")
+	assert.Contains(t, r.masks, secret)
+	assert.NotContains(t, r.log.String(), secret)
+	assert.FileExists(t, filepath.Join(p.dir, "plan.json"))
+
+	// Another update after the review: Pulumi itself would apply the old
+	// plan (FACTS), the pipeline must not.
+	p.config(t, "value", "three")
+	p.up(t)
+	p.config(t, "value", "two")
+
+	_, err = pipeline.Apply(ctx, r, s, pipeline.ApplyOptions{PlanFile: "plan.json", Commit: "abc1234", Environment: "dev"})
+	var refusal *pipeline.Refusal
+	require.ErrorAs(t, err, &refusal, "%v", err)
+	assert.Equal(t, "plan-stale", refusal.Reason)
+	outs, err := p.a.Outputs(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, json.RawMessage(`"hello-three"`), outs["greeting"].Value, "nothing applied")
+
+	// Planned again, the same stack applies.
+	_, err = pipeline.Plan(ctx, r, s, pipeline.PlanOptions{PlanFile: "plan.json", Commit: "abc1234", Environment: "dev", Now: time.Unix(1e9, 0)})
+	require.NoError(t, err)
+	applied, err := pipeline.Apply(ctx, r, s, pipeline.ApplyOptions{PlanFile: "plan.json", Commit: "abc1234", Environment: "dev"})
+	require.NoError(t, err)
+	assert.ElementsMatch(t, []string{"update first", "update second", "update third"}, addresses(applied.Report.Applied))
+	assert.NotContains(t, r.log.String(), secret)
+}

@@ -1,0 +1,394 @@
+package pulumi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/lockstep-ci/lockstep/pkg/childenv"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/redact"
+)
+
+// Options configure the adapter for one stack.
+type Options struct {
+	// ExecPath is the pulumi binary (looked up in PATH when empty or not a
+	// path).
+	ExecPath string
+	// Dir is the Pulumi project (the directory holding Pulumi.yaml).
+	Dir string
+	// Stack is the stack's name, as `pulumi stack select` takes it.
+	Stack string
+	// Env is added to the process environment of every pulumi command
+	// (PULUMI_BACKEND_URL, PULUMI_CONFIG_PASSPHRASE, ...).
+	Env []string
+	// Log receives the engine's human output while it initialises and
+	// applies; nil discards it. Plan's output is returned as the plan's
+	// Text instead, for the caller to mask first.
+	Log io.Writer
+}
+
+// Adapter drives one Pulumi stack.
+type Adapter struct {
+	path  string
+	dir   string
+	stack string
+	env   []string
+	log   io.Writer
+}
+
+var _ engine.Engine = (*Adapter)(nil)
+
+// stackName is what a stack name may be: Pulumi's own characters, with an
+// optional org/project/ prefix. Anything else (an option, a path) is
+// refused before it reaches a command line.
+var stackName = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
+
+// New returns the adapter for the stack o.Stack of the project in o.Dir.
+func New(o Options) (*Adapter, error) {
+	if o.Stack == "" {
+		return nil, errors.New("the stack input is empty: Pulumi needs the name of the stack to plan")
+	}
+	if !stackName.MatchString(o.Stack) || strings.HasPrefix(o.Stack, "-") || slices.ContainsFunc(strings.Split(o.Stack, "/"), func(s string) bool { return s == "." || s == ".." }) {
+		return nil, fmt.Errorf("the stack input %q is not a Pulumi stack name (letters, digits, _ . -, optionally org/project/ before it)", o.Stack)
+	}
+	if o.Dir == "" {
+		return nil, errors.New("the Pulumi project directory is empty")
+	}
+	path := o.ExecPath
+	if path == "" {
+		path = "pulumi"
+	}
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	return &Adapter{path: path, dir: o.Dir, stack: o.Stack, env: o.Env, log: log}, nil
+}
+
+// environ is the environment of every pulumi command: the process's as
+// every child of lockstep gets it (childenv: no inputs, runner credentials
+// or tokens), then Options.Env, then what keeps Pulumi quiet and what
+// lockstep needs of it:
+// --event-log is one of its "debug commands" (Pulumi's Automation API sets
+// the same variable for its event streams).
+func (a *Adapter) environ() []string {
+	env := append(childenv.Environ(), a.env...)
+	return append(env, "PULUMI_SKIP_UPDATE_CHECK=true", "PULUMI_DEBUG_COMMANDS=true")
+}
+
+// cancelWait is how long a cancelled pulumi command other than up may take
+// to stop before it is killed.
+const cancelWait = 10 * time.Second
+
+// run runs pulumi with args in the project directory. Standard output goes
+// to stdout (nil: returned); standard error is kept for the error.
+func (a *Adapter) run(ctx context.Context, stdout io.Writer, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, a.path, args...)
+	cmd.Dir = a.dir
+	cmd.Env = a.environ()
+	// On cancellation pulumi gets an interrupt and stops cleanly, finishing
+	// the steps under way and writing the state. An update is never killed
+	// (a killed one leaves pending operations in the state); anything else
+	// is, once it has had cancelWait to stop.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	if args[0] != "up" {
+		cmd.WaitDelay = cancelWait
+	}
+	var out, stderr bytes.Buffer
+	if stdout != nil {
+		cmd.Stdout = stdout
+	} else {
+		cmd.Stdout = &out
+	}
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		msg := strings.TrimSpace(stderr.String())
+		if msg == "" {
+			return out.Bytes(), fmt.Errorf("running pulumi %s: %w", args[0], err)
+		}
+		return out.Bytes(), fmt.Errorf("running pulumi %s: %w: %s", args[0], err, msg)
+	}
+	return out.Bytes(), nil
+}
+
+// stackArgs are the flags every stack command takes.
+func (a *Adapter) stackArgs(args ...string) []string {
+	return append(args, "--stack", a.stack, "--non-interactive", "--color", "never")
+}
+
+// Identity runs `pulumi version`.
+func (a *Adapter) Identity(ctx context.Context) (engine.Identity, error) {
+	id := engine.Identity{Name: engine.Pulumi}
+	out, err := a.run(ctx, nil, "version")
+	if err != nil {
+		return id, err
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "v")
+	if !regexp.MustCompile(`^3\.\d+\.\d+`).MatchString(v) {
+		return id, &engine.UnsupportedError{Path: a.path, Found: fmt.Sprintf("%q (from pulumi version)", strings.TrimSpace(string(out))), Problem: "lockstep needs Pulumi 3"}
+	}
+	id.Version = v
+	return id, nil
+}
+
+// FormatCheck is nil: Pulumi has no formatter of its own (a program's
+// language has its own).
+func (a *Adapter) FormatCheck(context.Context) ([]string, error) { return nil, nil }
+
+// Init selects the stack, creating it when the backend has none of that
+// name. With o.NoBackend there is nothing to do: Pulumi has no offline
+// initialisation.
+func (a *Adapter) Init(ctx context.Context, o engine.InitOptions) error {
+	if o.NoBackend {
+		return nil
+	}
+	if len(o.BackendConfig) > 0 {
+		return errors.New("backend-config is for Terraform and OpenTofu: a Pulumi stack's backend comes from PULUMI_BACKEND_URL or `pulumi login`")
+	}
+	if _, err := a.run(ctx, a.log, "stack", "select", "--create", "--stack", a.stack, "--non-interactive", "--color", "never"); err != nil {
+		return fmt.Errorf("selecting the Pulumi stack %s: %w", a.stack, err)
+	}
+	return nil
+}
+
+// Validate checks that the directory is a Pulumi project. Pulumi has no
+// check of the program cheaper than a preview, which plan runs anyway.
+func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
+	for _, name := range []string{"Pulumi.yaml", "Pulumi.yml"} {
+		if _, err := os.Stat(filepath.Join(a.dir, name)); err == nil {
+			return nil, nil
+		}
+	}
+	return []engine.Diagnostic{{
+		Summary: "not a Pulumi project",
+		Detail:  "there is no Pulumi.yaml in the working directory: with engine pulumi, working-directory is the directory holding the project's Pulumi.yaml",
+	}}, nil
+}
+
+// Plan runs `pulumi preview --save-plan` and summarises the saved plan
+// with the preview's events. Its Text is Pulumi's own output, secrets
+// shown as [secret]; the config's secret values and the state's secrets
+// are in the Summary's Secrets for the caller to mask.
+func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
+	args := a.stackArgs("preview", "--save-plan", o.Out, "--diff")
+	switch len(o.VarFiles) {
+	case 0:
+	case 1:
+		args = append(args, "--config-file", o.VarFiles[0])
+	default:
+		return nil, fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(o.VarFiles))
+	}
+	events, cleanup, err := a.eventLog()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	args = append(args, "--event-log", events)
+
+	var text bytes.Buffer
+	_, runErr := a.run(ctx, &text, args...)
+	evs, evErr := readEvents(events)
+	if runErr != nil {
+		// The caller logs a failed plan's text without masking it first:
+		// Pulumi shows secrets as [secret], but a program's own error may
+		// quote a config value, so the config's secrets are taken out here.
+		p, err := failedPlan(a.stack, text.String()+errorText(evs), runErr, a.configSecrets(ctx))
+		return p, err
+	}
+	if evErr != nil {
+		return nil, evErr
+	}
+	p, err := a.ReadPlan(ctx, o.Out)
+	if err != nil {
+		return nil, err
+	}
+	enrich(p.Summary, evs)
+	p.HasChanges = hasChanges(p.Summary)
+	p.Text = text.String()
+	return p, nil
+}
+
+// ReadPlan summarises a saved plan file. Its secrets are the stack
+// config's secret values and every secret in the state (the plan file
+// holds its own secrets encrypted, and they are the config's or the
+// state's).
+func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, error) {
+	raw, err := os.ReadFile(a.abs(planFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading the saved Pulumi plan: %w", err)
+	}
+	dp, err := decodePlan(raw)
+	if err != nil {
+		return nil, err
+	}
+	summary := summarize(dp)
+	summary.Secrets, err = a.secrets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return &engine.Plan{Summary: summary, Fingerprint: fingerprint(dp)}, nil
+}
+
+// Apply runs `pulumi up --plan` of exactly the saved plan and reports per
+// resource from the engine events. Pulumi's refusals of operations the plan
+// does not allow are a *PlanConstraintError; when the state did not move
+// (Pulumi may still have written the stack's outputs, or applied steps
+// before the refused one), it is also engine.ErrStalePlan.
+func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
+	raw, err := os.ReadFile(a.abs(o.PlanFile))
+	if err != nil {
+		return &engine.ApplyReport{}, fmt.Errorf("reading the saved Pulumi plan: %w", err)
+	}
+	dp, err := decodePlan(raw)
+	if err != nil {
+		return &engine.ApplyReport{}, err
+	}
+	events, cleanup, err := a.eventLog()
+	if err != nil {
+		return &engine.ApplyReport{}, err
+	}
+	defer cleanup()
+	// Pulumi refusing the plan may still write the stack's outputs: only a
+	// state that did not move is a refusal.
+	before, err := a.StateFingerprint(ctx)
+	if err != nil {
+		return &engine.ApplyReport{}, err
+	}
+	_, runErr := a.run(ctx, a.log, a.stackArgs("up", "--plan", o.PlanFile, "--skip-preview", "--yes", "--event-log", events)...)
+	evs, evErr := readEvents(events)
+	report := applyReport(summarize(dp).Changes, evs)
+	if runErr == nil && evErr != nil {
+		return report, evErr
+	}
+	if runErr != nil {
+		if c := constraintError(evs); c != nil {
+			if after, err := a.StateFingerprint(ctx); err == nil && after == before {
+				return report, fmt.Errorf("%w: %w", c, engine.ErrStalePlan)
+			}
+			c.StateChanged = true
+			return report, c
+		}
+		if len(report.Failed) > 0 {
+			f := report.Failed[0]
+			return report, fmt.Errorf("pulumi up of stack %s failed at %s: %s (%w)", a.stack, f.Address, f.Error, runErr)
+		}
+		return report, fmt.Errorf("pulumi up of stack %s: %w", a.stack, runErr)
+	}
+	outs, err := a.Outputs(ctx)
+	if err != nil {
+		return report, err
+	}
+	report.Outputs = outs
+	return report, nil
+}
+
+// Outputs runs `pulumi stack output --json`. Pulumi shows a secret output
+// (or a secret inside one) as "[secret]": such an output is Sensitive and
+// carries no value.
+func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error) {
+	out, err := a.run(ctx, nil, a.stackArgs("stack", "output", "--json", "--show-secrets=false")...)
+	if err != nil {
+		return nil, fmt.Errorf("reading the outputs of stack %s: %w", a.stack, err)
+	}
+	return decodeOutputs(out)
+}
+
+// StateFingerprint is the SHA-256 of `pulumi stack export` with the
+// deployment's manifest (the time and CLI version of the last update)
+// left out. Secrets stay in as Pulumi encrypted them: an update re-encrypts
+// every secret with a fresh nonce, so even an update that changed nothing
+// makes a plan of a stack holding secrets stale (re-planning fixes it),
+// while a changed secret is never missed.
+func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
+	out, err := a.run(ctx, nil, a.stackArgs("stack", "export")...)
+	if err != nil {
+		return "", fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	}
+	return stateFingerprint(out)
+}
+
+// secrets are the config's secret values and the secrets in the state,
+// for masking. The decrypted state does not outlive the call.
+func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
+	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
+	}
+	state, err := a.run(ctx, nil, a.stackArgs("stack", "export", "--show-secrets")...)
+	if err != nil {
+		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	}
+	return collectSecrets(cfg, state)
+}
+
+// failedPlan is a failed preview's text and error with the secrets taken
+// out (Pulumi hides the ones it knows of itself, as [secret]).
+func failedPlan(stack, text string, runErr error, secrets []string) (*engine.Plan, error) {
+	r := redact.New(secrets, "***")
+	return &engine.Plan{Text: r.Replace(text)}, errors.New(r.Replace(fmt.Sprintf("pulumi preview of stack %s: %v", stack, runErr)))
+}
+
+// configSecrets are the config's secret values, or none when they cannot
+// be read (the plan already failed; its error says why).
+func (a *Adapter) configSecrets(ctx context.Context) []string {
+	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
+	if err != nil {
+		return nil
+	}
+	secrets, err := collectSecrets(cfg, []byte("{}"))
+	if err != nil {
+		return nil
+	}
+	return secrets
+}
+
+// eventLog is a fresh path for --event-log, outside the project (it may
+// hold secret-free but large data) and removed by cleanup.
+func (a *Adapter) eventLog() (string, func(), error) {
+	dir, err := os.MkdirTemp("", "lockstep-pulumi-events-")
+	if err != nil {
+		return "", nil, fmt.Errorf("making a directory for pulumi's event log: %w", err)
+	}
+	return filepath.Join(dir, "events.jsonl"), func() { _ = os.RemoveAll(dir) }, nil
+}
+
+func (a *Adapter) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(a.dir, filepath.FromSlash(p))
+}
+
+// stateFingerprint hashes an export (apitype.UntypedDeployment) without the
+// deployment's manifest.
+func stateFingerprint(export []byte) (string, error) {
+	var d struct {
+		Version    int                        `json:"version"`
+		Deployment map[string]json.RawMessage `json:"deployment"`
+	}
+	if err := json.Unmarshal(export, &d); err != nil {
+		return "", fmt.Errorf("decoding pulumi stack export: %w", err)
+	}
+	delete(d.Deployment, "manifest")
+	// Marshalling a map sorts its keys: the hash does not depend on the
+	// export's key order.
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("encoding the state for its fingerprint: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
