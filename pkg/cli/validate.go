@@ -132,7 +132,11 @@ func validateSummary(id engine.Identity, dirs []string, findings []finding, errs
 		return b.String()
 	}
 	if len(findings) == 0 {
-		fmt.Fprintf(&b, "✅ **Valid and formatted.** `%[1]s fmt -check` and `%[1]s validate` found nothing.\n\n", id.Command())
+		if id.Name == engine.Pulumi {
+			b.WriteString("✅ **A Pulumi project.** Pulumi has no check cheaper than the preview, which plan runs.\n\n")
+		} else {
+			fmt.Fprintf(&b, "✅ **Valid and formatted.** `%[1]s fmt -check` and `%[1]s validate` found nothing.\n\n", id.Command())
+		}
 		return b.String()
 	}
 	fmt.Fprintf(&b, "❌ **%d error(s), %d warning(s).**", errorCount, warnCount)

@@ -2,6 +2,7 @@ package comment
 
 import (
 	"cmp"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"net/url"
 	"slices"
 	"strconv"
@@ -274,7 +275,7 @@ func (r *renderer) head() string {
 	if dir == "" {
 		dir = "."
 	}
-	b.WriteString("### " + EscapeText(r.engine()) + " plan · ")
+	b.WriteString("### " + EscapeText(r.engine()) + " " + engine.PlanNoun(r.engineID()) + " · ")
 	b.WriteString(Code(truncate(dir, maxDir)))
 	if env := sanitize(r.m.Environment, false); env != "" {
 		b.WriteString(" → ")
@@ -987,6 +988,15 @@ func (r *renderer) planSection(pt planText, room int) block {
 		{text: closeFence + "\n" + r.p.cutNote(r, cut) + "\n\n" + open, from: tail, to: pt.count()},
 		{text: closeFence + "\n</details>\n"},
 	}}
+}
+
+// engineID is the engine that made the plan, as the engine input spells
+// it.
+func (r *renderer) engineID() string {
+	if r.m.Engine != "" {
+		return r.m.Engine
+	}
+	return r.s.Engine
 }
 
 // engine is the name of the engine that made the plan, for people.

@@ -171,3 +171,13 @@ func TestEngineIsNamed(t *testing.T) {
 	assert.NotContains(t, body, "<b>")
 	assert.NotContains(t, body, "\n### x")
 }
+
+// A Pulumi plan is a preview, as Pulumi calls it.
+func TestPulumiPlanIsAPreview(t *testing.T) {
+	m := testMeta("4be1c0d7a1b2c3d4e5f6")
+	m.Engine, m.EngineVersion = "pulumi", "3.274.1"
+	body := Render(&plan.Summary{Add: 1, Changes: []plan.Change{{Address: "urn:pulumi:dev::shop::lockstep:index:Thing::a", Action: plan.ActionCreate}}}, "", m, Options{})
+	assert.Contains(t, body, "### Pulumi preview · ")
+	assert.Contains(t, body, " · Pulumi 3.274.1 · ")
+	assert.NotContains(t, body, "Terraform")
+}

@@ -89,6 +89,15 @@ func (i Identity) Command() string {
 	return i.Name
 }
 
+// PlanNoun is what the engine calls a plan, for headings: "preview" for
+// Pulumi, "plan" for the others.
+func PlanNoun(name string) string {
+	if name == Pulumi {
+		return "preview"
+	}
+	return "plan"
+}
+
 // String is "Terraform 1.11.4".
 func (i Identity) String() string { return i.Display() + " " + i.Version }
 
