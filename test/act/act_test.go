@@ -303,6 +303,14 @@ type world struct {
 
 	// approverToken is the LOCKSTEP_APPROVER_TOKEN secret, "" for none.
 	approverToken string
+
+	// noEnginesOnPath, set before act runs, leaves every directory that
+	// holds a terraform or tofu out of the PATH act and the steps see, so
+	// that only an engine lockstep installs can run (pinned_test.go).
+	noEnginesOnPath bool
+	// extraEnv is added to the environment act and the steps see
+	// (KEY=value; it wins over this process's value of the same name).
+	extraEnv []string
 }
 
 // newWorld makes a world whose caller plans stack (the working-directory
@@ -431,21 +439,55 @@ func (w *world) baseEnv() []string {
 		}
 		env = append(env, kv)
 	}
-	tfDir := filepath.Dir(tftest.Path(w.t))
-	if w.engine == "opentofu" {
-		// tofu first: engine opentofu's default terraform-path is tofu.
-		tfDir = filepath.Dir(tftest.Tofu(w.t)) + string(os.PathListSeparator) + tfDir
+	path := os.Getenv("PATH")
+	if w.noEnginesOnPath {
+		path = withoutEngines(path)
+	} else {
+		tfDir := filepath.Dir(tftest.Path(w.t))
+		if w.engine == "opentofu" {
+			// tofu first: engine opentofu's default terraform-path is tofu.
+			tfDir = filepath.Dir(tftest.Tofu(w.t)) + string(os.PathListSeparator) + tfDir
+		}
+		path = tfDir + string(os.PathListSeparator) + path
 	}
-	return append(env,
-		"PATH="+tfDir+string(os.PathListSeparator)+os.Getenv("PATH"),
+	// os/exec keeps the last value of a repeated name: extraEnv wins.
+	return append(append(env,
+		"PATH="+path,
 		"HOME="+home,
 		"XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"),
 		// As in the action's image (Dockerfile).
 		"CHECKPOINT_DISABLE=1",
 		"TF_IN_AUTOMATION=1",
-	)
+	), w.extraEnv...)
 }
+
+// withoutEngines is the PATH list without the directories that hold a
+// terraform or tofu.
+func withoutEngines(path string) string {
+	var dirs []string
+	for _, d := range filepath.SplitList(path) {
+		if !isFile(filepath.Join(d, "terraform")) && !isFile(filepath.Join(d, "tofu")) {
+			dirs = append(dirs, d)
+		}
+	}
+	return strings.Join(dirs, string(os.PathListSeparator))
+}
+
+func isFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && !st.IsDir()
+}
+
+// actCache is act's --action-cache-path. On the host (-self-hosted) act
+// sets RUNNER_TOOL_CACHE to its tool_cache folder (runnerToolCache) for
+// every job, whatever this process's environment says.
+func (w *world) actCache() string { return filepath.Join(w.dir, "act-cache") }
+
+// runnerToolCache is RUNNER_TOOL_CACHE as act's steps see it on the host:
+// the same folder for every job of the run, as on a self-hosted runner.
+// act does not create it.
+func (w *world) runnerToolCache() string { return filepath.Join(w.actCache(), "tool_cache") }
 
 // result is what one act run showed.
 type result struct {
@@ -502,7 +544,7 @@ func (w *world) act(event string) result {
 		"--platform", "ubuntu-latest=-self-hosted",
 		"--eventpath", eventFile,
 		"--json", "--verbose",
-		"--action-cache-path", filepath.Join(w.dir, "act-cache"),
+		"--action-cache-path", w.actCache(),
 		"--no-cache-server",
 		"--defaultbranch", "main",
 		"--actor", "octocat",
