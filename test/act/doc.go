@@ -47,6 +47,11 @@
 // backend path, like a remote backend) and GITHUB_API_URL pointing at
 // test/fakegithub. act's environment is this process's minus anything a
 // surrounding GitHub Actions job, Terraform or act configuration would leak in.
+// On the host act sets RUNNER_TOOL_CACHE itself, to <--action-cache-path>/tool_cache
+// (the same folder for every job, not created by act): pinned_test.go fills
+// it beforehand with install.Ensure against test/releaseserver, takes the
+// engines off PATH and sends HTTP(S) to a dead proxy, so the pinned
+// version can only run from there.
 // act expands a matrix from a job output (fromJSON) and runs its instances in
 // order; it does not cancel the rest of a matrix when one instance fails
 // (fail-fast), which is one reason pipeline.yml applies every stack in one
