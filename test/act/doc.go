@@ -47,7 +47,7 @@
 // backend path, like a remote backend) and GITHUB_API_URL pointing at
 // test/fakegithub. act's environment is this process's minus anything a
 // surrounding GitHub Actions job, Terraform or act configuration would leak in.
-// On the host act sets RUNNER_TOOL_CACHE itself, to <--action-cache-path>/tool_cache
+// On the host act sets RUNNER_TOOL_CACHE itself, to tool_cache in its --action-cache-path
 // (the same folder for every job, not created by act): pinned_test.go fills
 // it beforehand with install.Ensure against test/releaseserver, takes the
 // engines off PATH and sends HTTP(S) to a dead proxy, so the pinned
