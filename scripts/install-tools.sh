@@ -5,8 +5,8 @@
 # cheap after the first run.
 #
 # Usage: scripts/install-tools.sh [TOOL...]
-#   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act,
-#   shellcheck, jq, pulumi (the Pulumi CLI, its YAML language host and
+#   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act, jq,
+#   the shellcheck linter, pulumi (the Pulumi CLI, its YAML language host and
 #   lockstep's test provider). With no TOOL it installs terraform, actionlint,
 #   act, shellcheck, jq (the act tests run pipeline.yml's jq steps) and pulumi;
 #   tofu (5 to 12 minutes to build once) is `make tofu`'s, which `make test`
