@@ -128,19 +128,26 @@ func (a *app) github() (*github.Client, error) {
 	if a.cfg.GitHubToken == "" {
 		return nil, fmt.Errorf("input %q is empty", "github-token")
 	}
-	return github.New(github.Options{
-		Token:      a.cfg.GitHubToken,
+	o := a.githubOptions(a.cfg.GitHubToken)
+	// A re-run of the same plan differs only in the comment's footer:
+	// leave the comment alone then.
+	o.SameComment = comment.SameContent
+	// Only comments by this login are lockstep's; "" asks the token.
+	o.CommentAuthor = a.cfg.CommentAuthor
+	o.Identity = a.identity
+	return github.New(o)
+}
+
+// githubOptions are a client's options for this run's repository with
+// token: the run's API URL, clock and log, every request body redacted.
+func (a *app) githubOptions(token string) github.Options {
+	return github.Options{
+		Token:      token,
 		APIURL:     a.gh.APIURL,
 		Owner:      a.gh.Owner,
 		Repo:       a.gh.Repo,
 		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
 		Now:        a.env.Now,
 		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
-		// A re-run of the same plan differs only in the comment's footer:
-		// leave the comment alone then.
-		SameComment: comment.SameContent,
-		// Only comments by this login are lockstep's; "" asks the token.
-		CommentAuthor: a.cfg.CommentAuthor,
-		Identity:      a.identity,
-	})
+	}
 }

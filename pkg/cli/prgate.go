@@ -360,15 +360,7 @@ func (a *app) teamReader(c *github.Client) (*teamReader, error) {
 		return &teamReader{c: c, source: "github-token", visible: map[string]bool{}}, nil
 	}
 	a.r.Mask(tok)
-	tc, err := github.New(github.Options{
-		Token:      tok,
-		APIURL:     a.gh.APIURL,
-		Owner:      a.gh.Owner,
-		Repo:       a.gh.Repo,
-		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
-		Now:        a.env.Now,
-		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
-	})
+	tc, err := github.New(a.githubOptions(tok))
 	if err != nil {
 		return nil, fmt.Errorf("building the client for %s: %w", ApproverTokenEnv, err)
 	}
