@@ -79,7 +79,8 @@ test-opentofu: tofu ## the end-to-end and pkg/terraform tests again, against Ope
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/tofu LOCKSTEP_REQUIRE_TOFU=1 go test -race ./pkg/terraform/... ./test/e2e/...
 
 .PHONY: demo
-demo: tools build ## run lockstep on examples/ in .lockstep/demo (recreated each run)
+demo: build ## run lockstep on examples/ in .lockstep/demo (recreated each run); installs only Terraform if missing
+	scripts/install-tools.sh terraform
 	scripts/demo.sh
 
 .PHONY: bench
