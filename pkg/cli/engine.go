@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"os/exec"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
@@ -21,6 +22,9 @@ import (
 // one on PATH (terraform-path) when it satisfies that, else a verified
 // install. A binary lockstep cannot drive is a bad terraform-path.
 func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engine.Identity, error) {
+	if st, err := os.Stat(a.absDir(dir)); err != nil || !st.IsDir() {
+		return nil, engine.Identity{}, &config.InputError{Input: "working-directory", Value: dir, Problem: "is not a directory in the repository", Flag: a.local != nil}
+	}
 	bin, err := a.engineBinary(ctx, dir)
 	if err != nil {
 		return nil, engine.Identity{}, err

@@ -24,6 +24,11 @@ type finding struct {
 func runValidate(ctx context.Context, a *app) error {
 	var findings []finding
 	var errs []error
+	// The policy file fails apply when it is invalid: say so at review
+	// time instead.
+	if _, err := a.policy(); err != nil {
+		errs = append(errs, err)
+	}
 	for _, dir := range a.cfg.WorkingDirectories {
 		f, err := validateDir(ctx, a, dir)
 		findings = append(findings, f...)

@@ -92,3 +92,23 @@ func TestCLI(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "flag provided but not defined: -no-such-flag")
 }
+
+// validate catches at review time what would fail apply later: a policy
+// file with an unknown key, a working directory that does not exist; and
+// never calls what it could not check valid.
+func TestValidateRefusesWhatApplyWouldRefuse(t *testing.T) {
+	w := newWorkspace(t)
+	w.fixture("nochange", "infra")
+	writeFile(t, w, ".lockstep.yml", "environments:\n  staging:\n    bogus: 1\n")
+	r := w.action(map[string]string{"command": "validate", "working-directory": "infra"})
+	requireCode(t, 2, r)
+	assert.Contains(t, r.stdout, ".lockstep.yml:3: environments.staging.bogus: unknown key")
+	assert.Contains(t, r.summary, "Could not validate")
+	assert.NotContains(t, r.summary, "Valid and formatted")
+
+	w = newWorkspace(t)
+	r = w.action(map[string]string{"command": "validate", "working-directory": "nope"})
+	requireCode(t, 2, r)
+	assert.Contains(t, r.stdout, `input "working-directory": "nope" is not a directory in the repository`)
+	assert.NotContains(t, r.summary, "Valid and formatted")
+}
