@@ -99,9 +99,14 @@ func (r *renderer) driftBody(maxRows int) string {
 		b.WriteString(" → " + EscapeText(truncate(env, maxDir)))
 	}
 	b.WriteString("\n\n")
-	b.WriteString("**The infrastructure does not match the default branch's code:** " +
-		plural(len(r.s.Drift), "resource", "resources") + " changed outside " + eng + "; " +
-		plural(len(r.s.Changes), "planned change is", "planned changes are") + " not applied.\n\n")
+	b.WriteString("**The infrastructure does not match the default branch's code:** ")
+	switch {
+	case len(r.s.Drift) > 0:
+		b.WriteString(plural(len(r.s.Drift), "resource", "resources") + " changed outside " + eng + " since the last apply; ")
+	default:
+		b.WriteString("no resource changed outside " + eng + " that a refresh can see; ")
+	}
+	b.WriteString(plural(len(r.s.Changes), "planned change is", "planned changes are") + " not applied.\n\n")
 
 	b.WriteString("#### Changed outside " + eng + "\n\n")
 	if len(r.s.Drift) == 0 {

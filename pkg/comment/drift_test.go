@@ -79,7 +79,7 @@ func TestRenderDrift(t *testing.T) {
 	body := RenderDrift(driftSummary(), m)
 	for _, want := range []string{
 		"<!-- lockstep:drift dir=infra env=production -->\n",
-		"2 resources changed outside Terraform",
+		"2 resources changed outside Terraform since the last apply",
 		"2 planned changes are not applied",
 		"| ✏️ changed | `aws_s3_bucket.logs` | `tags`, `versioning` |",
 		"| 🗑️ deleted | `aws_iam_user.u[\"(sensitive value)\"]` | deleted outside Terraform |",
@@ -119,7 +119,7 @@ func TestRenderDrift(t *testing.T) {
 func TestRenderDriftCleanCodeOnly(t *testing.T) {
 	s := &plan.Summary{Add: 1, Changes: []plan.Change{{Address: "null_resource.new", Type: "null_resource", Action: plan.ActionCreate}}}
 	body := RenderDrift(s, Meta{Directory: "infra"})
-	for _, want := range []string{"0 resources changed outside Terraform", "Nothing: the real resources match the state.", "1 planned change is not applied", "`null_resource.new`"} {
+	for _, want := range []string{"no resource changed outside Terraform that a refresh can see", "Nothing: the real resources match the state.", "1 planned change is not applied", "`null_resource.new`"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("body lacks %q:\n%s", want, body)
 		}
