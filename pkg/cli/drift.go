@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -80,6 +81,9 @@ func runDrift(ctx context.Context, a *app) error {
 
 // driftStacks lists the stacks a drift run checks.
 func (a *app) driftStacks() ([]string, error) {
+	if a.local != nil && a.local.changed {
+		return nil, &badInput{errors.New("flag --changed: drift checks every stack (or the --working-directory ones), not only those a change touched")}
+	}
 	explicit, err := a.explicitStacks()
 	if err != nil || len(explicit) > 0 {
 		return explicit, err
