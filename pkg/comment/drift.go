@@ -134,7 +134,9 @@ func (r *renderer) driftBody(maxRows int) string {
 	if len(r.s.Changes) == 0 {
 		b.WriteString("Nothing: the code matches the state.\n\n")
 	} else {
-		b.WriteString("It reverts the changes made outside " + eng + " and applies any code not applied yet. ")
+		if len(r.s.Drift) > 0 {
+			b.WriteString("It reverts the changes made outside " + eng + " and applies the code not applied yet. ")
+		}
 		b.WriteString("**Plan:** " + num(r.s.Add) + " to add, " + num(r.s.Change) + " to change, " + num(r.s.Destroy) + " to destroy.\n\n")
 		b.WriteString(tableHeader)
 		for i, c := range r.s.Changes {
@@ -171,7 +173,11 @@ func (r *renderer) driftFooter() string {
 	if v := sanitize(r.m.LockstepVersion, false); v != "" {
 		parts = append(parts, "lockstep "+EscapeText(truncate(v, maxMeta)))
 	}
-	if tv := sanitize(r.m.EngineVersion, false); tv != "" {
+	tv := r.m.EngineVersion
+	if tv == "" {
+		tv = r.s.EngineVersion
+	}
+	if tv = sanitize(tv, false); tv != "" {
 		parts = append(parts, EscapeText(r.engine())+" "+EscapeText(truncate(tv, maxMeta)))
 	}
 	if !r.m.Now.IsZero() {

@@ -160,3 +160,23 @@ func TestDriftTitleAndClean(t *testing.T) {
 		t.Errorf("unsafe run link kept: %q", got)
 	}
 }
+
+// Drift issue bodies of pkg/plan's real plans: drift (resource_drift
+// injected, see its README), a stack with sensitive values, and one with
+// nothing to change; go test ./pkg/comment -update rewrites them.
+func TestRenderDriftGolden(t *testing.T) {
+	for _, name := range []string{"drift", "sensitive", "no-op"} {
+		t.Run(name, func(t *testing.T) {
+			s, _, _ := realPlan(t, name)
+			m := testMeta("")
+			m.Next = ""
+			body := RenderDrift(s, m)
+			checkGolden(t, name+".drift.golden.md", body)
+			for _, secret := range s.Secrets {
+				if strings.Contains(body, secret) {
+					t.Errorf("sensitive value %q in the body", secret)
+				}
+			}
+		})
+	}
+}
