@@ -82,6 +82,7 @@ var commands = map[string]commandFunc{
 	"detect":   runDetect,
 	"run":      runPipeline,
 	"cleanup":  runCleanup,
+	"drift":    runDrift,
 }
 
 const usage = `lockstep ships Terraform and the application together.
@@ -105,6 +106,9 @@ Commands:
              changes touch, as a job matrix, with their apply layers (--json)
   history    which app version ran on which infra version, when and how it ended (--json)
   cleanup    in GitHub Actions: delete this run's plan artifacts (--artifact-prefix)
+  drift      plan the checked-out commit of every stack (no saved plan) and report drift:
+             changes made outside Terraform and code not applied; in Actions, one issue
+             per stack and environment (labelled lockstep:drift), closed once clean
   run        the local pipeline: validate, plan, approval (--auto-approve), apply,
              deploy, verify, history; stops at the first failing stage
 

@@ -81,7 +81,9 @@ var Outputs = []Output{
 	{"layers", "Stacks grouped in apply order, as JSON."},
 	{"infra-changed", "true when infra-paths changed."},
 	{"app-changed", "true when app-paths changed."},
+	{"drifted", "drift: true when any stack changed outside Terraform or has code that is not applied."},
+	{"drift-json", "drift: per stack (by directory) whether it drifted, its counts and its drift issue, as JSON."},
 }
 
 // Commands lists the valid values of the command input.
-var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history", "cleanup"}
+var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history", "cleanup", "drift"}

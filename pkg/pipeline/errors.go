@@ -67,3 +67,8 @@ func lockedFailure(s Stack, wait time.Duration, err error) error {
 		"Wait for that run to finish and run this job again. If it crashed, make sure nothing else is using the state, then release the lock with `%s force-unlock %s` in %s; "+
 		"lockstep never releases a lock itself", s.Dir, id, by, wait, s.Identity.Command(), id, s.Dir))
 }
+
+// LockedFailure is the state-locked failure for err when the engine said
+// the stack's state is locked (see lockedFailure), else nil. Commands that
+// plan outside Plan (drift) report a lock the same way.
+func LockedFailure(s Stack, wait time.Duration, err error) error { return lockedFailure(s, wait, err) }

@@ -311,6 +311,17 @@ type world struct {
 	// extraEnv is added to the environment act and the steps see
 	// (KEY=value; it wins over this process's value of the same name).
 	extraEnv []string
+	// caller is the workflow act runs, in .github/workflows; "" means
+	// caller.yml.
+	caller string
+}
+
+// callerFile is the workflow act runs.
+func (w *world) callerFile() string {
+	if w.caller == "" {
+		return "caller.yml"
+	}
+	return w.caller
 }
 
 // newWorld makes a world whose caller plans stack (the working-directory
@@ -364,6 +375,8 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 	o := Options{Binary: recordingBinary(t, dir, bin, w.inputLog), Helper: helper, Inputs: inputs}
 	workflows := filepath.Join(w.repo, ".github", "workflows")
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
+	// drift.yml too, for drift-caller.yml (drift_test.go).
+	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "drift.yml"), filepath.Join(workflows, "drift.yml"), o))
 	require.NoError(t, SubstituteFile(filepath.Join(workflows, "caller.yml"), filepath.Join(workflows, "caller.yml"), o))
 	w.git("init", "-q", "-b", "main")
 	w.git("remote", "add", "origin", "https://github.com/"+owner+"/"+repo+".git")
@@ -539,7 +552,7 @@ func (w *world) act(event string) result {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, actBinary(w.t), event,
 		"--directory", w.repo,
-		"--workflows", filepath.Join(".github", "workflows", "caller.yml"),
+		"--workflows", filepath.Join(".github", "workflows", w.callerFile()),
 		"--no-recurse",
 		"--platform", "ubuntu-latest=-self-hosted",
 		"--eventpath", eventFile,
@@ -607,6 +620,8 @@ func (w *world) eventPayload(event string) []byte {
 				"base":   map[string]any{"sha": w.sha, "ref": "main"},
 			},
 		}
+	case "workflow_dispatch", "schedule":
+		payload = map[string]any{"ref": "refs/heads/main", "repository": repository}
 	default:
 		w.t.Fatalf("no payload for event %s", event)
 	}

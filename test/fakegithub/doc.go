@@ -30,7 +30,8 @@
 // environments.go, deployments.go, actions.go, artifacts.go, users.go, approvals.go: run
 // approvals, deployment branch policies, branches and the repository; mergequeue.go: the commit
 // graph, compare, a pull request's commits and merge queue batches; teams.go: teams and which
-// tokens may read them) registers its routes in
+// tokens may read them; driftissues.go: plain issues (list with state, labels and sort; create;
+// edit, close and reopen) and repository labels) registers its routes in
 // routes.go. A new endpoint is a handler in its area's file plus one line in
 // routes.go.
 package fakegithub

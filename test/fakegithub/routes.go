@@ -12,6 +12,14 @@ func (s *Server) registerRoutes() {
 	s.handle("GET", repo+"/issues/{number}/comments", s.listComments)
 	s.handle("POST", repo+"/issues/{number}/comments", s.createComment)
 
+	// Issues and repository labels (driftissues.go).
+	s.handle("GET", repo+"/issues", s.listIssues)
+	s.handle("POST", repo+"/issues", s.createIssue)
+	s.handle("GET", repo+"/issues/{number}", s.getIssue)
+	s.handle("PATCH", repo+"/issues/{number}", s.editIssue)
+	s.handle("GET", repo+"/labels/{name}", s.getRepoLabel)
+	s.handle("POST", repo+"/labels", s.createRepoLabel)
+
 	// Issues: labels and timeline (labels.go).
 	s.handle("GET", repo+"/issues/{number}/labels", s.listIssueLabels)
 	s.handle("GET", repo+"/issues/{number}/timeline", s.listTimeline)

@@ -275,11 +275,17 @@ type repoState struct {
 	labels      map[int][]string
 	labelEvents map[int][]labelEventState
 	permissions map[string]string
+	// repoLabels are the repository's labels by lower-cased name
+	// (driftissues.go); nil until first set.
+	repoLabels map[string]string
 }
 
 type issueState struct {
 	number int
 	isPull bool
+	// A plain issue created through the API or SeedIssue (driftissues.go);
+	// nil for pull requests and issues added with AddIssue.
+	plain *Issue
 }
 
 func repoKey(owner, repo string) string { return strings.ToLower(owner + "/" + repo) }
