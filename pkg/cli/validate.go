@@ -52,7 +52,11 @@ func runValidate(ctx context.Context, a *app) error {
 	case errorCount > 0:
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "validate-failed")
-		return fail("validate-failed", fmt.Errorf("validate found %d error(s); each is annotated above and listed in the job summary", errorCount))
+		where := "each is annotated above and listed in the job summary"
+		if !a.r.IsAction() {
+			where = "each is listed above"
+		}
+		return fail("validate-failed", fmt.Errorf("validate found %d error(s); %s", errorCount, where))
 	}
 	return a.r.SetOutput("result", "success")
 }

@@ -153,7 +153,7 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 	}
 	if applyErr != nil {
 		applied.ApplyErr = applyErr
-		return applied, Fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the job summary lists what was applied, what failed and what was not reached", applyErr))
+		return applied, Fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the apply report lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return applied, nil
 }
