@@ -99,11 +99,25 @@ func parseFlags(command string, args []string, stderr io.Writer) (*localFlags, e
 	fs.BoolVar(&f.force, "force", false, "roll back to a version that never ran on the current infra (rollback)")
 	fs.BoolVar(&f.changed, "changed", false, "plan or apply the stacks detect reports as changed")
 	fs.StringVar(&f.stateDir, "state-dir", ".lockstep", "directory of the local deployment ledger")
+	// A mistyped flag gets one line with the closest flag, not every
+	// flag's description; --help prints them all.
+	help := false
+	fs.Usage = func() {
+		if help {
+			fmt.Fprintf(stderr, "Usage: lockstep %s [--flag value]...\n\nFlags (the action's inputs, and the terminal's own options):\n", command)
+			fs.PrintDefaults()
+		}
+	}
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
+			help = true
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, errHelp
 		}
-		return nil, err
+		return nil, unknownFlag(fs, err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: every option is a --flag", fs.Arg(0))
@@ -112,4 +126,46 @@ func parseFlags(command string, args []string, stderr io.Writer) (*localFlags, e
 	_ = cmd.Set(command)
 	f.values["command"] = cmd
 	return f, nil
+}
+
+// unknownFlag turns the flag package's "flag provided but not defined:
+// -x" into an error naming the closest flag; other errors pass through.
+func unknownFlag(fs *flag.FlagSet, err error) error {
+	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
+	if !ok {
+		return err
+	}
+	name = strings.TrimPrefix(name, "-")
+	best, bestDist := "", 4 // suggest only near misses
+	fs.VisitAll(func(f *flag.Flag) {
+		if d := editDistance(name, f.Name); d < bestDist {
+			best, bestDist = f.Name, d
+		}
+	})
+	msg := fmt.Sprintf("unknown flag --%s", name)
+	if best != "" {
+		msg += fmt.Sprintf("; did you mean --%s?", best)
+	}
+	return fmt.Errorf("%s (--help lists the flags)", msg)
+}
+
+// editDistance is the Levenshtein distance between a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }

@@ -90,7 +90,17 @@ func TestCLI(t *testing.T) {
 
 	r = w.cli("plan", "--no-such-flag", "x")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, "flag provided but not defined: -no-such-flag")
+	assert.Contains(t, r.stderr, "lockstep plan: unknown flag --no-such-flag (--help lists the flags)")
+	assert.NotContains(t, r.stderr, "-working-directory", "a mistyped flag does not dump every flag")
+
+	r = w.cli("plan", "--workng-directory", "infra")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, "unknown flag --workng-directory; did you mean --working-directory? (--help lists the flags)")
+
+	r = w.cli("plan", "--help")
+	assert.Equal(t, 0, r.code)
+	assert.Contains(t, r.stderr, "Usage: lockstep plan [--flag value]...")
+	assert.Contains(t, r.stderr, "-working-directory")
 }
 
 // validate catches at review time what would fail apply later: a policy
