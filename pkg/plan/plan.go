@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -313,8 +314,41 @@ func sortChanges(cs []Change) {
 	slices.SortStableFunc(cs, func(a, b Change) int {
 		return cmp.Or(
 			cmp.Compare(ActionOrder(a.Action), ActionOrder(b.Action)),
-			cmp.Compare(a.Address, b.Address),
+			CompareAddresses(a.Address, b.Address),
 			cmp.Compare(a.Deposed, b.Deposed),
 		)
 	})
 }
+
+// CompareAddresses orders resource addresses as Terraform lists them:
+// like text, except that numeric instance keys compare as numbers
+// (del[2] before del[10]; module.a[9].x before module.a[10].x). String
+// keys (["b"]) compare as text.
+func CompareAddresses(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] == '[' && b[j] == '[' && i+1 < len(a) && j+1 < len(b) && isDigit(a[i+1]) && isDigit(b[j+1]) {
+			ei, ej := i+1, j+1
+			for ei < len(a) && isDigit(a[ei]) {
+				ei++
+			}
+			for ej < len(b) && isDigit(b[ej]) {
+				ej++
+			}
+			na, nb := strings.TrimLeft(a[i+1:ei], "0"), strings.TrimLeft(b[j+1:ej], "0")
+			if c := cmp.Or(cmp.Compare(len(na), len(nb)), strings.Compare(na, nb)); c != 0 {
+				return c
+			}
+			i, j = ei, ej
+			continue
+		}
+		if a[i] != b[j] {
+			return cmp.Compare(a[i], b[j])
+		}
+		i++
+		j++
+	}
+	return cmp.Compare(len(a)-i, len(b)-j)
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

@@ -3,9 +3,11 @@ package plan
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -452,4 +454,29 @@ func FuzzSummarize(f *testing.F) {
 			t.Fatalf("impossible counts: %+v", s)
 		}
 	})
+}
+
+func TestCompareAddresses(t *testing.T) {
+	sorted := []string{
+		"aws_instance.a",
+		"aws_instance.a[2]",
+		"aws_instance.a[10]",
+		"aws_instance.a[100]",
+		`aws_instance.b["10"]`,
+		`aws_instance.b["9"]`,
+		"aws_instance.c",
+		"module.m[2].x.y",
+		"module.m[10].x.y",
+		"module.m[10].x.y[3]",
+	}
+	for i := range sorted {
+		for j := range sorted {
+			got := CompareAddresses(sorted[i], sorted[j])
+			want := cmp.Compare(i, j)
+			assert.Equal(t, want, got, "%s vs %s", sorted[i], sorted[j])
+		}
+	}
+	shuffled := []string{"del[101]", "del[0]", "del[100]", "del[2]", "del[10]"}
+	slices.SortFunc(shuffled, CompareAddresses)
+	assert.Equal(t, []string{"del[0]", "del[2]", "del[10]", "del[100]", "del[101]"}, shuffled)
 }
