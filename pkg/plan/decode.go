@@ -45,11 +45,21 @@ import (
 // value that is not built is checked for structure (strings end, brackets
 // match), not validated; everything built is validated as encoding/json
 // would. A member Decode reads that appears twice is an error (encoding/json
-// would merge the two). Data after the plan's closing brace is ignored, as
-// json.Decoder ignores it.
+// would merge the two). Anything but white space after the plan's closing
+// brace is an error: a document that closes early would otherwise be read
+// as a shorter plan than the one applied (terraform-json's own
+// testdata/invalid/plan.json is such a file; json.Decoder, which
+// terraform-exec uses, would ignore the rest).
 func Decode(r io.Reader) (*tfjson.Plan, error) {
 	d := &decoder{s: newStream(r), vp: newValueParser()}
-	return d.plan()
+	p, err := d.plan()
+	if err != nil {
+		return nil, err
+	}
+	if d.s.peek() != 0 || (d.s.err != nil && d.s.err != io.EOF) {
+		return nil, d.s.syntaxError("nothing after the plan's closing brace")
+	}
+	return p, nil
 }
 
 type decoder struct {

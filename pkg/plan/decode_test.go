@@ -193,10 +193,12 @@ func TestDecodeRefusesDuplicateMembers(t *testing.T) {
 	}
 }
 
-// Trailing data after the plan is ignored, as json.Decoder (terraform-exec)
-// ignores it.
-func TestDecodeIgnoresTrailingData(t *testing.T) {
-	p, err := Decode(strings.NewReader(`{"format_version":"1.2","terraform_version":"1.11.4"}` + "\n\nnot json"))
+// Data after the plan is an error (a plan that closes early would be read
+// short); white space is not.
+func TestDecodeRefusesTrailingData(t *testing.T) {
+	_, err := Decode(strings.NewReader(`{"format_version":"1.2","terraform_version":"1.11.4"}` + "\n\nnot json"))
+	require.EqualError(t, err, `invalid plan JSON at byte 55: nothing after the plan's closing brace, found 'n'`)
+	p, err := Decode(strings.NewReader(`{"format_version":"1.2","terraform_version":"1.11.4"}` + "\n \t\r\n"))
 	require.NoError(t, err)
 	assert.Equal(t, "1.11.4", p.TerraformVersion)
 }
