@@ -53,12 +53,12 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 		if len(r.Applied) == 0 {
 			b.WriteString("✅ **Nothing to apply**: the saved plan had no changes.\n\n")
 		} else {
-			fmt.Fprintf(&b, "✅ **Applied %s** from the reviewed plan.\n\n", plural(len(r.Applied), "change", "changes"))
+			fmt.Fprintf(&b, "✅ **Apply complete:** %s, from the reviewed plan.\n\n", applyCounts(r.Applied))
 		}
 	} else {
-		fmt.Fprintf(&b, "> [!CAUTION]\n> **The apply failed.** %s applied, %s failed, %s not reached. "+
+		fmt.Fprintf(&b, "> [!CAUTION]\n> **The apply failed.** %s applied (%s), %s failed, %s not reached. "+
 			"lockstep does not roll infrastructure back: it now stands as listed below.\n\n",
-			num(len(r.Applied)), num(len(r.Failed)), num(len(r.NotReached)))
+			num(len(r.Applied)), applyCounts(r.Applied), num(len(r.Failed)), num(len(r.NotReached)))
 	}
 	writeApprovals(&b, m.ApprovalMode, m.Approvals)
 	writeApplyList(&b, "❌ Failed", r.Failed, true, maxRows)
@@ -85,6 +85,27 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 	return b.String()
 }
 
+// applyCounts is Terraform's "Apply complete! Resources: …" line for what
+// was applied: a replace counts as one added and one destroyed; reads,
+// moves, imports and forgets do not count.
+func applyCounts(rs []ApplyResource) string {
+	var add, change, destroy int
+	for _, r := range rs {
+		switch plan.Action(r.Action) {
+		case plan.ActionCreate:
+			add++
+		case plan.ActionUpdate:
+			change++
+		case plan.ActionDelete:
+			destroy++
+		case plan.ActionReplace:
+			add++
+			destroy++
+		}
+	}
+	return fmt.Sprintf("%s added, %s changed, %s destroyed", num(add), num(change), num(destroy))
+}
+
 func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withError bool, maxRows int) {
 	if len(rs) == 0 {
 		return
@@ -101,9 +122,9 @@ func writeApplyList(b *strings.Builder, title string, rs []ApplyResource, withEr
 			break
 		}
 		if withError {
-			fmt.Fprintf(b, "| %s | %s | %s |\n", cellCode(r.Address), EscapeText(r.Action), EscapeText(truncate(r.Error, 500)))
+			fmt.Fprintf(b, "| %s | %s | %s |\n", cellCode(r.Address), label(plan.Action(r.Action)), EscapeText(truncate(r.Error, 500)))
 		} else {
-			fmt.Fprintf(b, "| %s | %s |\n", cellCode(r.Address), EscapeText(r.Action))
+			fmt.Fprintf(b, "| %s | %s |\n", cellCode(r.Address), label(plan.Action(r.Action)))
 		}
 	}
 	b.WriteString("\n")

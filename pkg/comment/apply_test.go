@@ -16,9 +16,9 @@ func TestRenderApplyFailureSaysWhereThingsStand(t *testing.T) {
 		Failed:     []ApplyResource{{Address: `terraform_data.bad["a|b"]`, Action: "create", Error: "local-exec provisioner error: exit 1 @oncall"}},
 		NotReached: []ApplyResource{{Address: "terraform_data.after", Action: "create"}},
 	}, "running terraform apply: exit status 1")
-	assert.Contains(t, out, "**The apply failed.** 1 applied, 1 failed, 1 not reached.")
+	assert.Contains(t, out, "**The apply failed.** 1 applied (1 added, 0 changed, 0 destroyed), 1 failed, 1 not reached.")
 	assert.Contains(t, out, "does not roll infrastructure back")
-	assert.Contains(t, out, "| `terraform_data.bad[\"a\\|b\"]` | create |")
+	assert.Contains(t, out, "| `terraform_data.bad[\"a\\|b\"]` | ➕ create |")
 	assert.NotContains(t, out, "@oncall", "a mention in an error never pings")
 	requireBefore(t, out, "Failed (1)", "Applied (1)")
 	assert.Contains(t, out, "fix forward in a new pull request")
@@ -46,7 +46,7 @@ func TestRenderApplyNamesTheApprovers(t *testing.T) {
 		{Login: "bob"},
 	}}, ApplyResult{Applied: []ApplyResource{{Address: "terraform_data.ok", Action: "create"}}}, "")
 	assert.Contains(t, out, "**Approved by**\n\n- alice: “LGTM @\u200doncall &lt;img src=x&gt; \\*\\*now\\*\\*”\n- bob\n")
-	requireBefore(t, out, "Applied 1 change", "Approved by")
+	requireBefore(t, out, "Apply complete:** 1 added, 0 changed, 0 destroyed", "Approved by")
 }
 
 func TestRenderApplyNamesTheModeAndLinksTheReviews(t *testing.T) {
@@ -66,4 +66,16 @@ func requireBefore(t *testing.T, s, first, second string) {
 	require.GreaterOrEqual(t, i, 0, "%q is missing from:\n%s", first, s)
 	require.GreaterOrEqual(t, j, 0, "%q is missing from:\n%s", second, s)
 	require.Less(t, i, j, "%q must come before %q", first, second)
+}
+
+// The counts are Terraform's "Apply complete! Resources:" line: a replace
+// is one added and one destroyed; a read or a move is not counted.
+func TestRenderApplyCountsAsTerraformDoes(t *testing.T) {
+	out := RenderApply(Meta{Directory: "infra"}, ApplyResult{Applied: []ApplyResource{
+		{Address: "a.new", Action: "create"}, {Address: "a.changed", Action: "update"}, {Address: "a.gone", Action: "delete"},
+		{Address: "a.swapped", Action: "replace"}, {Address: "data.a.read", Action: "read"}, {Address: "a.moved", Action: "move"},
+	}}, "")
+	assert.Contains(t, out, "✅ **Apply complete:** 2 added, 1 changed, 2 destroyed, from the reviewed plan.")
+	requireBefore(t, out, "| `a.new` | ➕ create |", "| `a.changed` | ")
+	requireBefore(t, out, "| `a.changed` | ", "| `a.gone` | ")
 }

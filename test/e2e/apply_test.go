@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -71,7 +72,11 @@ func TestPlanThenApply(t *testing.T) {
 	var outputs map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.outputs["outputs-json"]), &outputs))
 	assert.Equal(t, map[string]any{"version": "v1", "removed": "soon gone"}, outputs)
-	assert.Contains(t, r.summary, "Applied 6 changes")
+	// The report counts what Terraform's own "Apply complete!" line says.
+	m := regexp.MustCompile(`Apply complete! Resources: (\d+) added, (\d+) changed, (\d+) destroyed`).FindStringSubmatch(r.stdout)
+	require.NotNil(t, m, "Terraform's apply line in the log:\n%s", r.stdout)
+	assert.Contains(t, r.summary, "Apply complete:** "+m[1]+" added, "+m[2]+" changed, "+m[3]+" destroyed")
+	assert.Equal(t, []string{"6", "0", "0"}, m[1:], "the first apply of the fixture creates its six resources")
 	assert.Regexp(t, `^h-[0-9a-f]{7}$`, r.outputs["infra-version"], "outside git, a content hash of the stack")
 
 	// The same plan again is stale: Terraform refuses it, and so does lockstep.

@@ -55,7 +55,7 @@ func TestCLIApplyNeedsApproval(t *testing.T) {
 	r = w.cli(append([]string{"apply", "--auto-approve"}, flags...)...)
 	require.Equal(t, 0, r.code, "stderr:\n%s", r.stderr)
 	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
-	assert.True(t, strings.Contains(r.stdout, "Applied 1 change"), r.stdout)
+	assert.True(t, strings.Contains(r.stdout, "Apply complete:** 1 added, 0 changed, 0 destroyed"), r.stdout)
 }
 
 // With comment: always, the push plan goes to a comment of its own on the

@@ -81,7 +81,7 @@ func TestPulumiPreviewCommentApplyAndStaleState(t *testing.T) {
 	requireCode(t, 0, r)
 	assertNoPulumiSecret(t, r)
 	assert.Equal(t, "success", r.outputs["result"])
-	assert.Contains(t, r.summary, "Applied 4 changes")
+	assert.Contains(t, r.summary, "Apply complete:** 4 added, 0 changed, 0 destroyed")
 	var outputs map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.outputs["outputs-json"]), &outputs), r.outputs["outputs-json"])
 	assert.Equal(t, "hello-one", outputs["greeting"])
@@ -118,9 +118,9 @@ func TestPulumiPartialFailureReport(t *testing.T) {
 	requireCode(t, 1, r)
 	assert.Equal(t, "apply-failed", r.outputs["failure-reason"])
 	assertNoPulumiSecret(t, r)
-	assert.Contains(t, r.summary, "1 applied, 1 failed, 1 not reached")
-	requireBefore(t, r.summary, "Failed (1)", "`lockstep:index:Thing::second` | update | failing on purpose")
-	requireBefore(t, r.summary, "Applied (1)", "`lockstep:index:Thing::first` | update")
-	requireBefore(t, r.summary, "Not reached (1)", "`lockstep:index:Thing::third` | update")
+	assert.Contains(t, r.summary, "1 applied (0 added, 1 changed, 0 destroyed), 1 failed, 1 not reached")
+	requireBefore(t, r.summary, "Failed (1)", "`lockstep:index:Thing::second` | ✏️ update | failing on purpose")
+	requireBefore(t, r.summary, "Applied (1)", "`lockstep:index:Thing::first` | ✏️ update")
+	requireBefore(t, r.summary, "Not reached (1)", "`lockstep:index:Thing::third` | ✏️ update")
 	assert.Contains(t, r.summary, "**Error:** pulumi up of stack dev failed at lockstep:index:Thing::second: failing on purpose")
 }
