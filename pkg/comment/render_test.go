@@ -22,7 +22,7 @@ import (
 func TestDegradeOrder(t *testing.T) {
 	s, text := huge(400, 300<<10)
 	m := testMeta("4be1c0d7a1b2c3d4")
-	marker := Marker(m.Directory, m.Environment)
+	const marker = "<!-- lockstep:plan dir=infra env=production -->"
 	// huge(400, ...) plans 8 deletes and 4 replaces; these are its first.
 	const (
 		headline     = "**232 to add, 120 to change, 12 to destroy** (4 replacements counted in both)"
@@ -120,22 +120,22 @@ func TestRenderEdgeCases(t *testing.T) {
 		budget int
 		want   []string
 	}{
-		{name: "nil summary", s: nil, o: Options{Marker: true}, budget: DefaultCommentBudget,
+		{name: "nil summary", s: nil, o: Options{Marker: true}, budget: commentBudget,
 			want: []string{"**No changes.**", "### Terraform plan · `.`"}},
-		{name: "zero meta", s: medium, text: text, budget: DefaultCommentBudget,
+		{name: "zero meta", s: medium, text: text, budget: commentBudget,
 			want: []string{"**5 to add, 1 to change, 3 to destroy**"}},
 		{name: "tiny budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 300, Marker: true}, budget: 300,
 			want: []string{"### Terraform plan · `infra` → production\n\n**5 to add, 1 to change, 3 to destroy**"}},
 		{name: "absurd budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 10, Marker: true}, budget: 10},
-		{name: "no plan text", s: medium, m: testMeta(fp), budget: DefaultCommentBudget,
+		{name: "no plan text", s: medium, m: testMeta(fp), budget: commentBudget,
 			want: []string{"| 🗑️ delete |"}},
-		{name: "whitespace plan text", s: medium, text: "\n \n\t\n", m: testMeta(fp), budget: DefaultCommentBudget},
+		{name: "whitespace plan text", s: medium, text: "\n \n\t\n", m: testMeta(fp), budget: commentBudget},
 		{name: "outputs only", s: &plan.Summary{Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"v"`}}},
-			budget: DefaultCommentBudget, want: []string{"**No resource changes.** 1 output changes; applying saves the new value to the state"}},
+			budget: commentBudget, want: []string{"**No resource changes.** 1 output changes; applying saves the new value to the state"}},
 		{name: "drift only", s: &plan.Summary{Drift: []plan.Change{{Address: "a.b", Action: plan.ActionUpdate}}},
-			budget: DefaultCommentBudget, want: []string{"**No changes.** Your infrastructure matches the configuration · 1 resource changed outside Terraform"}},
+			budget: commentBudget, want: []string{"**No changes.** Your infrastructure matches the configuration · 1 resource changed outside Terraform"}},
 		{name: "move only keeps terraform's zero counts", s: &plan.Summary{Move: 1, Changes: []plan.Change{{Address: "a.b", Action: plan.ActionMove, PreviousAddress: "a.c"}}},
-			budget: DefaultCommentBudget, want: []string{"**0 to add, 0 to change, 0 to destroy** · 1 moved", "moved from `a.c`"}},
+			budget: commentBudget, want: []string{"**0 to add, 0 to change, 0 to destroy** · 1 moved", "moved from `a.c`"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestRenderEdgeCases(t *testing.T) {
 				assert.Contains(t, body, w)
 			}
 			sum := RenderSummary(tt.s, tt.text, tt.m)
-			checkBody(t, sum, SummaryBudgetBytes, func(s string) int { return len(s) }, "")
+			checkBody(t, sum, summaryBudget, func(s string) int { return len(s) }, "")
 		})
 	}
 }

@@ -20,11 +20,13 @@ const (
 	runName      = "deploy ${{ inputs.app-version }} [${{ inputs.lockstep-id }}]"
 )
 
+// dispatchInputs are the inputs lockstep's deploy dispatch sends, named
+// literally: renaming one in pkg/deploy must fail a test, not follow along.
 func dispatchInputs(id string) map[string]string {
 	return map[string]string{
-		deploy.InputAppVersion: "v2", deploy.InputInfraVersion: "abc1234",
-		deploy.InputDeploymentVersion: "app:v2-infra:abc1234", deploy.InputCanaryWeight: "100",
-		deploy.InputLockstepID: id,
+		"app-version": "v2", "infra-version": "abc1234",
+		"deployment-version": "app:v2-infra:abc1234", "canary-weight": "100",
+		"lockstep-id": id,
 	}
 }
 
