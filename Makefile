@@ -66,6 +66,11 @@ test-compat: ## the end-to-end tests against the oldest supported terraform (1.5
 	scripts/install-tools.sh terraform-compat
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/terraform-$(TERRAFORM_COMPAT) go test -race ./test/e2e/...
 
+.PHONY: mutate
+mutate: ## mutation testing with gremlins (slow; PACKAGES=pkg/policy to scope); results as in test/README.md
+	scripts/install-tools.sh jq gremlins
+	scripts/mutate.sh $(PACKAGES)
+
 .PHONY: demo
 demo: tools build ## run lockstep on examples/ in .lockstep/demo (recreated each run)
 	scripts/demo.sh

@@ -5,9 +5,11 @@
 # cheap after the first run.
 #
 # Usage: scripts/install-tools.sh [TOOL...]
-#   TOOL is one of: terraform, terraform-compat, actionlint, act, shellcheck, jq.
+#   TOOL is one of: terraform, terraform-compat, actionlint, act, shellcheck, jq,
+#   gremlins.
 #   With no TOOL it installs terraform, actionlint, act, shellcheck and jq (the
-#   act tests run pipeline.yml's jq steps).
+#   act tests run pipeline.yml's jq steps). gremlins, the mutation tester, is
+#   installed only when asked for (by `make mutate`).
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck and jq come
 # from Debian's packages. Nothing downloads a prebuilt binary, so this works on
@@ -24,6 +26,7 @@ TERRAFORM_MIN=1.5.0
 TERRAFORM_COMPAT=1.5.7
 ACTIONLINT_VERSION=1.7.12
 ACT_VERSION=0.2.89
+GREMLINS_VERSION=0.6.0
 
 # Keep terraform from calling home for update checks.
 export CHECKPOINT_DISABLE=1
@@ -153,8 +156,9 @@ main() {
       terraform-compat) ensure_terraform_compat ;;
       actionlint) ensure_go_tool github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" actionlint ;;
       act) ensure_go_tool github.com/nektos/act "$ACT_VERSION" act ;;
+      gremlins) ensure_go_tool github.com/go-gremlins/gremlins/cmd/gremlins "$GREMLINS_VERSION" gremlins ;;
       shellcheck | jq) ensure_apt_tool "$tool" ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, actionlint, act, shellcheck or jq)" ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, actionlint, act, shellcheck, jq or gremlins)" ;;
     esac
   done
 }
