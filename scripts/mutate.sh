@@ -11,6 +11,9 @@
 #
 # Environment:
 #   MUTATE_WORKERS  mutants tested at once (default 1: the machines are small)
+#   MUTATE_TIMEOUT_COEFFICIENT  a mutant's tests may take this many times the
+#                   first, unmutated run (default 10; gremlins' own 3 turns a
+#                   busy machine's slow compiles into "timed out")
 #   MUTATE_OUT      where the JSON results and logs go (default .lockstep/mutate)
 #
 # It prints a Markdown table (the one test/README.md keeps) and exits 1 when a
@@ -25,6 +28,7 @@ export PATH="$ROOT/.bin:$PATH"
 DEFAULT_PACKAGES=(pkg/binding pkg/policy gate pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
 GATE_FILES=(gate.go prgate.go destroylabel.go)
 WORKERS="${MUTATE_WORKERS:-1}"
+TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
 OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
 
 log() { printf 'mutate: %s\n' "$*" >&2; }
@@ -58,7 +62,7 @@ main() {
 
   local rows=() below=() pkg dir name args json
   for pkg in "$@"; do
-    args=(unleash --workers "$WORKERS")
+    args=(unleash --workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFFICIENT")
     if [ "$pkg" = gate ]; then
       dir=pkg/cli
       mapfile -t excl < <(gate_excludes)
