@@ -84,7 +84,7 @@ main() {
     timedout="$(jq '[.files[].mutations[] | select(.status == "TIMED OUT")] | length' "$json")"
     efficacy="$(jq '.test_efficacy * 100 | round / 100' "$json")"
     want="$(target "$pkg")"
-    rows+=("| $pkg | $killed | $lived | $uncovered | $timedout | $efficacy% | $want% |")
+    rows+=("| $pkg | $killed | $lived | $uncovered | $timedout | $efficacy% | $want% | $(date -u +%F) | \`make mutate PACKAGES=$pkg\` |")
     if jq -e --argjson want "$want" '.test_efficacy < $want' "$json" >/dev/null; then
       below+=("$pkg")
     fi
@@ -93,8 +93,8 @@ main() {
       "  lived: \($dir)/\($f):\(.line):\(.column) \(.type)"' "$json" >&2
   done
 
-  echo "| package | killed | lived | not covered | timed out | efficacy | target |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  echo "| package | killed | lived | not covered | timed out | efficacy | target | date | command |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
   printf '%s\n' "${rows[@]}"
   if [ "${#below[@]}" -gt 0 ]; then
     log "below target: ${below[*]}"
