@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -103,4 +105,22 @@ func TestCheckRef(t *testing.T) {
 	pol = policy.Policy{ApplyRefs: []string{"refs/heads/release/*"}, AllowAdminBypass: true}
 	require.NoError(t, a.checkRef(context.Background(), &pol))
 	assert.False(t, pol.AllowAdminBypass)
+}
+
+func TestPullRequestGateNotes(t *testing.T) {
+	planAt := time.Date(2026, 3, 4, 5, 6, 7, 0, time.FixedZone("X", 3600))
+	alice := policy.Review{Login: "alice"}
+	assert.Equal(t, ", and none of them was submitted after lockstep's plan comment last changed (2026-03-04T04:06:07Z), so no approver saw the final plan",
+		sawPlanNote(policy.ReviewVerdict{Counted: []policy.Review{alice}}, planAt))
+	assert.Empty(t, sawPlanNote(policy.ReviewVerdict{Counted: []policy.Review{alice}, SawPlan: true}, planAt))
+	assert.Empty(t, sawPlanNote(policy.ReviewVerdict{}, planAt), "no counted approval: nothing to say about the plan")
+
+	note := discardedNote(policy.ReviewVerdict{Discarded: []policy.DiscardedReview{
+		{Review: alice, Why: "the author"}, {Review: policy.Review{Login: "bob"}, Why: "read permission"},
+	}})
+	assert.True(t, strings.HasPrefix(note, "Not counted: alice (the author); bob (read permission). An approval counts when"), note)
+	assert.True(t, strings.HasPrefix(discardedNote(policy.ReviewVerdict{}), "An approval counts when"))
+
+	assert.Equal(t, "alice, bob", reviewLogins([]policy.Review{alice, {Login: "bob"}}))
+	assert.Empty(t, reviewLogins(nil))
 }
