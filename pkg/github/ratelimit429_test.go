@@ -99,3 +99,21 @@ func TestRetryAfterAsAnHTTPDate(t *testing.T) {
 		t.Errorf("%d requests, want 2", n)
 	}
 }
+
+// A primary limit that resets exactly MaxRateLimitWait away is waited for:
+// the limit is the longest wait allowed, not the first refused.
+func TestPrimaryRateLimitAtExactlyTheMaxWaitIsWaitedFor(t *testing.T) {
+	e := newEnv(t, nil, nil) // MaxRateLimitWait defaults to 60s
+	e.srv.AddPullRequest(owner, repo, 1, "abc")
+	e.srv.Fail(fakegithub.Fault{Method: "GET", Path: commentsPath, Kind: fakegithub.FaultPrimaryRateLimit,
+		Reset: e.clk.Now().Add(time.Minute)})
+	if _, err := e.client.FindComment(context.Background(), 1, marker); err != nil {
+		t.Fatal(err)
+	}
+	if s := e.clk.Sleeps(); !equalDurations(s, []time.Duration{time.Minute}) {
+		t.Errorf("slept %v, want [1m0s]", s)
+	}
+	if n := e.lists(1); n != 2 {
+		t.Errorf("%d requests, want 2", n)
+	}
+}
