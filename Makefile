@@ -78,6 +78,11 @@ tofu: ## build OpenTofu $(OPENTOFU_VERSION) into .bin/tofu if it is not there (m
 test-opentofu: tofu ## the end-to-end and pkg/terraform tests again, against OpenTofu (engine opentofu)
 	LOCKSTEP_TERRAFORM=$(CURDIR)/.bin/tofu LOCKSTEP_REQUIRE_TOFU=1 go test -race ./pkg/terraform/... ./test/e2e/...
 
+.PHONY: mutate
+mutate: ## mutation testing with gremlins (slow; PACKAGES=pkg/policy to scope); results as in test/README.md
+	scripts/install-tools.sh jq gremlins
+	scripts/mutate.sh $(PACKAGES)
+
 .PHONY: demo
 demo: build ## run lockstep on examples/ in .lockstep/demo (recreated each run); installs only Terraform if missing
 	scripts/install-tools.sh terraform

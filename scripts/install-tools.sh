@@ -7,10 +7,10 @@
 # Usage: scripts/install-tools.sh [TOOL...]
 #   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act, jq,
 #   the shellcheck linter, pulumi (the Pulumi CLI, its YAML language host and
-#   lockstep's test provider). With no TOOL it installs terraform, actionlint,
-#   act, shellcheck, jq (the act tests run pipeline.yml's jq steps) and pulumi;
-#   tofu (5 to 12 minutes to build once) is `make tofu`'s, which `make test`
-#   runs.
+#   lockstep's test provider), gremlins. With no TOOL it installs terraform,
+#   actionlint, act, shellcheck, jq (the act tests run pipeline.yml's jq steps)
+#   and pulumi; tofu (5 to 12 minutes to build once) is `make tofu`'s, which
+#   `make test` runs; gremlins, the mutation tester, only `make mutate` asks for.
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck and jq come
 # from Debian's packages. Nothing downloads a prebuilt binary, so this works on
@@ -31,6 +31,7 @@ TERRAFORM_COMPAT=1.5.7
 OPENTOFU_VERSION="${OPENTOFU_VERSION:-1.12.6}"
 ACTIONLINT_VERSION=1.7.12
 ACT_VERSION=0.2.89
+GREMLINS_VERSION=0.6.0
 
 # Keep terraform from calling home for update checks.
 export CHECKPOINT_DISABLE=1
@@ -250,9 +251,10 @@ main() {
       tofu) ensure_tofu ;;
       actionlint) ensure_go_tool github.com/rhysd/actionlint/cmd/actionlint "$ACTIONLINT_VERSION" actionlint ;;
       act) ensure_go_tool github.com/nektos/act "$ACT_VERSION" act ;;
+      gremlins) ensure_go_tool github.com/go-gremlins/gremlins/cmd/gremlins "$GREMLINS_VERSION" gremlins ;;
       shellcheck | jq) ensure_apt_tool "$tool" ;;
       pulumi) ensure_pulumi ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq or pulumi)" ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq, pulumi or gremlins)" ;;
     esac
   done
 }

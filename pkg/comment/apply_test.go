@@ -31,7 +31,7 @@ func TestRenderApplyAlwaysFitsAComment(t *testing.T) {
 		r.Errors = append(r.Errors, strings.Repeat("e", 900))
 	}
 	out := RenderApply(Meta{Directory: "infra"}, r, "failed")
-	assert.LessOrEqual(t, utf8.RuneCountInString(out), DefaultCommentBudget)
+	assert.LessOrEqual(t, utf8.RuneCountInString(out), commentBudget)
 	assert.Contains(t, out, "more.")
 }
 

@@ -190,14 +190,14 @@ func TestGolden(t *testing.T) {
 			s, text, m := tt.summary(t)
 			budget := tt.budget
 			if budget == 0 {
-				budget = DefaultCommentBudget
+				budget = commentBudget
 			}
 			c := Render(s, text, m, Options{Marker: true, MaxRunes: tt.budget})
 			checkBody(t, c, budget, utf8.RuneCountInString, Marker(m.Directory, m.Environment))
 			checkGolden(t, tt.name+".golden.md", c)
 
 			sum := RenderSummary(s, text, m)
-			checkBody(t, sum, SummaryBudgetBytes, func(s string) int { return len(s) }, "")
+			checkBody(t, sum, summaryBudget, func(s string) int { return len(s) }, "")
 			if !tt.noSum {
 				checkGolden(t, tt.name+".summary.golden.md", sum)
 			}
@@ -358,15 +358,19 @@ func huge(n, textBytes int) (*plan.Summary, string) {
 	return s, b.String()
 }
 
+// sortLikeSummarize orders changes as plan.Summarize does, by action in the
+// order written out here (not plan.ActionOrder, so that a change to that
+// order shows up in the golden files and the order tests).
 func sortLikeSummarize(cs []plan.Change) {
-	byAction := map[int][]plan.Change{}
+	order := []plan.Action{plan.ActionDelete, plan.ActionReplace, plan.ActionCreate, plan.ActionUpdate,
+		plan.ActionImport, plan.ActionMove, plan.ActionForget, plan.ActionRead}
+	byAction := map[plan.Action][]plan.Change{}
 	for _, c := range cs {
-		o := plan.ActionOrder(c.Action)
-		byAction[o] = append(byAction[o], c)
+		byAction[c.Action] = append(byAction[c.Action], c)
 	}
 	cs = cs[:0]
-	for o := range 9 {
-		cs = append(cs, byAction[o]...)
+	for _, a := range order {
+		cs = append(cs, byAction[a]...)
 	}
 }
 
@@ -531,3 +535,12 @@ func linkable(s string) string {
 	}
 	return ""
 }
+
+// The budgets the tests hold the renderer to, written out rather than taken
+// from the package's constants, so that raising a default over GitHub's
+// limits fails the tests instead of moving them along: 60,000 runes of the
+// 65,536 a comment may have, and 1 MiB less 8 KiB of the job summary.
+const (
+	commentBudget = 60000
+	summaryBudget = 1<<20 - 8<<10
+)

@@ -89,7 +89,7 @@ func FuzzRender(f *testing.F) {
 		}
 		checkBody(t, body, maxRunes, utf8.RuneCountInString, want)
 		if count%8 == 0 { // the job summary is slower; check it on some inputs
-			checkBody(t, RenderSummary(s, text, m), SummaryBudgetBytes, func(s string) int { return len(s) }, "")
+			checkBody(t, RenderSummary(s, text, m), summaryBudget, func(s string) int { return len(s) }, "")
 		}
 	})
 }

@@ -14,19 +14,30 @@ import (
 
 // TestDegradeOrder sweeps budgets and checks the order of degradation: the
 // plan text is trimmed before the table is compressed, and the delete and
-// replace rows are capped only once the plan text is down to its stub. The
-// headline and the warning are always there.
+// replace rows are capped only once the plan text is down to its stub. At
+// every budget it checks what the level must still show: the headline, the
+// warning and its list of deletes and replaces (ten of them down to the
+// counts level, five at it), and, in the last-resort render of the smallest
+// budgets, the headline before anything else.
 func TestDegradeOrder(t *testing.T) {
 	s, text := huge(400, 300<<10)
 	m := testMeta("4be1c0d7a1b2c3d4")
-	marker := Marker(m.Directory, m.Environment)
+	const marker = "<!-- lockstep:plan dir=infra env=production -->"
+	// huge(400, ...) plans 8 deletes and 4 replaces; these are its first.
+	const (
+		headline     = "**232 to add, 120 to change, 12 to destroy** (4 replacements counted in both)"
+		caution      = "> [!CAUTION]\n> **This plan destroys 8 resources and replaces 4 (destroyed and created again).**"
+		firstDelete  = "> - 🗑️ `module.site[0].aws_s3_object.this[\"key-00000\"]` — key no longer in for_each\n"
+		firstReplace = "> - 🔁 `module.site[1].aws_s3_object.this[\"key-00001\"]` — `engine_version` forces replacement\n"
+		// The list of ten (six deletes, four replaces) and of five (three
+		// deletes, two replaces) end with what they leave out.
+		restOfTen  = "> - … and 2 more deletes\n"
+		restOfFive = "> - … and 5 more deletes and 2 more replaces\n"
+	)
 	seen := map[string]bool{}
-	for budget := 60000; budget >= 1500; budget -= 250 {
+	for budget := 60000; budget >= 250; budget -= 250 {
 		body := Render(s, text, m, Options{MaxRunes: budget, Marker: true})
 		checkBody(t, body, budget, utf8.RuneCountInString, marker)
-
-		require.Contains(t, body, "**"+num(s.Add)+" to add, "+num(s.Change)+" to change, "+num(s.Destroy)+" to destroy**", "budget %d", budget)
-		require.Contains(t, body, "> [!CAUTION]", "budget %d", budget)
 
 		fullPlan := strings.Contains(body, "Full plan · ") && !strings.Contains(body, " shown</summary>")
 		trimmed := strings.Contains(body, "lines cut here")
@@ -34,6 +45,8 @@ func TestDegradeOrder(t *testing.T) {
 		grouped := strings.Contains(body, " × `")
 		capped := strings.Contains(body, "more deletes and replaces")
 		counted := strings.Contains(body, "| ➕ create | ") && strings.Contains(body, " resources | |\n") && !grouped
+		table := strings.Contains(body, "| action | resource | what changes |")
+		deletes, replaces := strings.Count(body, "> - 🗑️ "), strings.Count(body, "> - 🔁 ")
 
 		if grouped || capped || counted {
 			assert.False(t, fullPlan, "budget %d: table compressed while the plan text is whole", budget)
@@ -42,19 +55,58 @@ func TestDegradeOrder(t *testing.T) {
 			assert.False(t, trimmed, "budget %d: delete rows capped while plan lines are shown", budget)
 			assert.True(t, planStub || !strings.Contains(body, "```diff"), "budget %d: plan text shown while rows capped", budget)
 		}
+
+		// Down to 300 runes the headline is whole, first after the heading;
+		// down to 750 the warning's first lines are there too.
+		if budget >= 300 {
+			require.Contains(t, body, "### Terraform plan · `infra` → production\n\n"+headline, "budget %d", budget)
+		}
+		if budget >= 750 {
+			require.Contains(t, body, caution, "budget %d", budget)
+		}
+
 		switch {
+		case !table:
+			// The last resort: headline, warning without its list, footer.
+			seen["last resort"] = true
+			assert.Less(t, budget, 1250, "budget %d: the table is gone while a level with it fits", budget)
+			assert.Zero(t, deletes+replaces, "budget %d: a list in the last resort", budget)
 		case counted:
-			seen["counts"] = true
-		case capped:
-			seen["capped"] = true
-		case grouped:
-			seen["grouped"] = true
-		case trimmed:
-			seen["trimmed"] = true
+			if budget >= 2000 {
+				// The counts level keeps five deletes and replaces.
+				seen["counts"] = true
+				assert.Equal(t, []int{3, 2}, []int{deletes, replaces}, "budget %d: the list at the counts level", budget)
+				assert.Contains(t, body, restOfFive, "budget %d", budget)
+			} else {
+				// Below, only the warning's first line is left.
+				seen["counts without list"] = true
+				assert.Zero(t, deletes+replaces, "budget %d", budget)
+			}
+			assert.Contains(t, body, "| 🗑️ delete | 8 resources | |\n| 🔁 replace | 4 resources | |\n", "budget %d", budget)
+		default:
+			// Every level above counts lists ten.
+			assert.Equal(t, []int{6, 4}, []int{deletes, replaces}, "budget %d: the list above the counts level", budget)
+			assert.Contains(t, body, restOfTen, "budget %d", budget)
+			switch {
+			case capped:
+				seen["capped"] = true
+			case grouped:
+				seen["grouped"] = true
+				assert.Equal(t, 12, strings.Count(body, "| 🗑️ delete | `")+strings.Count(body, "| 🔁 replace | `"),
+					"budget %d: every delete and replace row while grouped", budget)
+			case trimmed:
+				seen["trimmed"] = true
+			}
+		}
+		if deletes+replaces > 0 {
+			assert.Contains(t, body, firstDelete, "budget %d", budget)
+			assert.Contains(t, body, firstReplace, "budget %d", budget)
 		}
 	}
-	assert.Equal(t, map[string]bool{"trimmed": true, "grouped": true, "capped": true, "counts": true}, seen,
-		"the sweep should go through every level")
+	assert.Equal(t, map[string]bool{
+		"trimmed": true, "grouped": true, "capped": true, "counts": true,
+		"counts without list": true, "last resort": true,
+	}, seen, "the sweep should go through every level")
 }
 
 func TestRenderEdgeCases(t *testing.T) {
@@ -68,21 +120,22 @@ func TestRenderEdgeCases(t *testing.T) {
 		budget int
 		want   []string
 	}{
-		{name: "nil summary", s: nil, o: Options{Marker: true}, budget: DefaultCommentBudget,
+		{name: "nil summary", s: nil, o: Options{Marker: true}, budget: commentBudget,
 			want: []string{"**No changes.**", "### Terraform plan · `.`"}},
-		{name: "zero meta", s: medium, text: text, budget: DefaultCommentBudget,
+		{name: "zero meta", s: medium, text: text, budget: commentBudget,
 			want: []string{"**5 to add, 1 to change, 3 to destroy**"}},
-		{name: "tiny budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 300, Marker: true}, budget: 300},
+		{name: "tiny budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 300, Marker: true}, budget: 300,
+			want: []string{"### Terraform plan · `infra` → production\n\n**5 to add, 1 to change, 3 to destroy**"}},
 		{name: "absurd budget", s: medium, text: text, m: testMeta(fp), o: Options{MaxRunes: 10, Marker: true}, budget: 10},
-		{name: "no plan text", s: medium, m: testMeta(fp), budget: DefaultCommentBudget,
+		{name: "no plan text", s: medium, m: testMeta(fp), budget: commentBudget,
 			want: []string{"| 🗑️ delete |"}},
-		{name: "whitespace plan text", s: medium, text: "\n \n\t\n", m: testMeta(fp), budget: DefaultCommentBudget},
+		{name: "whitespace plan text", s: medium, text: "\n \n\t\n", m: testMeta(fp), budget: commentBudget},
 		{name: "outputs only", s: &plan.Summary{Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"v"`}}},
-			budget: DefaultCommentBudget, want: []string{"**No resource changes.** 1 output changes; applying saves the new value to the state"}},
+			budget: commentBudget, want: []string{"**No resource changes.** 1 output changes; applying saves the new value to the state"}},
 		{name: "drift only", s: &plan.Summary{Drift: []plan.Change{{Address: "a.b", Action: plan.ActionUpdate}}},
-			budget: DefaultCommentBudget, want: []string{"**No changes.** Your infrastructure matches the configuration · 1 resource changed outside Terraform"}},
+			budget: commentBudget, want: []string{"**No changes.** Your infrastructure matches the configuration · 1 resource changed outside Terraform"}},
 		{name: "move only keeps terraform's zero counts", s: &plan.Summary{Move: 1, Changes: []plan.Change{{Address: "a.b", Action: plan.ActionMove, PreviousAddress: "a.c"}}},
-			budget: DefaultCommentBudget, want: []string{"**0 to add, 0 to change, 0 to destroy** · 1 moved", "moved from `a.c`"}},
+			budget: commentBudget, want: []string{"**0 to add, 0 to change, 0 to destroy** · 1 moved", "moved from `a.c`"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,7 +152,7 @@ func TestRenderEdgeCases(t *testing.T) {
 				assert.Contains(t, body, w)
 			}
 			sum := RenderSummary(tt.s, tt.text, tt.m)
-			checkBody(t, sum, SummaryBudgetBytes, func(s string) int { return len(s) }, "")
+			checkBody(t, sum, summaryBudget, func(s string) int { return len(s) }, "")
 		})
 	}
 }

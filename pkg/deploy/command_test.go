@@ -24,6 +24,7 @@ func TestOutputVar(t *testing.T) {
 		"Region2":       "LOCKSTEP_OUTPUT_REGION2",
 		"ünïcode name":  "LOCKSTEP_OUTPUT__N_CODE_NAME",
 		"already_UPPER": "LOCKSTEP_OUTPUT_ALREADY_UPPER",
+		"zone_a_09":     "LOCKSTEP_OUTPUT_ZONE_A_09", // the ends of both ranges
 	}
 	for in, want := range tests {
 		assert.Equal(t, want, OutputVar(in), in)

@@ -263,6 +263,14 @@ func TestDeployLedgerErrors(t *testing.T) {
 	assert.ErrorIs(t, err, boom)
 	assert.Contains(t, err.Error(), "recording status success of deployment")
 
+	// A failed deploy whose status cannot be recorded reports both.
+	h.target.DeployFunc = func(context.Context, Request) error { return errors.New("exit status 1") }
+	res, err = h.deployer.Deploy(context.Background(), plan("v1", nil))
+	assert.False(t, res.OK())
+	var failed *FailedError
+	assert.ErrorAs(t, err, &failed)
+	assert.ErrorIs(t, err, boom, "the status error is not lost behind the failure")
+
 	h.deployer.Target = nil
 	_, err = h.deployer.Deploy(context.Background(), plan("v1", nil))
 	assert.EqualError(t, err, "deploying app v1 to production: no deploy target configured: set deploy-command or deploy-workflow")

@@ -174,3 +174,15 @@ func TestOutcomeMarkdown(t *testing.T) {
 	invalid := Outcome{Strategy: "canary", Err: errors.New("canary strategy has no steps")}
 	assert.Equal(t, "**Canary: ❌ canary strategy has no steps.**\n\n", invalid.Markdown())
 }
+
+// The ends of the weights' range and equal neighbours, which the table
+// above does not reach.
+func TestValidateWeightsBoundaries(t *testing.T) {
+	assert.NoError(t, validateWeights(Canary{Steps: []int{1, 100}}), "1% is the smallest step")
+	assert.NoError(t, validateWeights(Canary{Steps: []int{100}}))
+	assert.NoError(t, validateWeights(Direct{}))
+	for _, steps := range [][]int{{0, 100}, {50, 50, 100}, {10, 101}} {
+		assert.EqualError(t, validateWeights(Canary{Steps: steps}),
+			"canary strategy steps "+joinInts(steps)+" are not increasing weights from 1 to 100", "%v", steps)
+	}
+}

@@ -122,6 +122,16 @@ func TestWorkflowTargetFailures(t *testing.T) {
 			wantSleep: 2 * time.Minute,
 		},
 		{
+			// The last wait is cut to what is left of the find timeout.
+			name:   "find timeout not a multiple of the poll interval",
+			hidden: 1000,
+			runs:   []WorkflowRun{run("queued", "")},
+			target: func(w *WorkflowTarget) { w.FindTimeout = 25 * time.Second },
+			wantErr: "waiting for deploy workflow deploy.yml: no run with lockstep-id 41-10-r4nd appeared within 25s; " +
+				"its run-name must contain ${{ inputs.lockstep-id }} and it must exist on the default branch",
+			wantSleep: 25 * time.Second,
+		},
+		{
 			name:   "find timeout is capped by the deploy timeout",
 			hidden: 1000,
 			runs:   []WorkflowRun{run("queued", "")},

@@ -150,7 +150,7 @@ func TestUpsertCostOnAPullRequestWith500Comments(t *testing.T) {
 
 func TestUpsertRejectsOversizedBodyWithoutARequest(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	_, _, err := e.client.UpsertComment(context.Background(), 1, marker, strings.Repeat("x", github.MaxCommentLength))
+	_, _, err := e.client.UpsertComment(context.Background(), 1, marker, strings.Repeat("x", 65536))
 	if err == nil || !strings.Contains(err.Error(), "over GitHub's limit of 65536") {
 		t.Fatalf("got %v", err)
 	}

@@ -155,8 +155,8 @@ func TestLedgerRecordAndSetStatusRequests(t *testing.T) {
 		}
 	}
 	desc, _ := body(t, w[2])["description"].(string)
-	if n := utf8.RuneCountInString(desc); n != github.MaxStatusDescription || !strings.HasSuffix(desc, "…") || !strings.HasPrefix(long, strings.TrimSuffix(desc, "…")) {
-		t.Errorf("long description sent as %q (%d characters), want it cut to %d", desc, n, github.MaxStatusDescription)
+	if n := utf8.RuneCountInString(desc); n != 140 || !strings.HasSuffix(desc, "…") || !strings.HasPrefix(long, strings.TrimSuffix(desc, "…")) {
+		t.Errorf("long description sent as %q (%d characters), want it cut to %d", desc, n, 140)
 	}
 }
 

@@ -20,17 +20,32 @@ const (
 	runName      = "deploy ${{ inputs.app-version }} [${{ inputs.lockstep-id }}]"
 )
 
+// deployApp is wf declaring the inputs of the repository's
+// workflows/deploy-app.yml, so that the fake refuses what GitHub would refuse
+// for that file.
+func deployApp(t *testing.T, wf fakegithub.Workflow) fakegithub.Workflow {
+	t.Helper()
+	file, err := fakegithub.ReadWorkflow("../../workflows/deploy-app.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	wf.Inputs = file.Inputs
+	return wf
+}
+
+// dispatchInputs are the inputs lockstep's deploy dispatch sends, named
+// literally: renaming one in pkg/deploy must fail a test, not follow along.
 func dispatchInputs(id string) map[string]string {
 	return map[string]string{
-		deploy.InputAppVersion: "v2", deploy.InputInfraVersion: "abc1234",
-		deploy.InputDeploymentVersion: "app:v2-infra:abc1234", deploy.InputCanaryWeight: "100",
-		deploy.InputLockstepID: id,
+		"app-version": "v2", "infra-version": "abc1234",
+		"deployment-version": "app:v2-infra:abc1234", "canary-weight": "100",
+		"lockstep-id": id,
 	}
 }
 
 func TestDispatchRequest(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{RunName: runName})
+	e.srv.SetWorkflow(owner, repo, workflowFile, deployApp(t, fakegithub.Workflow{RunName: runName}))
 	if err := e.client.Workflows().Dispatch(context.Background(), workflowFile, "main", dispatchInputs("41-100-ab")); err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +70,7 @@ func TestDispatchRequest(t *testing.T) {
 
 func TestFindRunAmongOthersAndGetRun(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{
+	e.srv.SetWorkflow(owner, repo, workflowFile, deployApp(t, fakegithub.Workflow{
 		RunName: runName, Polls: 3,
 		ConclusionFor: func(in map[string]any) string {
 			if in["lockstep-id"] == "7-100-bad" {
@@ -63,7 +78,7 @@ func TestFindRunAmongOthersAndGetRun(t *testing.T) {
 			}
 			return ""
 		},
-	})
+	}))
 	wf := e.client.Workflows()
 	ctx := context.Background()
 	dispatch := func(id string) {
@@ -118,7 +133,7 @@ func TestFindRunAmongOthersAndGetRun(t *testing.T) {
 
 func TestFindRunNotVisibleYet(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{RunName: runName, HiddenFor: 1})
+	e.srv.SetWorkflow(owner, repo, workflowFile, deployApp(t, fakegithub.Workflow{RunName: runName, HiddenFor: 1}))
 	wf := e.client.Workflows()
 	ctx := context.Background()
 	since := e.clk.Now()
@@ -153,7 +168,7 @@ func TestDispatchSurvivesFaults(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, nil, nil)
-			e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{RunName: runName, HiddenFor: tc.hidden})
+			e.srv.SetWorkflow(owner, repo, workflowFile, deployApp(t, fakegithub.Workflow{RunName: runName, HiddenFor: tc.hidden}))
 			// Someone else's run of the same workflow.
 			if err := e.client.Workflows().Dispatch(context.Background(), workflowFile, "main", dispatchInputs("other")); err != nil {
 				t.Fatal(err)
@@ -185,7 +200,7 @@ func TestDispatchSurvivesFaults(t *testing.T) {
 
 func TestAmbiguousDispatchWithoutLockstepIDIsNotRepeated(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{})
+	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{Inputs: map[string]fakegithub.WorkflowInput{"app-version": {}}})
 	e.srv.Fail(fakegithub.Fault{Method: "POST", Path: dispatchPath, Kind: fakegithub.FaultApplyThenFail})
 	err := e.client.Workflows().Dispatch(context.Background(), workflowFile, "main", map[string]string{"app-version": "v1"})
 	if err == nil || !strings.Contains(err.Error(), "may or may not have been applied") {
@@ -218,7 +233,7 @@ func TestUnknownWorkflowIsAClearError(t *testing.T) {
 // The dispatcher drives deploy.WorkflowTarget end to end against the fake.
 func TestWorkflowTargetOverTheAPI(t *testing.T) {
 	e := newEnv(t, nil, nil)
-	e.srv.SetWorkflow(owner, repo, workflowFile, fakegithub.Workflow{
+	e.srv.SetWorkflow(owner, repo, workflowFile, deployApp(t, fakegithub.Workflow{
 		RunName: runName, HiddenFor: 1, Polls: 3,
 		ConclusionFor: func(in map[string]any) string {
 			if in["app-version"] == "bad" {
@@ -226,7 +241,7 @@ func TestWorkflowTargetOverTheAPI(t *testing.T) {
 			}
 			return ""
 		},
-	})
+	}))
 	target := &deploy.WorkflowTarget{
 		Dispatcher: e.client.Workflows(), Workflow: workflowFile, Ref: "main",
 		Now: e.clk.Now, Sleep: e.clk.Sleep,

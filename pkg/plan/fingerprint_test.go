@@ -120,3 +120,27 @@ func TestFingerprintStreamsLikeHeld(t *testing.T) {
 	items := fingerprintItems(p)
 	assert.Equal(t, fingerprintHeld(items), Fingerprint(p))
 }
+
+// Entries with the same lead (kind, address, deposed key, previous address,
+// actions: only a hand-built or corrupt plan has them) are encoded whole and
+// sorted, and still give the held hash; and their order in the plan does
+// not matter.
+func TestFingerprintEntriesWithTheSameLead(t *testing.T) {
+	change := func(v string) *tfjson.ResourceChange {
+		return &tfjson.ResourceChange{
+			Address: "terraform_data.twin", Type: "terraform_data", Name: "twin", Mode: tfjson.ManagedResourceMode,
+			Change: &tfjson.Change{Actions: tfjson.Actions{tfjson.ActionCreate}, After: map[string]any{"input": v}},
+		}
+	}
+	p := loadPlan(t, "sensitive")
+	p.ResourceChanges = append(p.ResourceChanges, change("b"), change("a"), change("c"))
+	assert.Equal(t, fingerprintHeld(fingerprintItems(p)), Fingerprint(p))
+
+	q := loadPlan(t, "sensitive")
+	q.ResourceChanges = append(q.ResourceChanges, change("c"), change("a"), change("b"))
+	assert.Equal(t, Fingerprint(p), Fingerprint(q), "the order of entries with the same lead")
+
+	r := loadPlan(t, "sensitive")
+	r.ResourceChanges = append(r.ResourceChanges, change("a"), change("b"))
+	assert.NotEqual(t, Fingerprint(p), Fingerprint(r), "one entry fewer")
+}

@@ -235,10 +235,10 @@ func TestWatch(t *testing.T) {
 		wantProbes   int
 		wantFailures int
 	}{
-		{"all healthy", []int{ok}, DefaultMaxErrorRate, true, 10, 0},
-		{"1 of 10 failing is over 5%", []int{ok, ok, ok, ok, ok, ok, ok, ok, ok, fail}, DefaultMaxErrorRate, false, 10, 1},
+		{"all healthy", []int{ok}, 0.05, true, 10, 0},
+		{"1 of 10 failing is over 5%", []int{ok, ok, ok, ok, ok, ok, ok, ok, ok, fail}, 0.05, false, 10, 1},
 		{"1 of 10 failing is within 10%", []int{ok, ok, fail, ok}, 0.10, true, 10, 1},
-		{"stops once failing is certain", []int{ok, ok, fail, ok}, DefaultMaxErrorRate, false, 3, 1},
+		{"stops once failing is certain", []int{ok, ok, fail, ok}, 0.05, false, 3, 1},
 		{"zero tolerates nothing", []int{ok, ok, ok, ok, ok, ok, ok, ok, ok, fail}, 0, false, 10, 1},
 	}
 	for _, tt := range tests {
@@ -262,18 +262,18 @@ func TestWatch(t *testing.T) {
 func TestWatchLastRoundAtWindowEnd(t *testing.T) {
 	srv, _ := sequence(t, 200)
 	ft := newFakeTime()
-	rep := checker(ft).Watch(context.Background(), []string{srv.URL}, s(25), 0, DefaultMaxErrorRate)
+	rep := checker(ft).Watch(context.Background(), []string{srv.URL}, s(25), 0, 0.05)
 	assert.True(t, rep.OK())
 	assert.Equal(t, 4, rep.Results[0].Probes) // 0, 10, 20, 25
 	assert.Equal(t, []time.Duration{s(10), s(10), s(5)}, ft.Sleeps())
-	assert.Equal(t, DefaultWatchInterval, rep.Interval)
+	assert.Equal(t, s(10), rep.Interval) // the default interval
 }
 
 func TestWatchMarkdown(t *testing.T) {
 	good, _ := sequence(t, 200)
 	bad, _ := sequence(t, 200, 503)
 	ft := newFakeTime()
-	rep := checker(ft).Watch(context.Background(), []string{good.URL, bad.URL}, s(20), s(10), DefaultMaxErrorRate)
+	rep := checker(ft).Watch(context.Background(), []string{good.URL, bad.URL}, s(20), s(10), 0.05)
 	assert.False(t, rep.OK())
 	md := rep.Markdown()
 	assert.Contains(t, md, "### ❌ Watch failed\n\n1 of 2 URLs went over a 5% error rate (probed every 10s over 20s).\n")

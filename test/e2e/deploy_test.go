@@ -16,6 +16,7 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 	"github.com/lockstep-ci/lockstep/test/fakegithub"
+	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
 const (
@@ -298,11 +299,13 @@ func TestDeployWorkflowDispatchesAndWaitsForTheRun(t *testing.T) {
 			w := newWorkspace(t)
 			infra := appliedStack(w)
 			gh := fakeGitHub(w)
-			gh.SetWorkflow(owner, repo, "deploy-app.yml", fakegithub.Workflow{
-				RunName:    "deploy ${{ inputs.app-version }} [${{ inputs.lockstep-id }}]",
-				Conclusion: tc.conclusion,
-				Polls:      1, // completed when first seen: the test never waits a poll interval
-			})
+			// The repository's own deploy-app.yml, its run-name and declared
+			// inputs: the fake refuses a dispatch the file would not take.
+			wf, err := fakegithub.ReadWorkflow(filepath.Join(tftest.RepoRoot(), "workflows", "deploy-app.yml"))
+			require.NoError(t, err)
+			wf.Conclusion = tc.conclusion
+			wf.Polls = 1 // completed when first seen: the test never waits a poll interval
+			gh.SetWorkflow(owner, repo, "deploy-app.yml", wf)
 
 			r := w.action(map[string]string{
 				"command": "deploy", "working-directory": "infra", "environment": "staging",

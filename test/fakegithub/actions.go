@@ -41,6 +41,14 @@ type Workflow struct {
 	HiddenFor int
 	// NoRun accepts dispatches (204) but never creates a run.
 	NoRun bool
+	// Inputs are the inputs the workflow declares under
+	// on.workflow_dispatch.inputs: a dispatch with any other input, or
+	// without a required one, gets GitHub's 422 (dispatch.go). A workflow
+	// that declares none accepts none. ReadWorkflow fills them from a file.
+	Inputs map[string]WorkflowInput
+	// NotDispatchable is a workflow without a workflow_dispatch trigger:
+	// every dispatch gets 422.
+	NotDispatchable bool
 }
 
 // Dispatch is a recorded workflow_dispatch.
@@ -216,12 +224,15 @@ func (s *Server) dispatchWorkflow(w http.ResponseWriter, req *http.Request, p pa
 			fmt.Sprintf("you may only define up to %d `inputs` for a `workflow_dispatch` event", maxDispatchInputs), docsDispatch)
 		return
 	}
+	if !s.validDispatch(w, r, wf, in.Ref, in.Inputs) {
+		return
+	}
 	d := Dispatch{Workflow: wf.file, Ref: in.Ref, Inputs: in.Inputs, At: s.now()}
 	if !wf.cfg.NoRun {
 		wf.runs++
 		name := wf.cfg.Name
 		if wf.cfg.RunName != "" {
-			name = renderRunName(wf.cfg.RunName, in.Inputs)
+			name = renderRunName(wf.cfg.RunName, withDefaults(wf, in.Inputs))
 		}
 		branch := strings.TrimPrefix(strings.TrimPrefix(in.Ref, "refs/heads/"), "refs/tags/")
 		sha, ok := r.refs[in.Ref]
@@ -237,7 +248,7 @@ func (s *Server) dispatchWorkflow(w http.ResponseWriter, req *http.Request, p pa
 			wf: wf, hidden: wf.cfg.HiddenFor, conclusion: wf.cfg.Conclusion,
 		}
 		if wf.cfg.ConclusionFor != nil {
-			if c := wf.cfg.ConclusionFor(in.Inputs); c != "" {
+			if c := wf.cfg.ConclusionFor(withDefaults(wf, in.Inputs)); c != "" {
 				run.conclusion = c
 			}
 		}

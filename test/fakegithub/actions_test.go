@@ -15,6 +15,7 @@ func TestWorkflowDispatchAndRun(t *testing.T) {
 	s.SetWorkflow("o", "r", "deploy.yml", fakegithub.Workflow{
 		Name: "Deploy", RunName: "deploy ${{ inputs.version }} to ${{ github.event.inputs.env }}",
 		Conclusion: "failure", Polls: 3, HiddenFor: 1,
+		Inputs: map[string]fakegithub.WorkflowInput{"version": {Required: true}, "env": {}},
 	})
 	c := newClient(t, s, "")
 	ctx := context.Background()
@@ -78,12 +79,14 @@ func TestWorkflowDispatchAndRun(t *testing.T) {
 
 func TestWorkflowConclusionFromInputs(t *testing.T) {
 	s := fakegithub.New(t)
-	s.SetWorkflow("o", "r", "deploy.yml", fakegithub.Workflow{Polls: 1, ConclusionFor: func(in map[string]any) string {
-		if in["version"] == "bad" {
-			return "failure"
-		}
-		return ""
-	}})
+	s.SetWorkflow("o", "r", "deploy.yml", fakegithub.Workflow{Polls: 1,
+		Inputs: map[string]fakegithub.WorkflowInput{"version": {Required: true}},
+		ConclusionFor: func(in map[string]any) string {
+			if in["version"] == "bad" {
+				return "failure"
+			}
+			return ""
+		}})
 	c := newClient(t, s, "")
 	ctx := context.Background()
 	for _, v := range []string{"bad", "good"} {

@@ -265,6 +265,9 @@ func (s *Server) createDeploymentStatus(w http.ResponseWriter, req *http.Request
 		writeValidation(w, docsCreateStatus, fieldError{Resource: "DeploymentStatus", Code: "invalid", Field: "state"})
 		return
 	}
+	if !validStatusDescription(w, in.Description) {
+		return
+	}
 	if in.Environment != "" {
 		d.Environment = in.Environment
 	}

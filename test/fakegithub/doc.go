@@ -34,4 +34,9 @@
 // edit, close and reopen) and repository labels) registers its routes in
 // routes.go. A new endpoint is a handler in its area's file plus one line in
 // routes.go.
+//
+// What GitHub refuses, the fake refuses with GitHub's answer: dispatch.go
+// holds the workflow_dispatch checks (declared inputs, read from the
+// workflow file by [ReadWorkflow]; required inputs; refs), limits.go the
+// comment and deployment status length limits.
 package fakegithub

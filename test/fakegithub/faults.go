@@ -26,7 +26,11 @@ const (
 	// X-RateLimit-Reset at [Fault.Reset]: go-github returns *RateLimitError.
 	FaultPrimaryRateLimit
 	// FaultTooManyRequests answers 429 with Retry-After when
-	// [Fault.RetryAfter] is set: a plain *ErrorResponse in go-github v60.
+	// [Fault.RetryAfter] or [Fault.RetryAfterDate] is set: a plain
+	// *ErrorResponse in go-github v60. With [Fault.Reset] set it is a primary
+	// limit answered as 429, as GitHub documents ("you will receive a 403 or
+	// 429 response, and the x-ratelimit-remaining header will be 0"):
+	// X-RateLimit-Remaining: 0 and X-RateLimit-Reset at Reset.
 	FaultTooManyRequests
 	// FaultApplyThenFail performs the request, discards its answer and
 	// answers 502: the ambiguous failure that makes blind retries of a
@@ -88,8 +92,12 @@ type Fault struct {
 	// RetryAfter sets the Retry-After header (whole seconds) of
 	// FaultSecondaryRateLimit and FaultTooManyRequests; 0 omits it.
 	RetryAfter time.Duration
-	// Reset is X-RateLimit-Reset for FaultPrimaryRateLimit; zero means one
-	// hour from now.
+	// RetryAfterDate, when set, sends Retry-After as an HTTP date instead
+	// (RFC 9110 allows either form).
+	RetryAfterDate time.Time
+	// Reset is X-RateLimit-Reset for FaultPrimaryRateLimit, where zero means
+	// one hour from now; for FaultTooManyRequests a non-zero Reset also sends
+	// X-RateLimit-Remaining: 0.
 	Reset time.Time
 	// Status and Message are the answer of FaultStatus.
 	Status  int
@@ -172,7 +180,7 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, h h
 		apply()
 		writeError(w, http.StatusBadGateway, "Server Error", docsREST)
 	case FaultSecondaryRateLimit:
-		setRetryAfter(w, f.RetryAfter)
+		setRetryAfter(w, f)
 		writeError(w, http.StatusForbidden,
 			"You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:FAKE.",
 			docsSecondaryRateLimit)
@@ -183,7 +191,10 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, h h
 		}
 		writePrimaryRateLimit(w, s.cfg.rateLimit, reset)
 	case FaultTooManyRequests:
-		setRetryAfter(w, f.RetryAfter)
+		setRetryAfter(w, f)
+		if !f.Reset.IsZero() {
+			setRateHeaders(w.Header(), s.cfg.rateLimit, 0, f.Reset)
+		}
 		writeError(w, http.StatusTooManyRequests,
 			"You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
 			docsSecondaryRateLimit)
@@ -203,9 +214,12 @@ func (s *Server) applyFault(w http.ResponseWriter, r *http.Request, f Fault, h h
 	}
 }
 
-func setRetryAfter(w http.ResponseWriter, d time.Duration) {
-	if d > 0 {
-		secs := int64((d + time.Second - 1) / time.Second)
+func setRetryAfter(w http.ResponseWriter, f Fault) {
+	switch {
+	case !f.RetryAfterDate.IsZero():
+		w.Header().Set("Retry-After", f.RetryAfterDate.UTC().Format(http.TimeFormat))
+	case f.RetryAfter > 0:
+		secs := int64((f.RetryAfter + time.Second - 1) / time.Second)
 		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
 	}
 }

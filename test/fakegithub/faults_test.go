@@ -66,6 +66,27 @@ func TestFaultsAsGoGithubSeesThem(t *testing.T) {
 				t.Errorf("Retry-After %q", got)
 			}
 		}},
+		{fault: fakegithub.Fault{Kind: fakegithub.FaultTooManyRequests, RetryAfterDate: reset}, check: func(t *testing.T, err error) {
+			var er *gogithub.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("got %v, want a plain *ErrorResponse 429", err)
+			}
+			if got := er.Response.Header.Get("Retry-After"); got != "Fri, 02 Jan 2026 03:14:05 GMT" {
+				t.Errorf("Retry-After %q, want the HTTP date", got)
+			}
+		}},
+		{fault: fakegithub.Fault{Kind: fakegithub.FaultTooManyRequests, Reset: reset}, check: func(t *testing.T, err error) {
+			// A primary limit answered as 429: go-github v60 makes a
+			// RateLimitError only of a 403, so this is a plain ErrorResponse.
+			var er *gogithub.ErrorResponse
+			if !errors.As(err, &er) || er.Response.StatusCode != http.StatusTooManyRequests {
+				t.Fatalf("got %v, want a plain *ErrorResponse 429", err)
+			}
+			h := er.Response.Header
+			if h.Get("X-RateLimit-Remaining") != "0" || h.Get("X-RateLimit-Reset") != strconv.FormatInt(reset.Unix(), 10) || h.Get("Retry-After") != "" {
+				t.Errorf("headers %v, want remaining 0, the reset and no Retry-After", h)
+			}
+		}},
 		{fault: fakegithub.Fault{Kind: fakegithub.FaultDisconnect}, check: wantTransportError},
 		{fault: fakegithub.Fault{Kind: fakegithub.FaultApplyThenDisconnect}, check: wantTransportError, applied: true},
 	} {

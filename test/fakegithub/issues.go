@@ -115,10 +115,7 @@ func validCommentBody(w http.ResponseWriter, body *string, doc string) bool {
 		writeValidation(w, doc, fieldError{Resource: "IssueComment", Code: "missing_field", Field: "body"})
 		return false
 	case utf8.RuneCountInString(*body) > MaxCommentLength:
-		writeValidation(w, doc, fieldError{
-			Resource: "IssueComment", Code: "custom", Field: "body",
-			Message: fmt.Sprintf("body is too long (maximum is %d characters)", MaxCommentLength),
-		})
+		writeCommentTooLong(w, doc)
 		return false
 	}
 	return true

@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# Mutation testing with gremlins: breaks the code on purpose, one small change
+# (a mutant) at a time, runs the package's tests against each and counts the
+# mutants the tests catch (killed) and miss (lived). Efficacy is
+# killed / (killed + lived); mutants on lines no test runs are "not covered".
+#
+# Usage: scripts/mutate.sh [PACKAGE...]
+#   PACKAGE is a directory such as pkg/policy, or "gate": the gate's files in
+#   pkg/cli (gate.go, prgate.go, destroylabel.go), whose other files are left
+#   alone. With no PACKAGE it runs the list in DEFAULT_PACKAGES below.
+#
+# Environment:
+#   MUTATE_WORKERS  mutants tested at once (default 1: the machines are small)
+#   MUTATE_TIMEOUT_COEFFICIENT  a mutant's tests may take this many times the
+#                   first, unmutated run (default 10; gremlins' own 3 turns a
+#                   busy machine's slow compiles into "timed out")
+#   MUTATE_OUT      where the JSON results and logs go (default .lockstep/mutate)
+#
+# It prints a Markdown table (the one test/README.md keeps) and exits 1 when a
+# package is below its target: 85% for pkg/binding, pkg/policy and the gate,
+# 75% for the others. Slow: minutes per package, so not part of `make test`.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PATH="$ROOT/.bin:$PATH"
+
+DEFAULT_PACKAGES=(pkg/binding pkg/policy gate pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
+GATE_FILES=(gate.go prgate.go destroylabel.go)
+WORKERS="${MUTATE_WORKERS:-1}"
+TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
+OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
+
+log() { printf 'mutate: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+target() {
+  case "$1" in
+    pkg/binding | pkg/policy | gate) echo 85 ;;
+    *) echo 75 ;;
+  esac
+}
+
+# gate_excludes prints gremlins -E flags that leave out every non-test file
+# of pkg/cli except the gate's.
+gate_excludes() {
+  local f b keep
+  for f in pkg/cli/*.go; do
+    b="$(basename "$f")"
+    [[ "$b" == *_test.go ]] && continue
+    keep=
+    for g in "${GATE_FILES[@]}"; do [ "$b" = "$g" ] && keep=1; done
+    [ -n "$keep" ] || printf -- '-E\n%s$\n' "${b//./\\.}"
+  done
+}
+
+main() {
+  command -v jq >/dev/null 2>&1 || die "jq is missing: run make tools"
+  scripts/install-tools.sh gremlins
+  [ "$#" -gt 0 ] || set -- "${DEFAULT_PACKAGES[@]}"
+  mkdir -p "$OUT"
+
+  local rows=() below=() pkg dir name args json
+  for pkg in "$@"; do
+    args=(unleash --workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFFICIENT")
+    if [ "$pkg" = gate ]; then
+      dir=pkg/cli
+      mapfile -t excl < <(gate_excludes)
+      args+=("${excl[@]}")
+    else
+      dir="${pkg%/}"
+      [ -d "$dir" ] || die "no package directory $dir"
+    fi
+    name="${pkg//\//_}"
+    json="$OUT/$name.json"
+    log "$pkg: gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"
+    gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
+      die "gremlins failed on $pkg; see $OUT/$name.log"
+
+    local killed lived uncovered timedout efficacy want
+    killed="$(jq '.mutants_killed' "$json")"
+    lived="$(jq '.mutants_lived' "$json")"
+    uncovered="$(jq '.mutants_not_covered' "$json")"
+    timedout="$(jq '[.files[].mutations[] | select(.status == "TIMED OUT")] | length' "$json")"
+    efficacy="$(jq '.test_efficacy * 100 | round / 100' "$json")"
+    want="$(target "$pkg")"
+    rows+=("| $pkg | $killed | $lived | $uncovered | $timedout | $efficacy% | $want% | $(date -u +%F) | \`make mutate PACKAGES=$pkg\` |")
+    if jq -e --argjson want "$want" '.test_efficacy < $want' "$json" >/dev/null; then
+      below+=("$pkg")
+    fi
+    # The survivors, for deciding which deserve a test.
+    jq -r --arg dir "$dir" '.files[] | .file_name as $f | .mutations[] | select(.status == "LIVED") |
+      "  lived: \($dir)/\($f):\(.line):\(.column) \(.type)"' "$json" >&2
+  done
+
+  echo "| package | killed | lived | not covered | timed out | efficacy | target | date | command |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"
+  printf '%s\n' "${rows[@]}"
+  if [ "${#below[@]}" -gt 0 ]; then
+    log "below target: ${below[*]}"
+    exit 1
+  fi
+}
+
+main "$@"
