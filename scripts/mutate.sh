@@ -25,8 +25,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.bin:$PATH"
 
-DEFAULT_PACKAGES=(pkg/binding pkg/policy gate pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
-GATE_FILES=(gate.go prgate.go destroylabel.go)
+DEFAULT_PACKAGES=(pkg/binding pkg/policy gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
+GATE_FILES=(gate.go prgate.go prbatch.go destroylabel.go)
 WORKERS="${MUTATE_WORKERS:-1}"
 TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
 OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
@@ -36,7 +36,7 @@ die() { log "error: $*"; exit 1; }
 
 target() {
   case "$1" in
-    pkg/binding | pkg/policy | gate) echo 85 ;;
+    pkg/binding | pkg/policy | gate | pkg/pipeline) echo 85 ;;
     *) echo 75 ;;
   esac
 }
