@@ -93,7 +93,7 @@ func TestDeployDirectSuccess(t *testing.T) {
 	req := h.target.requests[0]
 	assert.Equal(t, Request{
 		AppVersion: "v1", InfraVersion: "infraA", DeploymentVersion: "app:v1-infra:infraA", Environment: "production",
-		Weight: 100, Outputs: map[string]string{"url": "http://127.0.0.1:8080"}, LockstepID: res.Entry.ID,
+		Weight: 100, Step: 1, Steps: 1, Outputs: map[string]string{"url": "http://127.0.0.1:8080"}, LockstepID: res.Entry.ID,
 	}, req)
 
 	entries := h.list()

@@ -142,7 +142,7 @@ func (r Runner) Run(ctx context.Context, s Strategy, t Target, req Request, chec
 	for i, w := range out.Weights {
 		step := StepResult{Step: i + 1, Weight: w}
 		start := r.now()
-		req.Weight = w
+		req.Weight, req.Step, req.Steps = w, i+1, len(out.Weights)
 		step.Err = t.Deploy(ctx, req)
 		if step.Err == nil && s.BakeTime() > 0 {
 			if err := r.sleep(ctx, s.BakeTime()); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -131,6 +132,20 @@ func TestRunWithoutCheck(t *testing.T) {
 	out := Run(context.Background(), Canary{Steps: []int{50, 100}}, target, deployReq, nil)
 	assert.True(t, out.OK)
 	assert.Equal(t, []int{50, 100}, weights(target.requests))
+}
+
+// Each step tells the deploy command which step of how many it is, so one
+// script can shift traffic (LOCKSTEP_CANARY_STEP, LOCKSTEP_CANARY_STEPS).
+func TestRunNumbersTheSteps(t *testing.T) {
+	target := &fakeTarget{}
+	require.True(t, Run(context.Background(), Canary{Steps: []int{10, 50, 100}}, target, deployReq, nil).OK)
+	var got []string
+	for _, r := range target.requests {
+		env := strings.Join(r.Env(), " ")
+		got = append(got, fmt.Sprintf("%d/%d@%d %v", r.Step, r.Steps, r.Weight,
+			strings.Contains(env, fmt.Sprintf("LOCKSTEP_CANARY_STEP=%d LOCKSTEP_CANARY_STEPS=%d", r.Step, r.Steps))))
+	}
+	assert.Equal(t, []string{"1/3@10 true", "2/3@50 true", "3/3@100 true"}, got)
 }
 
 func TestRunCanceledDuringBake(t *testing.T) {

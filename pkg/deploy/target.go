@@ -22,6 +22,10 @@ type Request struct {
 	// Weight is the share of traffic, in percent, the new version gets: 100
 	// means all of it.
 	Weight int
+	// Step and Steps say which step of the rollout this is (1-based) and
+	// how many there are: one for a direct deploy or a rollback, one per
+	// weight for a canary. Zero means 1 of 1.
+	Step, Steps int
 	// Outputs are the Terraform root module's non-sensitive outputs, as
 	// strings.
 	Outputs map[string]string
@@ -37,6 +41,8 @@ const (
 	EnvDeploymentVersion = "DEPLOYMENT_VERSION"
 	EnvEnvironment       = "LOCKSTEP_ENVIRONMENT"
 	EnvCanaryWeight      = "LOCKSTEP_CANARY_WEIGHT"
+	EnvCanaryStep        = "LOCKSTEP_CANARY_STEP"
+	EnvCanarySteps       = "LOCKSTEP_CANARY_STEPS"
 	EnvID                = "LOCKSTEP_ID"
 	// EnvOutputPrefix precedes each output's name, see OutputVar.
 	EnvOutputPrefix = "LOCKSTEP_OUTPUT_"
@@ -52,6 +58,8 @@ func (r Request) Env() []string {
 		EnvDeploymentVersion + "=" + r.DeploymentVersion,
 		EnvEnvironment + "=" + r.Environment,
 		EnvCanaryWeight + "=" + strconv.Itoa(r.Weight),
+		EnvCanaryStep + "=" + strconv.Itoa(max(1, r.Step)),
+		EnvCanarySteps + "=" + strconv.Itoa(max(1, r.Steps, r.Step)),
 		EnvID + "=" + r.LockstepID,
 	}
 	names := make([]string, 0, len(r.Outputs))
