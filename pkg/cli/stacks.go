@@ -270,7 +270,7 @@ func noStacks(a *app, verb string) error {
 	if err := a.r.SetOutput("result", "success"); err != nil {
 		return err
 	}
-	return a.r.Summary(fmt.Sprintf("### Terraform %s\n\nNo stack changed: nothing to %s.\n\n", verb, verb))
+	return a.r.Summary(fmt.Sprintf("### %s %s\n\nNo stack changed: nothing to %s.\n\n", engine.DisplayName(a.cfg.Engine), verb, verb))
 }
 
 // planStacks plans several stacks at once (plans never depend on each
