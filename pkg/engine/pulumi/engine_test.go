@@ -46,6 +46,7 @@ func newProject(t *testing.T) *project {
 	a, err := pulumi.New(pulumi.Options{ExecPath: bin, Dir: p.dir, Stack: "dev", Env: p.env})
 	require.NoError(t, err)
 	p.a = a
+	pulumitest.Run(t, bin, p.dir, p.env, "stack", "init", "dev", "--non-interactive")
 	require.NoError(t, a.Init(context.Background(), engine.InitOptions{}))
 	p.config(t, "password", secret, "--secret")
 	return p
@@ -337,4 +338,22 @@ func TestThePipelineRefusesAPlanWhoseStateMovedOn(t *testing.T) {
 	require.NoError(t, err)
 	assert.ElementsMatch(t, []string{"update first", "update second", "update third"}, addresses(applied.Report.Applied))
 	assert.NotContains(t, r.log.String(), secret)
+}
+
+// lockstep selects the stack and never creates one: a missing or
+// misspelt stack is an error saying how to create it, and no stack
+// appears in the backend.
+func TestInitNeverCreatesAStack(t *testing.T) {
+	bin := pulumitest.Path(t)
+	dir := t.TempDir()
+	env := pulumitest.Env(t, bin)
+	program, err := os.ReadFile(filepath.Join(tftest.RepoRoot(), "test", "fixtures", "pulumi", "Pulumi.yaml"))
+	require.NoError(t, err)
+	tftest.WriteFiles(t, dir, map[string]string{"Pulumi.yaml": string(program)})
+	a, err := pulumi.New(pulumi.Options{ExecPath: bin, Dir: dir, Stack: "prdo", Env: env})
+	require.NoError(t, err)
+	err = a.Init(context.Background(), engine.InitOptions{})
+	require.ErrorContains(t, err, "the Pulumi stack prdo does not exist in the backend: create it once with `pulumi stack init prdo` (lockstep never creates a stack)")
+	out := pulumitest.Run(t, bin, dir, env, "stack", "ls", "--json")
+	assert.NotContains(t, out, "prdo", "no stack was created")
 }

@@ -158,7 +158,14 @@ func (a *Adapter) Init(ctx context.Context, o engine.InitOptions) error {
 	if len(o.BackendConfig) > 0 {
 		return errors.New("backend-config is for Terraform and OpenTofu: a Pulumi stack's backend comes from PULUMI_BACKEND_URL or `pulumi login`")
 	}
-	if _, err := a.run(ctx, a.log, "stack", "select", "--create", "--stack", a.stack, "--non-interactive", "--color", "never"); err != nil {
+	// Select only, never create: a pull request's plan must not add stacks
+	// to a shared backend, and a misspelt stack name must not plan
+	// creating everything.
+	out, err := a.run(ctx, a.log, "stack", "select", "--stack", a.stack, "--non-interactive", "--color", "never")
+	if err != nil {
+		if strings.Contains(string(out)+err.Error(), "no stack named") {
+			return fmt.Errorf("the Pulumi stack %s does not exist in the backend: create it once with `pulumi stack init %s` (lockstep never creates a stack): %w", a.stack, a.stack, err)
+		}
 		return fmt.Errorf("selecting the Pulumi stack %s: %w", a.stack, err)
 	}
 	return nil
