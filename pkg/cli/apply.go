@@ -220,7 +220,7 @@ func (a *app) approve(summary *plan.Summary, record binding.Record) error {
 		return refuse("approval-missing", fmt.Errorf("approval is required for %q and there is no terminal to ask: pass --auto-approve to approve non-interactively", env))
 	}
 	fmt.Fprintf(a.env.Stderr, "\n%s\nApply this plan (sha256 %s) to %q? Only 'yes' will be accepted: ",
-		comment.PlainHeadline(summary), short16(record.PlanSHA256), env)
+		comment.PlainSummary(summary, 30), short16(record.PlanSHA256), env)
 	answer, _ := bufio.NewReader(io.LimitReader(a.env.Stdin, 1024)).ReadString('\n')
 	if strings.TrimSpace(answer) != "yes" {
 		return refuse("approval-declined", errors.New("apply cancelled: approval was not given"))

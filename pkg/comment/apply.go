@@ -175,20 +175,48 @@ func ApprovalHeading(mode string) string {
 	return "**Approved by**"
 }
 
-// PlainHeadline is the plan's counts as one plain-text line, for a terminal
-// prompt.
-func PlainHeadline(s *plan.Summary) string {
+// PlainSummary is the plan for a terminal prompt, in plain text: the counts
+// line, then a table of the changes in the summary's order (deletes and
+// replaces first), each with what changes, at most maxRows rows (the rest
+// counted). Addresses and names are sanitised: a terminal sees no control
+// sequences from them.
+func PlainSummary(s *plan.Summary, maxRows int) string {
 	if s == nil || len(s.Changes) == 0 && len(s.Outputs) == 0 {
 		return "No changes."
 	}
-	line := fmt.Sprintf("Plan: %d to add, %d to change, %d to destroy.", s.Add, s.Change, s.Destroy)
+	var b strings.Builder
+	fmt.Fprintf(&b, "Plan: %d to add, %d to change, %d to destroy.", s.Add, s.Change, s.Destroy)
 	if s.Replace > 0 {
-		line += fmt.Sprintf(" (%d replaced)", s.Replace)
+		fmt.Fprintf(&b, " (%d replaced)", s.Replace)
 	}
-	for _, c := range s.Dangerous() {
-		line += "\n  " + string(c.Action) + " " + sanitize(c.Address, false)
+	b.WriteString("\n")
+	width := 0
+	for i, c := range s.Changes {
+		if i == maxRows {
+			break
+		}
+		width = max(width, utf8.RuneCountInString(sanitize(c.Address, false)))
 	}
-	return line
+	for i, c := range s.Changes {
+		if i == maxRows {
+			fmt.Fprintf(&b, "  … and %d more (the full plan is above)\n", len(s.Changes)-maxRows)
+			break
+		}
+		addr := sanitize(c.Address, false)
+		what := ""
+		switch {
+		case len(c.ReplacePaths) > 0:
+			what = strings.Join(c.ReplacePaths, ", ") + " forces replacement"
+		case len(c.ChangedAttributes) > 0:
+			what = strings.Join(c.ChangedAttributes, ", ")
+		}
+		line := fmt.Sprintf("  %-8s %-*s  %s", c.Action, width, addr, sanitize(what, false))
+		b.WriteString(strings.TrimRight(line, " ") + "\n")
+	}
+	if len(s.Outputs) > 0 {
+		fmt.Fprintf(&b, "  and %d output change(s)\n", len(s.Outputs))
+	}
+	return strings.TrimRight(b.String(), "\n")
 }
 
 // CellCode renders s as inline code safe inside a table cell.

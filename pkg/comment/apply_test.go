@@ -2,6 +2,7 @@ package comment
 
 import (
 	"fmt"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -78,4 +79,21 @@ func TestRenderApplyCountsAsTerraformDoes(t *testing.T) {
 	assert.Contains(t, out, "✅ **Apply complete:** 2 added, 1 changed, 2 destroyed, from the reviewed plan.")
 	requireBefore(t, out, "| `a.new` | ➕ create |", "| `a.changed` | ")
 	requireBefore(t, out, "| `a.changed` | ", "| `a.gone` | ")
+}
+
+// The terminal prompt shows the plan's table, not only its counts.
+func TestPlainSummary(t *testing.T) {
+	s := &plan.Summary{Add: 2, Change: 1, Destroy: 1, Replace: 1, Changes: []plan.Change{
+		{Address: "aws_db_instance.main", Action: plan.ActionReplace, ReplacePaths: []string{"engine_version"}},
+		{Address: "aws_instance.web[10]", Action: plan.ActionUpdate, ChangedAttributes: []string{"instance_type", "tags"}},
+		{Address: "aws_instance.web[2]\x1b[31m", Action: plan.ActionCreate},
+	}}
+	assert.Equal(t, "Plan: 2 to add, 1 to change, 1 to destroy. (1 replaced)\n"+
+		"  replace  aws_db_instance.main  engine_version forces replacement\n"+
+		"  update   aws_instance.web[10]  instance_type, tags\n"+
+		"  create   aws_instance.web[2]", PlainSummary(s, 30))
+	assert.Equal(t, "Plan: 2 to add, 1 to change, 1 to destroy. (1 replaced)\n"+
+		"  replace  aws_db_instance.main  engine_version forces replacement\n"+
+		"  … and 2 more (the full plan is above)", PlainSummary(s, 1))
+	assert.Equal(t, "No changes.", PlainSummary(&plan.Summary{}, 30))
 }
