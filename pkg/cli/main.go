@@ -145,6 +145,21 @@ func Main(ctx context.Context, e Env) (code int) {
 }
 
 // validCommands lists what a user may type, for "unknown command" errors.
+// suggestCommand is " (did you mean plan?)" for a near miss of a command,
+// else "".
+func suggestCommand(name string) string {
+	best, bestDist := "", 3
+	for _, c := range strings.Split(validCommands(), ", ") {
+		if d := editDistance(name, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return " (did you mean " + best + "?)"
+}
+
 func validCommands() string {
 	names := append([]string{}, config.Commands...)
 	names = append(names, "run", "action", "version", "help")
@@ -192,7 +207,7 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 			known = known || c == name
 		}
 		if !known && name != "run" {
-			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q; valid commands: %s\n", name, validCommands())
+			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q%s; valid commands: %s\n", name, suggestCommand(name), validCommands())
 			return ExitBadInput
 		}
 	}

@@ -88,6 +88,10 @@ func TestCLI(t *testing.T) {
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, `unknown command "deploy-everything"; valid commands: action, apply, cleanup, deploy, detect, drift, help, history, plan, rollback, run, validate, verify, version`)
 
+	r = w.cli("aply")
+	assert.Equal(t, 2, r.code)
+	assert.Contains(t, r.stderr, `unknown command "aply" (did you mean apply?); valid commands: `)
+
 	r = w.cli("plan", "--no-such-flag", "x")
 	assert.Equal(t, 2, r.code)
 	assert.Contains(t, r.stderr, "lockstep plan: unknown flag --no-such-flag (--help lists the flags)")
