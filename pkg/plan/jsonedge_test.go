@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,12 +27,12 @@ import (
 
 // edgeDocs are valid JSON values, each a shape the fast parser handles.
 var edgeDocs = []string{
-	`0`, `-0`, `7`, `-7`, `10`, `0.5`, `-0.5`, `1.25`, `1e3`, `1E3`, `1e+3`, `1e-3`, `-1.5e+10`, `2.5E-3`,
+	`0`, `-0`, `7`, `-7`, `10`, `0.5`, `-0.5`, `1.25`, `1e3`, `1E3`, `1e+3`, `1e-3`, `-1.5e+10`, `2.5E-3`, `1e9`, `9e99`, `-9.9e-9`, `19`, `0.9`, `90`,
 	`123456789012345`, `-123456789012345`, `999999999999999`, // 15 digits: exact without ParseFloat
 	`1234567890123456`, `9007199254740993`, `-9007199254740993`, `12345678901234567890`,
 	`true`, `false`, `null`, `""`, `"a"`, `"abc"`,
 	`"\""`, `"\\"`, `"\/"`, `"\b\f\n\r\t"`, `"a\"b"`, `"tail\n"`, `"\u00e9"`, `"x\u0041y"`, `"\ud83d\ude00"`,
-	`"é"`, `"😀 and é"`, `"\u2028"`,
+	`"é"`, `"😀 and é"`, `"\u2028"`, "\"\x80\"", "\"a\x80b\"", "\"\x7f\"", "\"\xc3\xa9\x80\"",
 	`[]`, `[1]`, `[1,2,3]`, `[ 1 , 2 ]`, `[[]]`, `[[1],[2,[3]]]`, `[true,false,null]`,
 	`{}`, `{"a":1}`, `{"a":1,"b":2}`, `{ "a" : 1 , "b" : [ ] }`, `{"a":{"b":{"c":"d"}}}`,
 	`{"a\"b":1}`, `{"\u00e9":1}`, `{"a":1,"a":2}`, `{"a":{"x":1},"a":{"y":2}}`,
@@ -251,6 +253,7 @@ func TestParseLikeReturnsTheReference(t *testing.T) {
 	}{
 		{`{"a":1,"b":"x"}`, `{"a":1,"b":"x"}`, true},
 		{`{"a":1,"b":"x"}`, `{ "a" : 1 , "b" : "x" }`, true},
+		{`{"a":1,"a!":2}`, `{"a":1,"a!":2}`, true}, // keys compared without their quotes
 		{`{"a":[1,2],"b":{"c":true}}`, `{"a":[1,2],"b":{"c":true}}`, true},
 		{`[1,"x",null,false]`, `[1,"x",null,false]`, true},
 		{`{"a":1,"b":"x"}`, `{"b":"x","a":1}`, false}, // keys out of order: built
@@ -314,7 +317,7 @@ func TestParseMarksMatchesPrune(t *testing.T) {
 // The fast string decoder handles the simple escapes itself and agrees with
 // encoding/json on every other string, at every position of the escape.
 func TestStringValueEscapes(t *testing.T) {
-	escapes := []string{`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u0041`, `\u00e9`, `\ud83d\ude00`, `\ud800`, "\xff", "é"}
+	escapes := []string{`\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u0041`, `\u00e9`, `\ud83d\ude00`, `\ud800`, "\xff", "\x80", "\x7f", "é", "\xc3"}
 	for _, e := range escapes {
 		for _, at := range []string{"%s", "a%s", "%sb", "a%sb", strings.Repeat("x", 40) + "%s"} {
 			raw := []byte(`"` + strings.Replace(at, "%s", e, 1) + `"`)
@@ -634,4 +637,63 @@ func TestRedactedMatchesRedact(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A streamed document is held a chunk at a time: the buffer grows only to
+// hold a captured value larger than it, and offsets stay those of the
+// whole document.
+func TestStreamBuffersAChunk(t *testing.T) {
+	elem := `{"k":"` + strings.Repeat("v", 100) + `","n":[1,2,3]}`
+	n := 4 * streamChunk / len(elem)
+	doc := "[" + strings.TrimSuffix(strings.Repeat(elem+",", n), ",") + "]"
+	for name, r := range map[string]io.Reader{
+		"whole":     strings.NewReader(doc),
+		"chunks 33": &chunkReader{strings.NewReader(doc), 33},
+	} {
+		s := newStream(r)
+		count := 0
+		require.NoError(t, s.array(func(i int) error {
+			raw, err := s.capture()
+			if err == nil && string(raw) != elem {
+				return fmt.Errorf("element %d is %q", i, raw)
+			}
+			count++
+			return err
+		}), name)
+		assert.Equal(t, n, count, name)
+		assert.Equal(t, int64(len(doc)), s.offset(), name)
+		assert.LessOrEqual(t, cap(s.buf), streamChunk, "%s: the buffer stays one chunk", name)
+	}
+	// One value larger than the chunk: the buffer grows to hold it whole.
+	big := `"` + strings.Repeat("b", 3*streamChunk) + `"`
+	s := newStream(&chunkReader{strings.NewReader(`[1,` + big + `,2]`), 1000})
+	var got []string
+	require.NoError(t, s.array(func(int) error {
+		raw, err := s.capture()
+		got = append(got, string(raw))
+		return err
+	}))
+	assert.Equal(t, []string{"1", big, "2"}, got)
+	assert.GreaterOrEqual(t, cap(s.buf), len(big))
+}
+
+// The parser interns strings of up to maxInternLength bytes (plans repeat
+// the same keys and values thousands of times) and no longer ones.
+func TestValueParserInternsShortStrings(t *testing.T) {
+	short, long := strings.Repeat("k", maxInternLength), strings.Repeat("l", maxInternLength+1)
+	doc := fmt.Sprintf(`[{%q:1,%q:2},{%q:3,%q:4}]`, short, long, short, long)
+	v, err := newValueParser().parse([]byte(doc))
+	require.NoError(t, err)
+	l := v.([]any)
+	keys := func(m any, want string) string {
+		for k := range m.(map[string]any) {
+			if k == want {
+				return k
+			}
+		}
+		t.Fatalf("no key %q", want)
+		return ""
+	}
+	assert.Same(t, unsafe.StringData(keys(l[0], short)), unsafe.StringData(keys(l[1], short)), "a %d-byte key is held once", maxInternLength)
+	assert.NotSame(t, unsafe.StringData(keys(l[0], long)), unsafe.StringData(keys(l[1], long)), "a %d-byte key is not interned", maxInternLength+1)
 }
