@@ -480,3 +480,28 @@ func TestCompareAddresses(t *testing.T) {
 	slices.SortFunc(shuffled, CompareAddresses)
 	assert.Equal(t, []string{"del[0]", "del[2]", "del[10]", "del[100]", "del[101]"}, shuffled)
 }
+
+// Addresses cut short inside a key (a hostile or broken plan) compare
+// without a panic, and 9 is a digit.
+func TestCompareAddressesEdges(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"a[9]", "a[10]", -1},
+		{"a[", "a[1]", -1},
+		{"a[1]", "a[", 1},
+		{"a[", "a[", 0},
+		{"a[12", "a[13", -1},
+		{"a[13", "a[12", 1},
+		{"a[12", "a[12]", -1},
+		{"a[12]", "a[12", 1},
+		{"a[9]", "a[10", -1},
+		{"a[10", "a[9]", 1},
+		{"a", "a[0]", -1},
+		{"", "", 0},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, CompareAddresses(c.a, c.b), "%q vs %q", c.a, c.b)
+	}
+}
