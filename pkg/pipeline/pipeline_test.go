@@ -36,6 +36,7 @@ type recorder struct {
 	report   *engine.ApplyReport
 	root     string // where Plan writes the saved plan
 	state    string // StateFingerprint's answer
+	readFP   string // ReadPlan's fingerprint; "" means Plan's ("f1")
 }
 
 func (e *recorder) Identity(context.Context) (engine.Identity, error) {
@@ -60,7 +61,11 @@ func (e *recorder) Plan(_ context.Context, o engine.PlanOptions) (*engine.Plan, 
 }
 func (e *recorder) ReadPlan(context.Context, string) (*engine.Plan, error) {
 	e.calls = append(e.calls, "read-plan")
-	return &engine.Plan{Summary: e.summary, Fingerprint: "f1"}, nil
+	fp := e.readFP
+	if fp == "" {
+		fp = "f1"
+	}
+	return &engine.Plan{Summary: e.summary, Fingerprint: fp}, nil
 }
 func (e *recorder) Apply(context.Context, engine.ApplyOptions) (*engine.ApplyReport, error) {
 	e.calls = append(e.calls, "apply")
@@ -144,7 +149,9 @@ func TestPlanMasksBeforeTheTextAndBindsTheRun(t *testing.T) {
 func TestPlanFailureWritesNoRecord(t *testing.T) {
 	e := &recorder{planErr: errors.New("running terraform plan: exit status 1")}
 	s := stack(t, e)
-	_, err := Plan(context.Background(), &log{}, s, planOpts())
+	r := &log{}
+	_, err := Plan(context.Background(), r, s, planOpts())
+	assert.Contains(t, r.events, "log Error: boom", "the engine's own diagnostics reach the log")
 	var f *Failure
 	require.ErrorAs(t, err, &f)
 	assert.Equal(t, "plan-failed", f.Reason)
@@ -194,6 +201,8 @@ func TestApplyOrderAndRefusals(t *testing.T) {
 			func(s Stack, o *ApplyOptions) { s.Engine.(*recorder).state = "s2" }, "plan-stale", []string{"init", "read-plan", "state"}},
 		{"same state, for an engine that does not check it", &recorder{summary: &plan.Summary{Add: 1}, changes: true, state: "s1"},
 			nil, "", []string{"init", "read-plan", "state", "apply"}},
+		{"the saved plan's changes are not the recorded ones", &recorder{summary: &plan.Summary{Add: 1}, changes: true, readFP: "f2"},
+			nil, "binding-fingerprint", []string{"init", "read-plan"}},
 		{"stale plan", &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: stale},
 			nil, "plan-stale", []string{"init", "read-plan", "apply"}},
 	}
