@@ -2,10 +2,9 @@ package sealed
 
 import (
 	"bufio"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"io"
 	"os"
 	"path/filepath"
@@ -55,7 +54,7 @@ func (e *DecryptError) Unwrap() error { return e.err }
 // appears complete or not at all.
 func Seal(planPath, recordPath, passphrase string) error {
 	out := Path(planPath)
-	recordSum, err := fileSHA256(recordPath)
+	recordSum, err := binding.FileSHA256(recordPath)
 	if err != nil {
 		return fmt.Errorf("sealing %s: %w", planPath, err)
 	}
@@ -100,7 +99,7 @@ func Open(sealedPath, recordPath, planPath, passphrase string) error {
 		return fmt.Errorf("opening the sealed plan: %w", err)
 	}
 	defer f.Close()
-	recordSum, err := fileSHA256(recordPath)
+	recordSum, err := binding.FileSHA256(recordPath)
 	if err != nil {
 		return fmt.Errorf("opening the sealed plan %s: %w", sealedPath, err)
 	}
@@ -166,17 +165,4 @@ func writeAtomic(path string, write func(io.Writer) error) error {
 		return err
 	}
 	return os.Rename(tmp.Name(), path)
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
