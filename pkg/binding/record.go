@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 )
 
@@ -48,6 +47,10 @@ type Record struct {
 	// engine.Engine.StateFingerprint); empty otherwise.
 	StateFingerprint string    `json:"state_fingerprint,omitempty"`
 	CreatedAt        time.Time `json:"created_at"`
+	// History lists the earlier applies of this commit to this stack and
+	// environment that failed part way, oldest first: this plan is the
+	// retry of what they left (see Attempt).
+	History []Attempt `json:"history,omitempty"`
 }
 
 // Path is where the record for planFile lives.
@@ -75,20 +78,8 @@ func Write(path string, r Record) error {
 	if err != nil {
 		return fmt.Errorf("encoding the binding record: %w", err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".lockstep-record-*")
-	if err != nil {
-		return fmt.Errorf("writing the binding record %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing the binding record %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing the binding record %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing the binding record %s: %w", path, err)
+	if err := writeAtomic(path, append(data, '\n')); err != nil {
+		return fmt.Errorf("the binding record: %w", err)
 	}
 	return nil
 }

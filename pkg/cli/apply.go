@@ -89,10 +89,19 @@ func applyOne(ctx context.Context, a *app, dir string) error {
 	if errors.As(err, &r) {
 		_ = a.r.SetOutput("result", "refused")
 		_ = a.r.SetOutput("failure-reason", r.Reason)
-		_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, dir, a.cfg.Environment, r.Err.Error()))
+		var done *reported
+		if !errors.As(err, &done) {
+			_ = a.r.Summary(comment.RenderRefusal(a.cfg.Engine, dir, a.cfg.Environment, r.Err.Error()))
+		}
 	}
 	return err
 }
+
+// reported marks an error whose job summary is written already.
+type reported struct{ err error }
+
+func (r *reported) Error() string { return r.err.Error() }
+func (r *reported) Unwrap() error { return r.err }
 
 // applyDir wires the stack's engine and hooks and runs the pipeline's
 // apply (see pipeline.Apply for the order of its checks), then reports.
@@ -116,17 +125,37 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 		AllowDestroys: func(ctx context.Context, refused *policy.DestroyRefusedError, record binding.Record) error {
 			return a.allowDestroysByLabel(ctx, dir, record.Fingerprint, refused)
 		},
+		RunAttempt: a.runAttempt(),
+		Now:        a.env.Now(),
+		Redact:     a.r.Masker().Redact,
 	}
 	// In Actions the gate settled approval before any stack ran; at a
 	// terminal the person approves here.
 	if pol.ApprovalRequired && a.local != nil {
 		o.Approve = a.approve
 	}
+	planPath := filepath.Join(a.absDir(dir), filepath.FromSlash(a.cfg.PlanFile))
+	switch retry := a.retryKind(planPath); retry {
+	case retryHere:
+		// A terminal run whose last apply of this plan failed part way:
+		// plan again from where it stopped, and ask before applying
+		// what remains, whatever the environment (nobody reviewed it).
+		a.r.Printf("The last apply of %s failed part way: planning it again, so that only what remains is applied (a saved plan is never applied twice).", dir)
+		p, err := planDir(ctx, a, dir)
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(a.env.Stderr, plainHistory(p.record.History))
+		o.Approve = a.approve
+	case retryReview:
+		return a.retryForReview(ctx, dir)
+	}
 	applied, err := pipeline.Apply(ctx, a.r, pipeline.Stack{Dir: dir, Root: a.absDir(dir), Engine: eng, Identity: id}, o)
 	if applied != nil && applied.ApplyErr != nil {
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "apply-failed")
-		a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, applied.Record), applyResult(applied.Report), firstLine(applied.ApplyErr.Error(), 500)))
+		a.reportApply(ctx, dir, comment.RenderApplyHistory(historyOf(applied.Record.History))+
+			comment.RenderApply(applyMeta(a, dir, applied.Record), applyResult(applied.Report), firstLine(applied.ApplyErr.Error(), 500)))
 		return err
 	}
 	if err != nil {
@@ -166,7 +195,7 @@ func (a *app) finishApply(ctx context.Context, dir string, report *engine.ApplyR
 		}
 	}
 	record, _ := binding.Read(binding.Path(filepath.Join(a.absDir(dir), filepath.FromSlash(a.cfg.PlanFile))))
-	a.reportApply(ctx, dir, comment.RenderApply(applyMeta(a, dir, record), applyResult(report), ""))
+	a.reportApply(ctx, dir, comment.RenderApplyHistory(historyOf(record.History))+comment.RenderApply(applyMeta(a, dir, record), applyResult(report), ""))
 	return nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/lockstep-ci/lockstep/pkg/binding"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
@@ -61,7 +63,10 @@ func planOne(ctx context.Context, a *app, dir string) error {
 		{"result", "success"},
 	}
 	marker := a.planCommentMarker(p.dir)
-	body := withMarkerLine(comment.Render(s, p.text, p.meta, comment.Options{Marker: true}), marker)
+	// A retry's reviewers first read what the failed attempts left.
+	history := comment.RenderHistory(historyOf(p.record.History))
+	budget := comment.DefaultCommentBudget - utf8.RuneCountInString(history)
+	body := insertAfterMarker(withMarkerLine(comment.Render(s, p.text, p.meta, comment.Options{Marker: true, MaxRunes: budget}), marker), history)
 	if url := a.upsertComments(ctx, marker, body, false); url != "" {
 		outputs = append(outputs, [2]string{"comment-url", url})
 	}
@@ -70,7 +75,7 @@ func planOne(ctx context.Context, a *app, dir string) error {
 			return err
 		}
 	}
-	summary := comment.RenderSummary(s, p.text, p.meta)
+	summary := history + comment.RenderSummary(s, p.text, p.meta)
 	// On a push, approvers read this summary: tell them whether it is the
 	// change reviewers saw on the pull request.
 	if reviewed, pr, ok := a.reviewedFingerprint(ctx, p.dir); ok && p.record.HasChanges {
@@ -80,6 +85,31 @@ func planOne(ctx context.Context, a *app, dir string) error {
 		summary = note + "\n" + summary
 	}
 	return a.r.Summary(summary)
+}
+
+// historyOf is the record's failed attempts as the comment shows them.
+func historyOf(h []binding.Attempt) []comment.Attempt {
+	conv := func(rs []binding.AttemptResource) []comment.ApplyResource {
+		out := make([]comment.ApplyResource, len(rs))
+		for i, r := range rs {
+			out[i] = comment.ApplyResource{Address: r.Address, Action: r.Action, Error: r.Error}
+		}
+		return out
+	}
+	out := make([]comment.Attempt, len(h))
+	for i, x := range h {
+		out[i] = comment.Attempt{Number: x.Number, At: x.At, Applied: conv(x.Applied), Failed: conv(x.Failed), NotReached: conv(x.NotReached), Error: x.Error}
+	}
+	return out
+}
+
+// insertAfterMarker puts text after the body's first line (its marker).
+func insertAfterMarker(body, text string) string {
+	if text == "" {
+		return body
+	}
+	first, rest, _ := strings.Cut(body, "\n")
+	return first + "\n" + text + rest
 }
 
 // planDir checks the stack's inputs, wires its engine and runs the

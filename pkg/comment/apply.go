@@ -77,9 +77,9 @@ func renderApply(m Meta, r ApplyResult, failure string, maxRows int) string {
 	}
 	if failure != "" {
 		fmt.Fprintf(&b, "**Error:** %s\n\n", EscapeText(truncate(failure, 2000)))
-		b.WriteString("**What to do:** fix forward in a new pull request (its plan starts from the state above), " +
-			"or revert the change and run the pipeline so that a reviewed plan brings the infrastructure back. " +
-			"Do not re-run this job: its plan is now stale and will be refused.\n\n")
+		b.WriteString("**What to do:** fix the cause, then retry this commit: **Re-run all jobs** plans it again from the state above, " +
+			"shows the reviewers what this attempt applied and what remains, and applies only after approval (this saved plan is never applied again). " +
+			"Or fix forward in a new pull request, or revert the change and run the pipeline so that a reviewed plan brings the infrastructure back.\n\n")
 	}
 	b.WriteString(footerLine(m))
 	return b.String()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/binding"
@@ -35,6 +36,14 @@ type ApplyOptions struct {
 	// Approve is asked last, before a plan with changes is applied: nil
 	// when approval was settled before the pipeline ran (the gate).
 	Approve func(summary *plan.Summary, record binding.Record) error
+	// RunAttempt (GITHUB_RUN_ATTEMPT; 0 locally) and Now go into the
+	// attempt a failed apply records.
+	RunAttempt int
+	Now        time.Time
+	// Redact replaces the run's secrets in the engine's error texts before
+	// they are written into the attempt (which leaves the job unsealed);
+	// nil leaves them as they are.
+	Redact func(string) string
 }
 
 // Applied is what apply did.
@@ -153,9 +162,58 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 	}
 	if applyErr != nil {
 		applied.ApplyErr = applyErr
+		if err := recordAttempt(planPath, record, applied.Report, applyErr, o); err != nil {
+			r.Printf("Could not record this failed attempt for the retry: %v", err)
+		}
 		return applied, Fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the apply report lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return applied, nil
+}
+
+// recordAttempt leaves the failed apply's report beside the plan file, after
+// the attempts before it: the retry's plan folds them into its record (see
+// PlanOptions). The saved plan itself is never applied again (the engine's
+// state moved on; a retry plans anew).
+func recordAttempt(planPath string, record binding.Record, report *engine.ApplyReport, applyErr error, o ApplyOptions) error {
+	redact := o.Redact
+	if redact == nil {
+		redact = func(s string) string { return s }
+	}
+	conv := func(rs []engine.ResourceResult) []binding.AttemptResource {
+		out := make([]binding.AttemptResource, 0, len(rs))
+		for _, x := range rs {
+			out = append(out, binding.AttemptResource{Address: x.Address, Action: x.Action, Error: firstLine(redact(x.Error), 300)})
+		}
+		return out
+	}
+	now := o.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	attempt := binding.Attempt{
+		RunAttempt:  o.RunAttempt,
+		At:          now.UTC(),
+		Commit:      record.Commit,
+		PlanSHA256:  record.PlanSHA256,
+		Fingerprint: record.Fingerprint,
+		Applied:     conv(report.Applied),
+		Failed:      conv(report.Failed),
+		NotReached:  conv(report.NotReached),
+		Error:       firstLine(redact(applyErr.Error()), 300),
+	}
+	return binding.WriteAttempts(binding.AttemptsPath(planPath), append(append([]binding.Attempt(nil), record.History...), attempt))
+}
+
+// firstLine is s up to its first line break, at most n bytes (cut on a
+// rune boundary).
+func firstLine(s string, n int) string {
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > n {
+		s = strings.ToValidUTF8(s[:n], "") + "…"
+	}
+	return strings.TrimSpace(s)
 }
 
 // unseal decrypts <plan-file>.age into <plan-file> when it exists. The

@@ -30,6 +30,12 @@ type PlanOptions struct {
 	Now             time.Time
 }
 
+// An apply of this commit that failed part way leaves its attempts beside
+// the plan file (binding.AttemptsPath; in Actions the apply job uploads
+// them and the next plan job downloads them there). Plan folds those of
+// the same commit into the new record's History, so the retry's reviewers
+// and its apply report show what the earlier attempts did.
+
 // Planned is one stack's finished plan.
 type Planned struct {
 	Plan     *engine.Plan
@@ -86,6 +92,10 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 	if err != nil {
 		return nil, Fail("plan-failed", fmt.Errorf("reading the state's fingerprint: %w", err))
 	}
+	history, err := priorAttempts(r, binding.AttemptsPath(planPath), o.Commit)
+	if err != nil {
+		return nil, err
+	}
 	sum := p.Summary
 	record := binding.Record{
 		PlanSHA256:       sha,
@@ -101,9 +111,15 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 		Fingerprint:      p.Fingerprint,
 		StateFingerprint: state,
 		CreatedAt:        o.Now.UTC(),
+		History:          history,
 	}
 	if err := binding.Write(binding.Path(planPath), record); err != nil {
 		return nil, err
+	}
+	// The attempts now live in the record (and a failed apply of this plan
+	// writes them anew): the file must not be folded in twice.
+	if err := os.Remove(binding.AttemptsPath(planPath)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("removing the folded apply attempts: %w", err)
 	}
 	// With a key, the sealed plan is what leaves this job (the workflow
 	// uploads only it and the record); the plaintext stays here.
@@ -113,4 +129,27 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 		}
 	}
 	return &Planned{Plan: p, Record: record, PlanPath: planPath}, nil
+}
+
+// priorAttempts reads the failed attempts left beside the plan file and
+// keeps those of commit: attempts of another commit were a different
+// change, and a retry of this one must not claim them.
+func priorAttempts(r Reporter, path, commit string) ([]binding.Attempt, error) {
+	all, err := binding.ReadAttempts(path)
+	if err != nil {
+		// Unreadable history is reported, never trusted, and never stops a
+		// plan: the plan is what gets reviewed, the history only explains it.
+		r.Printf("Ignoring the earlier apply attempts (unreadable): %v", err)
+		return nil, nil
+	}
+	var same []binding.Attempt
+	for _, a := range all {
+		if a.Commit == commit {
+			same = append(same, a)
+		}
+	}
+	if n := len(all) - len(same); n > 0 {
+		r.Printf("Ignoring %d earlier apply attempt(s) of another commit.", n)
+	}
+	return binding.Normalize(same), nil
 }

@@ -1,0 +1,101 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/pkg/binding"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+)
+
+// A failed apply leaves its attempt beside the plan, its secrets redacted;
+// the next plan of the same commit folds it into its record and removes
+// the file; attempts of another commit are not claimed.
+func TestFailedApplyIsFoldedIntoTheRetrysRecord(t *testing.T) {
+	report := &engine.ApplyReport{
+		Applied:    []engine.ResourceResult{{Address: "a.one", Action: "create"}},
+		Failed:     []engine.ResourceResult{{Address: "a.two", Action: "create", Error: "password hunter2 refused\nsecond line"}},
+		NotReached: []engine.ResourceResult{{Address: "a.three", Action: "update"}},
+	}
+	e := &recorder{summary: &plan.Summary{Add: 2}, changes: true, applyErr: errors.New("exit status 1: hunter2"), report: report}
+	s := planned(t, e)
+	o := applyOpts()
+	o.RunAttempt = 3
+	o.Now = time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	o.Redact = func(s string) string { return strings.ReplaceAll(s, "hunter2", "***") }
+	_, err := Apply(context.Background(), &log{}, s, o)
+	require.Error(t, err)
+
+	planPath := filepath.Join(s.Root, "tfplan")
+	first, err := binding.Read(binding.Path(planPath))
+	require.NoError(t, err)
+	attempts, err := binding.ReadAttempts(binding.AttemptsPath(planPath))
+	require.NoError(t, err)
+	require.Equal(t, []binding.Attempt{{
+		Number: 1, RunAttempt: 3, At: o.Now, Commit: "abc1234", PlanSHA256: first.PlanSHA256, Fingerprint: "f1",
+		Applied:    []binding.AttemptResource{{Address: "a.one", Action: "create"}},
+		Failed:     []binding.AttemptResource{{Address: "a.two", Action: "create", Error: "password *** refused"}},
+		NotReached: []binding.AttemptResource{{Address: "a.three", Action: "update"}},
+		Error:      "exit status 1: ***",
+	}}, attempts)
+
+	// The retry's plan of the same commit carries the attempt.
+	e.calls = nil
+	retry, err := Plan(context.Background(), &log{}, s, planOpts())
+	require.NoError(t, err)
+	assert.Equal(t, attempts, retry.Record.History)
+	onDisk, err := binding.Read(binding.Path(planPath))
+	require.NoError(t, err)
+	assert.Equal(t, attempts, onDisk.History)
+	assert.NoFileExists(t, binding.AttemptsPath(planPath))
+
+	// Its failure records both attempts, in order.
+	o.RunAttempt, o.Now = 4, o.Now.Add(time.Hour)
+	_, err = Apply(context.Background(), &log{}, s, o)
+	require.Error(t, err)
+	attempts, err = binding.ReadAttempts(binding.AttemptsPath(planPath))
+	require.NoError(t, err)
+	require.Len(t, attempts, 2)
+	assert.Equal(t, []int{1, 2}, []int{attempts[0].Number, attempts[1].Number})
+	assert.Equal(t, []int{3, 4}, []int{attempts[0].RunAttempt, attempts[1].RunAttempt})
+
+	// A plan of another commit does not claim them.
+	other := planOpts()
+	other.Commit = "def5678"
+	l := &log{}
+	p, err := Plan(context.Background(), l, s, other)
+	require.NoError(t, err)
+	assert.Empty(t, p.Record.History)
+	assert.Contains(t, strings.Join(l.events, "\n"), "Ignoring 2 earlier apply attempt(s) of another commit.")
+}
+
+// Unreadable attempts never stop a plan: they are reported and ignored.
+func TestUnreadableAttemptsAreIgnored(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{}, changes: false}
+	s := stack(t, e)
+	require.NoError(t, os.WriteFile(binding.AttemptsPath(filepath.Join(s.Root, "tfplan")), []byte("{not json"), 0o644))
+	l := &log{}
+	p, err := Plan(context.Background(), l, s, planOpts())
+	require.NoError(t, err)
+	assert.Empty(t, p.Record.History)
+	assert.Contains(t, strings.Join(l.events, "\n"), "Ignoring the earlier apply attempts (unreadable)")
+}
+
+// A refusal or a lock failure records no attempt: nothing was applied.
+func TestRefusedApplyRecordsNoAttempt(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: engine.ErrStalePlan}
+	s := planned(t, e)
+	_, err := Apply(context.Background(), &log{}, s, applyOpts())
+	var r *Refusal
+	require.ErrorAs(t, err, &r)
+	assert.NoFileExists(t, binding.AttemptsPath(filepath.Join(s.Root, "tfplan")))
+}
