@@ -282,6 +282,11 @@ type world struct {
 	// leaves the workflow's default (auto).
 	approvalMode string
 	backend      string // the BACKEND_CONFIG var
+	// allowDestroy is the allow-destroy input (the ALLOW_DESTROY var).
+	allowDestroy bool
+	// runAttempt is GITHUB_RUN_ATTEMPT ("Re-run all jobs" is the same run
+	// again with the next attempt); 0 leaves act's 1.
+	runAttempt int
 	// engine and terraformVersion are the engine and terraform-version
 	// inputs (the ENGINE and TERRAFORM_VERSION vars); "" leaves the
 	// workflow's defaults.
@@ -539,6 +544,7 @@ func (w *world) act(event string) result {
 		"ENVIRONMENT":       w.env,
 		"APPROVAL_MODE":     w.approvalMode,
 		"BACKEND_CONFIG":    w.backend,
+		"ALLOW_DESTROY":     strconv.FormatBool(w.allowDestroy),
 		"ENGINE":            w.engine,
 		"TERRAFORM_VERSION": w.terraformVersion,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
@@ -563,6 +569,7 @@ func (w *world) act(event string) result {
 		"--actor", "octocat",
 		"--env", "GITHUB_API_URL="+strings.TrimSuffix(w.gh.APIURL(), "/"),
 		"--env", "GITHUB_RUN_ID="+strconv.Itoa(actRunID),
+		"--env", "GITHUB_RUN_ATTEMPT="+strconv.Itoa(max(1, w.runAttempt)),
 		"--secret-file", secrets,
 		"--var-file", vars,
 		"--env-file", empty,
