@@ -47,6 +47,12 @@ func TestDriftWorkflowKeepsTheIssue(t *testing.T) {
 	require.Equal(t, "success", res.jobs["detect"], "jobs: %v", res.jobs)
 	require.Equal(t, "success", res.jobs["drift"], "jobs: %v", res.jobs)
 	require.Equal(t, "true", res.steps["drift"]["drifted"])
+	// The workflow's own outputs sum up every stack (the drifts job).
+	require.Equal(t, "success", res.jobs["drifts"], "jobs: %v", res.jobs)
+	require.Equal(t, "true", res.outputs["drifted"], "outputs: %v", res.outputs)
+	require.Equal(t, "infra", strings.TrimSpace(res.outputs["drifted-stacks"]))
+	require.Equal(t, "success", res.outputs["result"])
+	require.Contains(t, res.outputs["drift-json"], `"infra":{`)
 	res.requireNoSecrets(t)
 	var mine []fakegithub.Issue
 	for _, is := range w.gh.Issues(owner, repo) {
@@ -65,6 +71,9 @@ func TestDriftWorkflowKeepsTheIssue(t *testing.T) {
 	res = w.act("schedule")
 	require.Equal(t, "success", res.jobs["drift"], "jobs: %v", res.jobs)
 	require.Equal(t, "false", res.steps["drift"]["drifted"])
+	require.Equal(t, "false", res.outputs["drifted"], "outputs: %v", res.outputs)
+	require.Empty(t, strings.TrimSpace(res.outputs["drifted-stacks"]))
+	require.Equal(t, "success", res.outputs["result"])
 	res.requireNoSecrets(t)
 	is := w.gh.Issues(owner, repo)
 	require.Len(t, is, 1)
