@@ -485,3 +485,46 @@ func TestValidateTemplate(t *testing.T) {
 		t.Fatalf("ValidateTemplate JSON: %v %+v", err, out)
 	}
 }
+
+func TestChangeSetIsObsoleteAfterAnUpdateElsewhere(t *testing.T) {
+	s, c := newClient(t)
+	createStack(t, c, "app", bucketV1, params("Secret", "a"))
+	createChangeSet(t, c, "app", "reviewed", bucketV2, types.ChangeSetTypeUpdate, params("Secret", "a"))
+	s.UpdatedElsewhere("app")
+	if cs := describe(t, c, "app", "reviewed"); cs.ExecutionStatus != types.ExecutionStatusObsolete || cs.Status != types.ChangeSetStatusCreateComplete {
+		t.Fatalf("change set after an update elsewhere: %s/%s", cs.Status, cs.ExecutionStatus)
+	}
+	_, err := c.ExecuteChangeSet(context.Background(), &cfn.ExecuteChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("reviewed")})
+	var invalid *types.InvalidChangeSetStatusException
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "current execution status of [OBSOLETE]") {
+		t.Fatalf("executing an obsolete change set: %v", err)
+	}
+	if s.CallCount("ExecuteChangeSet") != 2 { // the create, and the refused one
+		t.Fatalf("calls %d", s.CallCount("ExecuteChangeSet"))
+	}
+}
+
+func TestReplacementTableAndHook(t *testing.T) {
+	s, c := newClient(t)
+	body := func(itype, sg string) string {
+		return "Resources:\n  VM:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      InstanceType: " + itype +
+			"\n      Monitoring: " + sg + "\n"
+	}
+	createStack(t, c, "vm", body("t3.micro", "false"), nil)
+	replacementOf := func(name, b string) (types.Replacement, types.RequiresRecreation) {
+		t.Helper()
+		createChangeSet(t, c, "vm", name, b, types.ChangeSetTypeUpdate, nil)
+		rc := describe(t, c, "vm", name).Changes[0].ResourceChange
+		return rc.Replacement, rc.Details[0].Target.RequiresRecreation
+	}
+	if r, rr := replacementOf("itype", body("t3.large", "false")); r != types.ReplacementConditional || rr != types.RequiresRecreationConditionally {
+		t.Fatalf("InstanceType: %s %s", r, rr)
+	}
+	if r, rr := replacementOf("monitoring", body("t3.micro", "true")); r != types.ReplacementFalse || rr != types.RequiresRecreationNever {
+		t.Fatalf("Monitoring: %s %s", r, rr)
+	}
+	s.SetReplacement("AWS::EC2::Instance", "Monitoring", "Always")
+	if r, rr := replacementOf("monitoring2", body("t3.micro", "true")); r != types.ReplacementTrue || rr != types.RequiresRecreationAlways {
+		t.Fatalf("Monitoring after SetReplacement: %s %s", r, rr)
+	}
+}

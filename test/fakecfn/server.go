@@ -347,3 +347,19 @@ func (s *Server) dispatch(action string, f form, auth string, signed bool, metho
 	}
 	return h(s, f)
 }
+
+// UpdatedElsewhere records an update of the stack that did not go through a
+// change set (UpdateStack from another tool): its change sets made before
+// become OBSOLETE, and executing one is refused with InvalidChangeSetStatus.
+func (s *Server) UpdatedElsewhere(stackName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stacks[stackName]
+	if st == nil {
+		return
+	}
+	s.stackEvent(st, types.StackStatusUpdateInProgress, reasonUserInitiated)
+	s.stackEvent(st, types.StackStatusUpdateComplete, "")
+	st.status, st.reason, st.updated = types.StackStatusUpdateComplete, "", s.now()
+	st.version++
+}
