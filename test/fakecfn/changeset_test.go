@@ -528,3 +528,50 @@ func TestReplacementTableAndHook(t *testing.T) {
 		t.Fatalf("Monitoring after SetReplacement: %s %s", r, rr)
 	}
 }
+
+const secretV1 = `
+Parameters:
+  Secret:
+    Type: String
+    NoEcho: true
+Resources:
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Value: !Ref Secret
+`
+
+func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
+	_, c := newClient(t)
+	createStack(t, c, "app", secretV1, params("Secret", "old-s3cret"))
+	createChangeSet(t, c, "app", "rotate", secretV1, types.ChangeSetTypeUpdate, params("Secret", "new-s3cret"))
+	out, err := c.DescribeChangeSet(context.Background(), &cfn.DescribeChangeSetInput{StackName: aws.String("app"),
+		ChangeSetName: aws.String("rotate"), IncludePropertyValues: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := out.Changes[0].ResourceChange
+	d := rc.Details[0]
+	if d.ChangeSource != types.ChangeSourceParameterReference || aws.ToString(d.CausingEntity) != "Secret" ||
+		aws.ToString(d.Target.BeforeValue) != "****" || aws.ToString(d.Target.AfterValue) != "****" {
+		t.Fatalf("detail %+v target %+v", d, d.Target)
+	}
+	raw, _ := json.Marshal(out)
+	st := describeStack(t, c, "app")
+	rawStack, _ := json.Marshal(st)
+	for _, secret := range []string{"old-s3cret", "new-s3cret"} {
+		if strings.Contains(string(raw), secret) || strings.Contains(string(rawStack), secret) {
+			t.Fatalf("%s leaked: %s %s", secret, raw, rawStack)
+		}
+	}
+	// UsePreviousTemplate with a new value works without resending the template
+	_, err = c.CreateChangeSet(context.Background(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("again"),
+		UsePreviousTemplate: aws.Bool(true), Parameters: params("Secret", "third")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := describe(t, c, "app", "again"); cs.Status != types.ChangeSetStatusCreateComplete || len(cs.Changes) != 1 {
+		t.Fatalf("UsePreviousTemplate change set %s %d", cs.Status, len(cs.Changes))
+	}
+}
