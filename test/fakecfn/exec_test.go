@@ -252,3 +252,49 @@ func TestRemovedResourceIsDeletedAtCleanup(t *testing.T) {
 		t.Fatalf("resources %+v", snap.Resources)
 	}
 }
+
+func TestExecutionEventsCarryTheClientRequestToken(t *testing.T) {
+	s, c := newClient(t)
+	s.FailResource("app", "Topic", "boom")
+	_, err := c.CreateChangeSet(t.Context(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("create"),
+		ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(threeV1), OnStackFailure: types.OnStackFailureDoNothing})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.ExecuteChangeSet(t.Context(), &cfn.ExecuteChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("create"),
+		ClientRequestToken: aws.String("lockstep-run-7")}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.DescribeStackEvents(t.Context(), &cfn.DescribeStackEventsInput{StackName: aws.String("app")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := map[string]int{}
+	for _, e := range out.StackEvents {
+		tokens[aws.ToString(e.ClientRequestToken)]++
+	}
+	if tokens["lockstep-run-7"] != len(out.StackEvents)-1 || tokens[""] != 1 { // all but REVIEW_IN_PROGRESS
+		t.Fatalf("tokens %v", tokens)
+	}
+	// OnStackFailure DO_NOTHING is DisableRollback
+	if st := describeStack(t, c, "app"); st.StackStatus != types.StackStatusCreateFailed {
+		t.Fatalf("status %s", st.StackStatus)
+	}
+}
+
+func TestOnStackFailureDeleteRemovesTheStack(t *testing.T) {
+	s, c := newClient(t)
+	s.FailResource("app", "Queue", "boom")
+	_, err := c.CreateChangeSet(t.Context(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("create"),
+		ChangeSetType: types.ChangeSetTypeCreate, TemplateBody: aws.String(threeV1), OnStackFailure: types.OnStackFailureDelete})
+	if err != nil {
+		t.Fatal(err)
+	}
+	execute(t, c, "app", "create", false)
+	if _, err := c.DescribeStacks(t.Context(), &cfn.DescribeStacksInput{StackName: aws.String("app")}); apiCode(err) != "ValidationError" {
+		t.Fatalf("stack after a failed create with OnStackFailure DELETE: %v", err)
+	}
+	if _, ok := s.Stack("app"); ok {
+		t.Fatal("the stack is still live")
+	}
+}

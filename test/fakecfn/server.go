@@ -46,6 +46,7 @@ type Server struct {
 	pageSize    int
 	seq         int
 	last        time.Time
+	token       string // ClientRequestToken of the execution writing events
 }
 
 // Call is one request the server received.
