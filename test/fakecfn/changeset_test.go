@@ -543,7 +543,7 @@ Resources:
 `
 
 func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
-	_, c := newClient(t)
+	s, c := newClient(t)
 	createStack(t, c, "app", secretV1, params("Secret", "old-s3cret"))
 	createChangeSet(t, c, "app", "rotate", secretV1, types.ChangeSetTypeUpdate, params("Secret", "new-s3cret"))
 	out, err := c.DescribeChangeSet(context.Background(), &cfn.DescribeChangeSetInput{StackName: aws.String("app"),
@@ -564,6 +564,17 @@ func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
 		if strings.Contains(string(raw), secret) || strings.Contains(string(rawStack), secret) {
 			t.Fatalf("%s leaked: %s %s", secret, raw, rawStack)
 		}
+	}
+	s.SetActual("app", "Param", "Value", "edited")
+	if _, err := c.DetectStackDrift(context.Background(), &cfn.DetectStackDriftInput{StackName: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	drifts, err := c.DescribeStackResourceDrifts(context.Background(), &cfn.DescribeStackResourceDriftsInput{StackName: aws.String("app")})
+	if err != nil || len(drifts.StackResourceDrifts) != 1 || aws.ToString(drifts.StackResourceDrifts[0].PropertyDifferences[0].ExpectedValue) != "****" {
+		t.Fatalf("drift of a NoEcho value: %v %+v", err, drifts)
+	}
+	if raw, _ := json.Marshal(drifts); strings.Contains(string(raw), "old-s3cret") {
+		t.Fatalf("drift leaked the secret: %s", raw)
 	}
 	// UsePreviousTemplate with a new value works without resending the template
 	_, err = c.CreateChangeSet(context.Background(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("again"),

@@ -227,9 +227,39 @@ func TestUpdateFailureWithoutRollback(t *testing.T) {
 	if _, err := c.CreateChangeSet(t.Context(), in); err != nil {
 		t.Fatal(err)
 	}
+	var retry []string
+	for _, ch := range describe(t, c, "app", "retry").Changes {
+		retry = append(retry, string(ch.ResourceChange.Action)+" "+aws.ToString(ch.ResourceChange.LogicalResourceId))
+	}
+	// the queue is done; the topic that failed and the log group not reached are still to do
+	equalLists(t, "retry changes", retry, []string{"Modify Topic", "Add Extra"})
 	execute(t, c, "app", "retry", false)
 	if st := describeStack(t, c, "app"); st.StackStatus != types.StackStatusUpdateComplete {
 		t.Fatalf("retry: %s", st.StackStatus)
+	}
+	if snap, _ := s.Stack("app"); snap.Resources["Topic"].Properties["DisplayName"] != "two" || snap.Resources["Extra"].PhysicalID == "" {
+		t.Fatalf("after the retry: %+v", snap.Resources)
+	}
+}
+
+func TestRetryAfterCreateFailedCreatesWhatIsMissing(t *testing.T) {
+	s, c := newClient(t)
+	s.FailResource("app", "Topic", "boom")
+	createChangeSet(t, c, "app", "create", threeV1, types.ChangeSetTypeCreate, nil)
+	execute(t, c, "app", "create", true)
+	s.ClearFailure("app", "Topic")
+	if _, err := c.CreateChangeSet(t.Context(), cfnUpdate("app", "retry", threeV1)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ch := range describe(t, c, "app", "retry").Changes {
+		got = append(got, string(ch.ResourceChange.Action)+" "+aws.ToString(ch.ResourceChange.LogicalResourceId))
+	}
+	equalLists(t, "retry changes", got, []string{"Add Topic", "Add Param"})
+	execute(t, c, "app", "retry", false)
+	st := describeStack(t, c, "app")
+	if st.StackStatus != types.StackStatusUpdateComplete || !strings.HasPrefix(outputsOf(st)["TopicArn"], "arn:aws:sns:us-east-1:123456789012:app-Topic-") {
+		t.Fatalf("after the retry: %s %v", st.StackStatus, outputsOf(st))
 	}
 }
 

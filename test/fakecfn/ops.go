@@ -196,9 +196,9 @@ func (s *Server) createChangeSet(f form) (smithy.Serializable, *apiError) {
 		return nil, &apiError{status: http.StatusBadRequest, code: "InsufficientCapabilitiesException",
 			message: fmt.Sprintf("Requires capabilities : [%s]", need), sender: true}
 	}
-	if st != nil && st.tmpl != nil {
+	if st != nil {
 		for _, r := range t.Resources {
-			if old, ok := st.tmpl.resource(r.LogicalID); ok && old.Type != r.Type {
+			if cur := st.resource(r.LogicalID); cur != nil && cur.rtype != r.Type {
 				return nil, validationError(fmt.Sprintf("Update of resource type is not permitted. The new template modifies resource type of the following resources: [%s]", r.LogicalID))
 			}
 		}
