@@ -159,7 +159,7 @@ func (s *Server) execute(st *stack, cs *changeSet, disableRollback bool) {
 		s.rollbackCreate(st, stackReason+"Rollback requested by user.")
 		return
 	}
-	s.rollbackUpdate(st, before, done, stackReason)
+	s.rollbackUpdate(st, before, done, failedID, failedAction, stackReason)
 }
 
 func (s *Server) finishSuccess(st *stack, cs *changeSet, creating bool, complete types.StackStatus, done []executed) {
@@ -224,7 +224,7 @@ func (s *Server) rollbackCreate(st *stack, reason string) {
 	s.stackEvent(st, types.StackStatusRollbackComplete, "")
 }
 
-func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, reason string) {
+func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, failedID string, failedAction types.ChangeAction, reason string) {
 	st.setStatus(types.StackStatusUpdateRollbackInProgress, reason, s.now(), false)
 	s.stackEvent(st, types.StackStatusUpdateRollbackInProgress, reason)
 	old := map[string]*resource{}
@@ -256,12 +256,15 @@ func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, r
 		}
 	}
 	// the resource that failed is rolled back to what it was as well
-	for _, r := range st.resources {
-		if r.status == types.ResourceStatusUpdateFailed {
+	touched := map[string]bool{failedID: true}
+	for _, d := range done {
+		touched[d.logicalID] = true
+	}
+	if r := st.resource(failedID); r != nil {
+		if failedAction == types.ChangeActionModify {
 			s.resourceEvent(st, r.logicalID, r.physical, r.rtype, types.ResourceStatusUpdateInProgress, "")
 			s.resourceEvent(st, r.logicalID, r.physical, r.rtype, types.ResourceStatusUpdateComplete, "")
-		}
-		if r.status == types.ResourceStatusCreateFailed {
+		} else {
 			cleanup = append(cleanup, func() {
 				s.resourceEvent(st, r.logicalID, "", r.rtype, types.ResourceStatusDeleteComplete, "")
 			})
@@ -273,7 +276,9 @@ func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, r
 	}
 	st.restore(before)
 	for _, r := range st.resources {
-		r.status = types.ResourceStatusUpdateComplete
+		if touched[r.logicalID] {
+			r.status, r.reason = types.ResourceStatusUpdateComplete, ""
+		}
 	}
 	st.setStatus(types.StackStatusUpdateRollbackComplete, "", s.now(), false)
 	s.stackEvent(st, types.StackStatusUpdateRollbackComplete, "")

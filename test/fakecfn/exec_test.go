@@ -328,3 +328,34 @@ func TestOnStackFailureDeleteRemovesTheStack(t *testing.T) {
 		t.Fatal("the stack is still live")
 	}
 }
+
+func TestUpdateFailingAddRollsBack(t *testing.T) {
+	s, c := newClient(t)
+	createStack(t, c, "app", threeV1, nil)
+	s.FailResource("app", "Extra", "log group limit")
+	if _, err := c.CreateChangeSet(t.Context(), cfnUpdate("app", "update", threeV2)); err != nil {
+		t.Fatal(err)
+	}
+	execute(t, c, "app", "update", false)
+	all := events(t, c, "app")
+	equalLists(t, "update events", all[12:], []string{
+		"app UPDATE_IN_PROGRESS",
+		"Queue UPDATE_IN_PROGRESS",
+		"Queue UPDATE_COMPLETE",
+		"Extra CREATE_IN_PROGRESS",
+		"Extra CREATE_FAILED",
+		"app UPDATE_ROLLBACK_IN_PROGRESS",
+		"Queue UPDATE_IN_PROGRESS",
+		"Queue UPDATE_COMPLETE",
+		"app UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+		"Extra DELETE_COMPLETE",
+		"app UPDATE_ROLLBACK_COMPLETE",
+	})
+	snap, _ := s.Stack("app")
+	if _, ok := snap.Resources["Extra"]; ok || snap.Resources["Queue"].Properties["VisibilityTimeout"] != 30 {
+		t.Fatalf("after rollback: %+v", snap.Resources)
+	}
+	if reasons := eventReasons(t, c, "app"); reasons["app UPDATE_ROLLBACK_IN_PROGRESS"] != "The following resource(s) failed to create: [Extra]. " {
+		t.Fatalf("reason %q", reasons["app UPDATE_ROLLBACK_IN_PROGRESS"])
+	}
+}
