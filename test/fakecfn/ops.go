@@ -299,6 +299,11 @@ func resolveParams(t *template, given []map[string]string, previous map[string]s
 	if len(missingKeys) > 0 {
 		return nil, validationError(fmt.Sprintf("Parameters: [%s] must have values", strings.Join(missingKeys, ", ")))
 	}
+	for _, p := range t.Params {
+		if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, out[p.Name]) {
+			return nil, validationError(fmt.Sprintf("Parameter '%s' must be one of AllowedValues", p.Name))
+		}
+	}
 	return out, nil
 }
 
