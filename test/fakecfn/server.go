@@ -41,7 +41,7 @@ type Server struct {
 	throttles   map[string]int
 	unavailable int
 	drops       int
-	dropsAfter  map[string]int // action -> answers to drop after doing the work
+	dropsAfter  map[string]int    // action -> answers to drop after doing the work
 	failures    map[string]string // "stack/logicalID" -> reason
 	recreation  map[string]types.RequiresRecreation
 	pendingN    int
