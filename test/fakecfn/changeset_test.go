@@ -389,8 +389,12 @@ func TestStaleChangeSetIsGoneAfterAnotherExecutes(t *testing.T) {
 	_, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("other"),
 		TemplateBody: aws.String(bucketV2), Parameters: params("Secret", "c")})
 	var exists *types.AlreadyExistsException
-	if !errors.As(err, &exists) {
+	if !errors.As(err, &exists) || !strings.Contains(err.Error(), "ChangeSet other cannot be created due to a mismatch with existing attribute Parameters") {
 		t.Fatalf("name collision: %v", err)
+	}
+	again := createChangeSet(t, c, "app", "reviewed", bucketV2, types.ChangeSetTypeUpdate, params("Secret", "a"))
+	if aws.ToString(again.Id) != aws.ToString(reviewed.Id) {
+		t.Fatalf("the same request again made another change set: %s, first %s", aws.ToString(again.Id), aws.ToString(reviewed.Id))
 	}
 
 	list, err := c.ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("app")})

@@ -75,6 +75,7 @@ type changeSet struct {
 	described     bool // CREATE_PENDING only on the first describe
 	executed      bool
 	onFailure     types.OnStackFailure
+	token         string // ClientToken of the request that made it
 }
 
 type driftRun struct {
