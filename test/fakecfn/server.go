@@ -390,7 +390,8 @@ func (s *Server) dispatch(action string, f form, auth string, signed bool, metho
 	}
 	h, ok := handlers[action]
 	if !ok || f.str("Version") != apiVersion {
-		// wording as AWS query services answer an unknown operation (unconfirmed for CloudFormation)
+		// AWS query services answer an unknown operation so (seen for SES in aws/aws-cli#37:
+		// "Could not find operation GetSendStatistics for version 2012-12-01"; not seen for CloudFormation)
 		return nil, &apiError{status: http.StatusBadRequest, code: "InvalidAction",
 			message: fmt.Sprintf("Could not find operation %s for version %s", action, f.str("Version")), sender: true}
 	}
