@@ -594,3 +594,17 @@ func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
 		t.Fatalf("UsePreviousTemplate change set %s %d", cs.Status, len(cs.Changes))
 	}
 }
+
+func TestMarkupInValuesIsEscaped(t *testing.T) {
+	_, c := newClient(t)
+	body := "Description: \"a < b & c > d\"\nResources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: \"<x>&amp;</x>\"\n"
+	createStack(t, c, "app", body, nil)
+	st := describeStack(t, c, "app")
+	if aws.ToString(st.Description) != "a < b & c > d" || outputsOf(st)["O"] != "<x>&amp;</x>" {
+		t.Fatalf("description %q outputs %v", aws.ToString(st.Description), outputsOf(st))
+	}
+	tmpl, err := c.GetTemplate(context.Background(), &cfn.GetTemplateInput{StackName: aws.String("app")})
+	if err != nil || aws.ToString(tmpl.TemplateBody) != body {
+		t.Fatalf("GetTemplate: %v %q", err, aws.ToString(tmpl.TemplateBody))
+	}
+}
