@@ -303,6 +303,8 @@ func (s *Server) now() time.Time {
 	return t
 }
 
+// uuid makes a deterministic, UUID-shaped ID from a sequence number: the
+// form of AWS's stack, change set and request IDs.
 func uuid(n int) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(n*2654435761), n&0xffff, n&0xfff, (n>>12)&0xfff, n)
 }
