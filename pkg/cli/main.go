@@ -75,6 +75,7 @@ var commands = map[string]commandFunc{
 	"validate": runValidate,
 	"plan":     runPlan,
 	"apply":    runApply,
+	"gate":     runGate,
 	"deploy":   runDeploy,
 	"verify":   runVerify,
 	"rollback": runRollback,
@@ -96,6 +97,7 @@ Commands:
   validate   terraform fmt -check, init -backend=false, validate
   plan       init, plan -out, summarise; write the binding record and the summary
   apply      apply the reviewed saved plan (never re-plans; infrastructure is never rolled back)
+  gate       in Actions: check apply's approval gate and promotion without running any engine
   deploy     deploy the app after the infra (--deploy-command locally), with smoke checks
              (--smoke-urls) and an automatic app rollback; records app:<v>-infra:<v>
   verify     smoke checks and the watch window; on failure, roll the app back

@@ -84,8 +84,8 @@ func TestLoadBadInput(t *testing.T) {
 		input, value string
 		want         string
 	}{
-		{"command", "", `input "command": is required; valid commands: validate, plan, apply, deploy, verify, rollback, detect, history, cleanup, drift`},
-		{"command", "deploy-all", `input "command": "deploy-all" is not a command; valid commands are validate, plan, apply, deploy, verify, rollback, detect, history, cleanup, drift`},
+		{"command", "", `input "command": is required; valid commands: validate, plan, apply, gate, deploy, verify, rollback, detect, history, cleanup, drift`},
+		{"command", "deploy-all", `input "command": "deploy-all" is not a command; valid commands are validate, plan, apply, gate, deploy, verify, rollback, detect, history, cleanup, drift`},
 		{"working-directory", "../other-repo", `input "working-directory": "../other-repo" points outside the repository`},
 		{"working-directory", "infra\n../../etc", `input "working-directory": "../../etc" points outside the repository`},
 		{"environment", "prod\x07", `input "environment": "prod\a" contains a control character`},

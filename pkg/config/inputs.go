@@ -12,7 +12,7 @@ type Input struct {
 // Inputs lists every input of the design contract, in the order action.yml
 // and the README present them.
 var Inputs = []Input{
-	{"command", "", "What to run: validate, plan, apply, deploy, verify, rollback, detect, history or cleanup."},
+	{"command", "", "What to run: validate, plan, apply, gate, deploy, verify, rollback, detect, history, cleanup or drift."},
 	{"working-directory", ".", "The Terraform root module, relative to the repository root. A newline-separated list runs several stacks."},
 	{"environment", "", "The target environment; policies are keyed by it."},
 	{"github-token", "${{ github.token }}", "Token for comments, deployments and workflow dispatch."},
@@ -86,4 +86,4 @@ var Outputs = []Output{
 }
 
 // Commands lists the valid values of the command input.
-var Commands = []string{"validate", "plan", "apply", "deploy", "verify", "rollback", "detect", "history", "cleanup", "drift"}
+var Commands = []string{"validate", "plan", "apply", "gate", "deploy", "verify", "rollback", "detect", "history", "cleanup", "drift"}

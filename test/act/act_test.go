@@ -80,7 +80,10 @@ func lockstepBinary(t *testing.T) string {
 		if binDir, binErr = os.MkdirTemp("", "lockstep-act-bin-"); binErr != nil {
 			return
 		}
-		cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, "lockstep"), "./cmd/lockstep")
+		// As make build and the host mode's step build it (no cgo, -trimpath),
+		// so that they share Go's build cache.
+		cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(binDir, "lockstep"), "./cmd/lockstep")
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		cmd.Dir = tftest.RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			binErr = fmt.Errorf("building lockstep: %w\n%s", err, out)
@@ -250,7 +253,13 @@ func TestFailedApplyStopsTheDeploy(t *testing.T) {
 	// act stops the run at a failed job, so the caller's report job does not
 	// run: read the jobs' own outputs from the log instead.
 	require.Equal(t, "true", res.steps["plan"]["has-changes"])
-	require.Len(t, w.artifacts(), 2)
+	// The plan job's records and plans, the plans job's bundle, and the
+	// failed attempt's report that a retry shows (retry_test.go).
+	var names []string
+	for _, a := range w.artifacts() {
+		names = append(names, a.Name)
+	}
+	require.ElementsMatch(t, []string{w.planPrefix() + "-apply", w.planPrefix() + "-attempts", w.planPrefix() + "-plan-" + sha12(w.stack)}, names)
 	res.requireJobs(t, map[string]string{
 		"detect": "success", "plan": "success", "plans": "success", "apply": "failure", "deploy": "skipped", "verify": "skipped",
 	})
@@ -291,6 +300,8 @@ type world struct {
 	// inputs (the ENGINE and TERRAFORM_VERSION vars); "" leaves the
 	// workflow's defaults.
 	engine, terraformVersion string
+	// pulumiStack is the stack input (the STACK var), for engine pulumi.
+	pulumiStack string
 	// inputLog is where every lockstep step records its engine inputs
 	// (recordingBinary).
 	inputLog  string
@@ -319,6 +330,10 @@ type world struct {
 	// caller is the workflow act runs, in .github/workflows; "" means
 	// caller.yml.
 	caller string
+	// host runs the pipeline with lockstep-runs-on: host (the RUNS_ON var):
+	// the lockstep steps stay as they are, the lockstep checkout copies this
+	// repository's source, and the workflow's own step builds the binary.
+	host bool
 }
 
 // callerFile is the workflow act runs.
@@ -334,6 +349,17 @@ func (w *world) callerFile() string {
 // testdata/repo before its first commit; "@STATE@" in them becomes the
 // folder outside the workspace where state lives.
 func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
+	t.Helper()
+	return newWorldMode(t, false, stack, files...)
+}
+
+// newHostWorld is newWorld for a pipeline with lockstep-runs-on: host.
+func newHostWorld(t *testing.T, stack string, files ...map[string]string) *world {
+	t.Helper()
+	return newWorldMode(t, true, stack, files...)
+}
+
+func newWorldMode(t *testing.T, host bool, stack string, files ...map[string]string) *world {
 	t.Helper()
 	actBinary(t) // skip before any work when act is missing
 	if _, err := exec.LookPath("jq"); err != nil {
@@ -362,6 +388,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 		report:    filepath.Join(dir, "outputs.json"),
 		inputLog:  filepath.Join(dir, "inputs.log"),
 		planKey:   planKey,
+		host:      host,
 	}
 	require.NoError(t, os.MkdirAll(filepath.Dir(w.state), 0o755))
 	require.NoError(t, os.MkdirAll(w.shared, 0o755))
@@ -377,7 +404,7 @@ func newWorld(t *testing.T, stack string, files ...map[string]string) *world {
 			require.NoError(t, os.WriteFile(p, []byte(strings.ReplaceAll(content, "@STATE@", filepath.Dir(w.state))), 0o644))
 		}
 	}
-	o := Options{Binary: recordingBinary(t, dir, bin, w.inputLog), Helper: helper, Inputs: inputs}
+	o := Options{Binary: recordingBinary(t, dir, bin, w.inputLog), Helper: helper, Inputs: inputs, Host: host}
 	workflows := filepath.Join(w.repo, ".github", "workflows")
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
 	// drift.yml too, for drift-caller.yml (drift_test.go).
@@ -545,8 +572,10 @@ func (w *world) act(event string) result {
 		"APPROVAL_MODE":     w.approvalMode,
 		"BACKEND_CONFIG":    w.backend,
 		"ALLOW_DESTROY":     strconv.FormatBool(w.allowDestroy),
+		"RUNS_ON":           map[bool]string{true: "host", false: "container"}[w.host],
 		"ENGINE":            w.engine,
 		"TERRAFORM_VERSION": w.terraformVersion,
+		"STACK":             w.pulumiStack,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,
@@ -581,6 +610,18 @@ func (w *world) act(event string) result {
 		EnvRepo+"="+w.repo,
 		EnvShared+"="+w.shared,
 	)
+	if w.host {
+		cmd.Env = append(cmd.Env, EnvLockstepSource+"="+tftest.RepoRoot())
+		// The workflow builds lockstep with this Go, its module and build
+		// caches (the same flags as lockstepBinary: only the link is new),
+		// and never a downloaded toolchain.
+		for _, name := range []string{"GOCACHE", "GOMODCACHE", "GOPATH"} {
+			out, err := exec.Command("go", "env", name).Output()
+			require.NoError(w.t, err)
+			cmd.Env = append(cmd.Env, name+"="+strings.TrimSpace(string(out)))
+		}
+		cmd.Env = append(cmd.Env, "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
+	}
 	out, err := cmd.CombinedOutput()
 	require.NoError(w.t, ctx.Err(), "act did not finish within %s", actTimeout)
 	res := parseActLog(out)
@@ -880,4 +921,11 @@ func dedupe(s []string) []string {
 		}
 	}
 	return out
+}
+
+// sha12 is the first 12 hex digits of the SHA-256 of s, as pipeline.yml
+// names a plan job's artifact after its directories.
+func sha12(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:])[:12]
 }

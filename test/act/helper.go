@@ -25,6 +25,10 @@ const (
 	// EnvShared is the folder that stands for the artifact and cache
 	// services: <shared>/artifacts/<name>/, <shared>/cache/<hash of key>/.
 	EnvShared = "LOCKSTEP_ACT_SHARED"
+	// EnvLockstepSource, when set, is this repository's root: the checkout
+	// of the lockstep action copies its source there (host mode builds it),
+	// instead of skipping it.
+	EnvLockstepSource = "LOCKSTEP_ACT_LOCKSTEP_SOURCE"
 )
 
 // ArtifactMeta is what the upload stand-in records beside each artifact, so
@@ -100,6 +104,8 @@ func RunHelper(verb string, args []string, getenv func(string) string, stdout, s
 		err = h.uploadArtifact()
 	case VerbDownloadArtifact:
 		err = h.downloadArtifact()
+	case VerbSetupGo:
+		err = h.setupGo()
 	case VerbCacheRestore, VerbCacheSave:
 		if len(args) != 1 {
 			err = fmt.Errorf("%s takes one state ID", verb)
@@ -125,6 +131,15 @@ func RunHelper(verb string, args []string, getenv func(string) string, stdout, s
 // tests that is the lockstep action, which the built binary replaces.
 func (h helperEnv) checkout() error {
 	ref := h.input("ref")
+	if repo := h.input("repository"); repo != "" && h.getenv(EnvLockstepSource) != "" {
+		if err := h.copyLockstepSource(); err != nil {
+			return err
+		}
+		if err := h.setOutput("ref", ref); err != nil {
+			return err
+		}
+		return h.setOutput("commit", ref)
+	}
 	if repo := h.input("repository"); repo != "" {
 		fmt.Fprintf(h.stdout, "skipping the checkout of %s@%s: the lockstep action is the built binary\n", repo, ref)
 		if err := h.setOutput("ref", ref); err != nil {
@@ -623,4 +638,49 @@ func copyFile(src, dst string, mode fs.FileMode) error {
 		return err
 	}
 	return os.Chmod(dst, mode)
+}
+
+// setupGo stands in for actions/setup-go: the Go on PATH is the one these
+// tests run with; it only has to be there.
+func (h helperEnv) setupGo() error {
+	out, err := exec.Command("go", "env", "GOVERSION").Output()
+	if err != nil {
+		return fmt.Errorf("go is not on the PATH of the act steps: %w", err)
+	}
+	v := strings.TrimPrefix(strings.TrimSpace(string(out)), "go")
+	fmt.Fprintf(h.stdout, "using the host's Go %s for %s\n", v, h.input("go-version-file"))
+	return h.setOutput("go-version", v)
+}
+
+// copyLockstepSource copies this repository's files (tracked, and new ones
+// git does not ignore, as they are in the work tree) to the input path: the
+// source the host mode's step builds.
+func (h helperEnv) copyLockstepSource() error {
+	src := h.getenv(EnvLockstepSource)
+	ws, err := h.workspace()
+	if err != nil {
+		return err
+	}
+	dest := filepath.Join(ws, filepath.FromSlash(h.input("path")))
+	out, err := exec.Command("git", "-C", src, "ls-files", "-z", "--cached", "--others", "--exclude-standard").Output()
+	if err != nil {
+		return fmt.Errorf("listing the lockstep source: %w", err)
+	}
+	n := 0
+	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		from := filepath.Join(src, filepath.FromSlash(rel))
+		st, err := os.Lstat(from)
+		if errors.Is(err, fs.ErrNotExist) || (err == nil && !st.Mode().IsRegular()) {
+			continue // deleted in the work tree, or a link
+		}
+		if err != nil {
+			return err
+		}
+		if err := copyFile(from, filepath.Join(dest, filepath.FromSlash(rel)), st.Mode().Perm()); err != nil {
+			return err
+		}
+		n++
+	}
+	fmt.Fprintf(h.stdout, "copied %d files of the lockstep source %s into %s (host mode builds it)\n", n, src, dest)
+	return nil
 }

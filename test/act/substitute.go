@@ -19,6 +19,11 @@ type Options struct {
 	Helper string
 	// Inputs are the lockstep action's inputs, from action.yml.
 	Inputs []Input
+	// Host leaves the lockstep steps as they are, for a workflow run with
+	// lockstep-runs-on: host: act runs the host action (the composite that
+	// pipeline.yml's "Run lockstep on the runner" step puts in place) for
+	// real, with the binary it built.
+	Host bool
 }
 
 // Input is one input that action.yml declares.
@@ -34,6 +39,7 @@ const (
 	VerbDownloadArtifact = "download-artifact"
 	VerbCacheRestore     = "cache-restore"
 	VerbCacheSave        = "cache-save"
+	VerbSetupGo          = "setup-go"
 )
 
 // ReadActionInputs reads the inputs, in order, of the action.yml at path.
@@ -166,6 +172,9 @@ func substituteStep(step *yaml.Node, uses string, o Options, stateID string) (*y
 
 	action := actionName(uses)
 	switch {
+	case isLockstep(uses) && o.Host:
+		return step, nil, nil
+
 	case isLockstep(uses):
 		var env [][2]string
 		declared := map[string]bool{}
@@ -205,6 +214,14 @@ func substituteStep(step *yaml.Node, uses string, o Options, stateID string) (*y
 			"run", scalar(helperRun(o.Helper, VerbCacheSave, stateID)),
 		)
 		return restore, save, nil
+
+	case action == "actions/setup-go":
+		// The host's own Go (the one running these tests) stands in.
+		return runStep(step, withEnv(with, withOrder), helperRun(o.Helper, VerbSetupGo, "")), nil, nil
+
+	case strings.HasPrefix(uses, "./"):
+		// Another local action (the caller's setup hook): act runs it as it is.
+		return step, nil, nil
 
 	case action == "actions/cache/restore":
 		// Restore only: the same restore, and no post step that saves.

@@ -59,9 +59,9 @@ func TestSubstituteRejects(t *testing.T) {
 jobs:
   j:
     steps:
-      - uses: actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5
+      - uses: actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020
 `,
-			wantErr: "job j, step 1 (actions/setup-go@d35c59abb061a4a6fb18e82ac0862c26744d6ab5): no substitution for uses",
+			wantErr: "job j, step 1 (actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020): no substitution for uses",
 		},
 		{
 			name: "an input action.yml does not declare",
@@ -145,6 +145,9 @@ func TestSubstitutePipeline(t *testing.T) {
 		require.NotNil(t, steps, "job %s", job)
 		posts := 0
 		for _, step := range steps.Content {
+			if u := lookup(step, "uses"); u != nil && resolve(u).Value == "./.github/actions/lockstep-setup" {
+				continue // the caller's own hook: act runs it as it is
+			}
 			require.Nil(t, lookup(step, "uses"), "job %s still uses an action in step %s", job, stepLabel(step))
 			run := resolve(lookup(step, "run")).Value
 			env := lookup(step, "env")
@@ -163,7 +166,7 @@ func TestSubstitutePipeline(t *testing.T) {
 		require.Equal(t, saving[job], posts, "job %s: one post step per actions/cache step", job)
 	}
 	require.Equal(t, map[string][]string{
-		"detect": {"detect"}, "plan": {"validate", "plan"}, "apply": {"apply", "cleanup"}, "deploy": {"deploy"}, "verify": {"verify"},
+		"detect": {"detect"}, "plan": {"validate", "plan"}, "apply": {"gate", "apply", "cleanup"}, "deploy": {"deploy"}, "verify": {"verify"},
 	}, commands, "each job runs its lockstep commands (plans only sums up the plan jobs' records)")
 }
 
