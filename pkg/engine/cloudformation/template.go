@@ -234,7 +234,7 @@ func (c *checker) resource(id, r *yaml.Node, transform bool) {
 		return
 	}
 	typ := typNode.Value
-	props, _ := get(r, "Properties")
+	props, propsKey := get(r, "Properties")
 	switch {
 	case strings.HasPrefix(typ, "Custom::") || typ == "AWS::CloudFormation::CustomResource":
 		return // a custom resource's properties are its own
@@ -258,7 +258,7 @@ func (c *checker) resource(id, r *yaml.Node, transform bool) {
 		}
 		return
 	}
-	c.object(props, schema, id.Value+".Properties", typ)
+	c.object(props, propsKey, schema, id.Value+".Properties", typ)
 }
 
 // intrinsic is whether a node is an intrinsic function (short-form tag or
@@ -277,8 +277,9 @@ func intrinsic(n *yaml.Node) bool {
 
 // object checks a mapping of properties against its schema: unknown names
 // (where the schema lists them all) and required ones, then each
-// property's own type.
-func (c *checker) object(n *yaml.Node, schema schemaProp, path, typ string) {
+// property's own type. A missing property is reported at key, the
+// mapping's own key.
+func (c *checker) object(n, key *yaml.Node, schema schemaProp, path, typ string) {
 	if intrinsic(n) || n.Kind != yaml.MappingNode {
 		return
 	}
@@ -294,22 +295,22 @@ func (c *checker) object(n *yaml.Node, schema schemaProp, path, typ string) {
 			}
 			continue
 		}
-		c.value(kv[1], ps, path+"."+name, typ)
+		c.value(kv[1], kv[0], ps, path+"."+name, typ)
 	}
 	for _, r := range schema.Required {
 		if !present[r] {
-			c.add(false, n, fmt.Sprintf("%s is missing the required property %s (%s)", path, r, typ), "")
+			c.add(false, key, fmt.Sprintf("%s is missing the required property %s (%s)", path, r, typ), "")
 		}
 	}
 }
 
-func (c *checker) value(n *yaml.Node, ps schemaProp, path, typ string) {
+func (c *checker) value(n, key *yaml.Node, ps schemaProp, path, typ string) {
 	if intrinsic(n) {
 		return
 	}
 	if ps.Items != nil && n.Kind == yaml.SequenceNode {
 		for i, item := range n.Content {
-			c.value(item, *ps.Items, fmt.Sprintf("%s[%d]", path, i), typ)
+			c.value(item, item, *ps.Items, fmt.Sprintf("%s[%d]", path, i), typ)
 		}
 		return
 	}
@@ -317,7 +318,7 @@ func (c *checker) value(n *yaml.Node, ps schemaProp, path, typ string) {
 		return
 	}
 	if sub, ok := c.spec.resolve(ps); ok {
-		c.object(n, sub, path, typ)
+		c.object(n, key, sub, path, typ)
 	}
 }
 
