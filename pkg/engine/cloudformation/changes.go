@@ -189,7 +189,7 @@ func planText(p *savedPlan, s *plan.Summary) string {
 		b.WriteString("  no resource changes (the stack's outputs or other template sections change)\n")
 	}
 	for _, c := range s.Changes {
-		fmt.Fprintf(&b, "  %-8s %s (%s)", c.Action, c.Address, c.Type)
+		fmt.Fprintf(&b, "%s %-8s %s (%s)", diffMark(c.Action), c.Action, c.Address, c.Type)
 		switch {
 		case c.ActionReason == ActionReasonConditional:
 			b.WriteString(" may be replaced")
@@ -206,4 +206,18 @@ func planText(p *savedPlan, s *plan.Summary) string {
 	}
 	fmt.Fprintf(&b, "Change set: %d to add, %d to change, %d to destroy (%d replaced).\n", s.Add, s.Change, s.Destroy, s.Replace)
 	return b.String()
+}
+
+// diffMark is Terraform's mark of an action at the start of a line, which
+// the comment's diff block colours.
+func diffMark(a plan.Action) string {
+	switch a {
+	case plan.ActionCreate:
+		return "  +"
+	case plan.ActionDelete:
+		return "  -"
+	case plan.ActionReplace:
+		return "-/+"
+	}
+	return "  ~"
 }
