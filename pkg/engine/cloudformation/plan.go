@@ -72,6 +72,15 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	}
 	slices.Sort(noEcho)
 
+	// The capabilities the template needs, as CloudFormation says: the
+	// reviewed change set is the acknowledgement. A transform (SAM, a
+	// macro) needs CAPABILITY_AUTO_EXPAND, which ValidateTemplate does not
+	// list but names the transform.
+	capabilities := slices.Clone(vt.Capabilities)
+	if len(vt.DeclaredTransforms) > 0 && !slices.Contains(capabilities, types.CapabilityCapabilityAutoExpand) {
+		capabilities = append(capabilities, types.CapabilityCapabilityAutoExpand)
+	}
+
 	csType, err := a.changeSetType(ctx, c)
 	if err != nil {
 		return nil, err
@@ -93,7 +102,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		ChangeSetType:       csType,
 		TemplateBody:        aws.String(string(in.template)),
 		Parameters:          in.parameters,
-		Capabilities:        vt.Capabilities,
+		Capabilities:        capabilities,
 		IncludeNestedStacks: aws.Bool(true),
 		Description:         aws.String("lockstep plan of " + a.o.Template),
 	})
