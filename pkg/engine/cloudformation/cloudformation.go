@@ -257,6 +257,19 @@ func (a *Adapter) secrets(noEcho []string) []string {
 	return out
 }
 
+// secretsOf are the NoEcho values of the template as it is now.
+func (a *Adapter) secretsOf() []string {
+	raw, err := os.ReadFile(a.abs(a.o.Template))
+	if err != nil {
+		return nil
+	}
+	t, err := parseTemplate(raw)
+	if err != nil {
+		return nil
+	}
+	return a.secrets(t.noEcho())
+}
+
 func contains(list []string, s string) bool { return slices.Contains(list, s) }
 
 func (a *Adapter) abs(p string) string {
@@ -289,13 +302,7 @@ func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error)
 	if st == nil {
 		return map[string]engine.Output{}, nil
 	}
-	var noEcho []string
-	if raw, err := os.ReadFile(a.abs(a.o.Template)); err == nil {
-		if t, err := parseTemplate(raw); err == nil {
-			noEcho = t.noEcho()
-		}
-	}
-	return outputsOf(st.Outputs, a.secrets(noEcho)), nil
+	return outputsOf(st.Outputs, a.secretsOf()), nil
 }
 
 // describeStack is the stack, or nil when it does not exist.

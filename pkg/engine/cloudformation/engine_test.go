@@ -383,3 +383,28 @@ func TestValidateIsOffline(t *testing.T) {
 	assert.Equal(t, "params.json", diags[0].File)
 	assert.Contains(t, diags[0].Summary, "Typo")
 }
+
+func TestAFailedChangeSetIsAnErrorWithoutSecrets(t *testing.T) {
+	f := newFixture(t, cloudformation.Options{})
+	f.write(t, "params.json", `{"Env": "prod", "DbPassword": "`+secret+`", "Nope": "x"}`)
+	p, err := f.a.Plan(context.Background(), engine.PlanOptions{Out: "plan.json"})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "Nope")
+	assert.NotContains(t, err.Error(), secret)
+	if p != nil {
+		assert.NotContains(t, p.Text, secret)
+	}
+	assert.NoFileExists(t, filepath.Join(f.dir, "plan.json"))
+}
+
+func TestInitWithoutARegionSaysSo(t *testing.T) {
+	t.Setenv("AWS_REGION", "")
+	t.Setenv("AWS_DEFAULT_REGION", "")
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_PROFILE", "")
+	a, err := cloudformation.New(cloudformation.Options{Dir: t.TempDir(), Template: "stack.yaml", Stack: "shop"})
+	require.NoError(t, err)
+	err = a.Init(context.Background(), engine.InitOptions{})
+	require.ErrorContains(t, err, "no AWS region is set: set AWS_REGION")
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
 // emptyReasons are CloudFormation's StatusReason for a change set with
@@ -33,7 +34,23 @@ func emptyChangeSet(reason string) bool {
 // lockstep-<12 hex of the planned content> for the stack, waits for it,
 // describes it and writes the saved plan to o.Out. A change set with no
 // changes is deleted and the plan has none.
+//
+// A failed plan's text and error are logged unmasked by the caller: the
+// NoEcho values are taken out of them here (CloudFormation's messages
+// rarely quote a value, but a resource's reason may).
 func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
+	p, err := a.plan(ctx, o)
+	if err != nil {
+		r := redact.New(a.secretsOf(), "***")
+		if p != nil {
+			p.Text = r.Replace(p.Text)
+		}
+		return p, errors.New(r.Replace(err.Error()))
+	}
+	return p, nil
+}
+
+func (a *Adapter) plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
 	if len(o.VarFiles) > 0 {
 		return nil, errors.New("var-files is for Terraform and OpenTofu: a CloudFormation stack's parameters come from parameters-file")
 	}
