@@ -2,6 +2,7 @@ package cloudformation
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -354,4 +355,36 @@ func TestNewRefusesBadInputs(t *testing.T) {
 		_, err := New(tt.o)
 		assert.ErrorContains(t, err, tt.want)
 	}
+}
+
+// JSON that YAML refuses (an escaped slash) is still checked, without
+// lines.
+func TestCheckTemplateJSONThatYAMLRefuses(t *testing.T) {
+	diags := check(t, `{"Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": "a\/b", "TopicNme": "x"}}}}`)
+	require.Len(t, diags, 1)
+	assert.Contains(t, diags[0].Summary, "unknown property TopicNme")
+	assert.Zero(t, diags[0].Line)
+}
+
+func TestCheckTemplateNestedProperties(t *testing.T) {
+	diags := check(t, `Resources:
+  Bucket:
+    Type: AWS::S3::Bucket
+    Properties:
+      Tags:
+        - Key: a
+          Vaule: b
+      VersioningConfiguration:
+        Stat: Enabled
+`)
+	var got []string
+	for _, d := range diags {
+		got = append(got, fmt.Sprintf("%d %s", d.Line, d.Summary))
+	}
+	assert.ElementsMatch(t, []string{
+		"7 Bucket.Properties.Tags[0] has an unknown property Vaule (AWS::S3::Bucket)",
+		"6 Bucket.Properties.Tags[0] is missing the required property Value (AWS::S3::Bucket)",
+		"9 Bucket.Properties.VersioningConfiguration has an unknown property Stat (AWS::S3::Bucket)",
+		"8 Bucket.Properties.VersioningConfiguration is missing the required property Status (AWS::S3::Bucket)",
+	}, got)
 }
