@@ -485,3 +485,93 @@ func TestValidateTemplate(t *testing.T) {
 		t.Fatalf("ValidateTemplate JSON: %v %+v", err, out)
 	}
 }
+
+func TestChangeSetIsObsoleteAfterAnUpdateElsewhere(t *testing.T) {
+	s, c := newClient(t)
+	createStack(t, c, "app", bucketV1, params("Secret", "a"))
+	createChangeSet(t, c, "app", "reviewed", bucketV2, types.ChangeSetTypeUpdate, params("Secret", "a"))
+	s.UpdatedElsewhere("app")
+	if cs := describe(t, c, "app", "reviewed"); cs.ExecutionStatus != types.ExecutionStatusObsolete || cs.Status != types.ChangeSetStatusCreateComplete {
+		t.Fatalf("change set after an update elsewhere: %s/%s", cs.Status, cs.ExecutionStatus)
+	}
+	_, err := c.ExecuteChangeSet(context.Background(), &cfn.ExecuteChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("reviewed")})
+	var invalid *types.InvalidChangeSetStatusException
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "current execution status of [OBSOLETE]") {
+		t.Fatalf("executing an obsolete change set: %v", err)
+	}
+	if s.CallCount("ExecuteChangeSet") != 2 { // the create, and the refused one
+		t.Fatalf("calls %d", s.CallCount("ExecuteChangeSet"))
+	}
+}
+
+func TestReplacementTableAndHook(t *testing.T) {
+	s, c := newClient(t)
+	body := func(itype, sg string) string {
+		return "Resources:\n  VM:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      InstanceType: " + itype +
+			"\n      Monitoring: " + sg + "\n"
+	}
+	createStack(t, c, "vm", body("t3.micro", "false"), nil)
+	replacementOf := func(name, b string) (types.Replacement, types.RequiresRecreation) {
+		t.Helper()
+		createChangeSet(t, c, "vm", name, b, types.ChangeSetTypeUpdate, nil)
+		rc := describe(t, c, "vm", name).Changes[0].ResourceChange
+		return rc.Replacement, rc.Details[0].Target.RequiresRecreation
+	}
+	if r, rr := replacementOf("itype", body("t3.large", "false")); r != types.ReplacementConditional || rr != types.RequiresRecreationConditionally {
+		t.Fatalf("InstanceType: %s %s", r, rr)
+	}
+	if r, rr := replacementOf("monitoring", body("t3.micro", "true")); r != types.ReplacementFalse || rr != types.RequiresRecreationNever {
+		t.Fatalf("Monitoring: %s %s", r, rr)
+	}
+	s.SetReplacement("AWS::EC2::Instance", "Monitoring", "Always")
+	if r, rr := replacementOf("monitoring2", body("t3.micro", "true")); r != types.ReplacementTrue || rr != types.RequiresRecreationAlways {
+		t.Fatalf("Monitoring after SetReplacement: %s %s", r, rr)
+	}
+}
+
+const secretV1 = `
+Parameters:
+  Secret:
+    Type: String
+    NoEcho: true
+Resources:
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Type: String
+      Value: !Ref Secret
+`
+
+func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
+	_, c := newClient(t)
+	createStack(t, c, "app", secretV1, params("Secret", "old-s3cret"))
+	createChangeSet(t, c, "app", "rotate", secretV1, types.ChangeSetTypeUpdate, params("Secret", "new-s3cret"))
+	out, err := c.DescribeChangeSet(context.Background(), &cfn.DescribeChangeSetInput{StackName: aws.String("app"),
+		ChangeSetName: aws.String("rotate"), IncludePropertyValues: aws.Bool(true)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc := out.Changes[0].ResourceChange
+	d := rc.Details[0]
+	if d.ChangeSource != types.ChangeSourceParameterReference || aws.ToString(d.CausingEntity) != "Secret" ||
+		aws.ToString(d.Target.BeforeValue) != "****" || aws.ToString(d.Target.AfterValue) != "****" {
+		t.Fatalf("detail %+v target %+v", d, d.Target)
+	}
+	raw, _ := json.Marshal(out)
+	st := describeStack(t, c, "app")
+	rawStack, _ := json.Marshal(st)
+	for _, secret := range []string{"old-s3cret", "new-s3cret"} {
+		if strings.Contains(string(raw), secret) || strings.Contains(string(rawStack), secret) {
+			t.Fatalf("%s leaked: %s %s", secret, raw, rawStack)
+		}
+	}
+	// UsePreviousTemplate with a new value works without resending the template
+	_, err = c.CreateChangeSet(context.Background(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("again"),
+		UsePreviousTemplate: aws.Bool(true), Parameters: params("Secret", "third")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs := describe(t, c, "app", "again"); cs.Status != types.ChangeSetStatusCreateComplete || len(cs.Changes) != 1 {
+		t.Fatalf("UsePreviousTemplate change set %s %d", cs.Status, len(cs.Changes))
+	}
+}

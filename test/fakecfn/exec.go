@@ -329,6 +329,9 @@ func (s *Server) addEvent(st *stack, id, phys, rtype string, status types.Resour
 	if phys != "" {
 		e.PhysicalResourceId = aws.String(phys)
 	}
+	if s.token != "" {
+		e.ClientRequestToken = aws.String(s.token)
+	}
 	if reason != "" {
 		e.ResourceStatusReason = aws.String(reason)
 	}

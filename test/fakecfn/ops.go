@@ -235,6 +235,7 @@ func (s *Server) createChangeSet(f form) (smithy.Serializable, *apiError) {
 		includeNested: f.flag("IncludeNestedStacks"),
 		baseVersion:   st.version,
 		pending:       s.pendingN,
+		onFailure:     types.OnStackFailure(f.str("OnStackFailure")),
 	}
 	for _, tag := range f.structs("Tags") {
 		cs.tags = append(cs.tags, types.Tag{Key: aws.String(tag["Key"]), Value: aws.String(tag["Value"])})
@@ -488,9 +489,18 @@ func (s *Server) executeChangeSet(f form) (smithy.Serializable, *apiError) {
 			delete(s.changeSets, other.id)
 		}
 	}
+	if f.flag("DisableRollback") && cs.onFailure != "" {
+		return nil, validationError("You can't specify both OnStackFailure and DisableRollback.") // wording unconfirmed; false is let through
+	}
+	disableRollback := f.flag("DisableRollback") || cs.onFailure == types.OnStackFailureDoNothing
 	cs.executed = true
 	cs.exec = types.ExecutionStatusExecuteInProgress
-	s.execute(st, cs, f.flag("DisableRollback"))
+	s.token = f.str("ClientRequestToken")
+	s.execute(st, cs, disableRollback)
+	s.token = ""
+	if cs.onFailure == types.OnStackFailureDelete && st.status == types.StackStatusRollbackComplete {
+		s.deleteStack(form{"StackName": {st.name}})
+	}
 	return &cfn.ExecuteChangeSetOutput{}, nil
 }
 

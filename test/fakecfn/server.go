@@ -46,6 +46,7 @@ type Server struct {
 	pageSize    int
 	seq         int
 	last        time.Time
+	token       string // ClientRequestToken of the execution writing events
 }
 
 // Call is one request the server received.
@@ -346,4 +347,20 @@ func (s *Server) dispatch(action string, f form, auth string, signed bool, metho
 			message: fmt.Sprintf("Could not find operation %s for version %s", action, f.str("Version")), sender: true}
 	}
 	return h(s, f)
+}
+
+// UpdatedElsewhere records an update of the stack that did not go through a
+// change set (UpdateStack from another tool): its change sets made before
+// become OBSOLETE, and executing one is refused with InvalidChangeSetStatus.
+func (s *Server) UpdatedElsewhere(stackName string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stacks[stackName]
+	if st == nil {
+		return
+	}
+	s.stackEvent(st, types.StackStatusUpdateInProgress, reasonUserInitiated)
+	s.stackEvent(st, types.StackStatusUpdateComplete, "")
+	st.status, st.reason, st.updated = types.StackStatusUpdateComplete, "", s.now()
+	st.version++
 }

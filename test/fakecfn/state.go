@@ -71,6 +71,7 @@ type changeSet struct {
 	pending       int  // describes that still show it being created
 	described     bool // CREATE_PENDING only on the first describe
 	executed      bool
+	onFailure     types.OnStackFailure
 }
 
 type driftRun struct {
