@@ -95,6 +95,10 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	_, err = c.ExecuteChangeSet(ctx, &cfn.ExecuteChangeSetInput{
 		ChangeSetName:   aws.String(sp.ChangeSetARN),
 		DisableRollback: aws.Bool(!a.o.Rollback),
+		// The SDK retries a request whose answer was lost; the token makes
+		// CloudFormation take the retry for the execution it already
+		// started, not refuse it as a second one.
+		ClientRequestToken: aws.String(executionToken(sp.ChangeSetARN)),
 	})
 	var invalid *types.InvalidChangeSetStatusException
 	if changeSetMissing(err) || errors.As(err, &invalid) {
@@ -121,6 +125,24 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	}
 	report.Outputs = outs
 	return report, nil
+}
+
+// executionToken is the ClientRequestToken of a change set's execution:
+// lockstep- and the change set ARN's unique ID, which CloudFormation makes
+// per change set (a change set executes at most once).
+func executionToken(arn string) string {
+	id := arn[strings.LastIndex(arn, "/")+1:]
+	var b strings.Builder
+	for _, r := range id {
+		if r == '-' || (r >= '0' && r <= '9') || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') {
+			b.WriteRune(r)
+		}
+	}
+	token := "lockstep-" + b.String()
+	if len(token) > 128 {
+		token = token[:128]
+	}
+	return token
 }
 
 func succeeded(s types.StackStatus) bool {

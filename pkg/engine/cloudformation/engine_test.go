@@ -323,6 +323,7 @@ func TestAFailingResourceWithoutRollback(t *testing.T) {
 		}
 	}
 	assert.Equal(t, "true", call.Params.Get("DisableRollback"))
+	assert.True(t, strings.HasPrefix(call.Params.Get("ClientRequestToken"), "lockstep-"), "a retried execute is the same execution")
 }
 
 func TestAFailingResourceWithRollback(t *testing.T) {

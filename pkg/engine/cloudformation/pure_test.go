@@ -388,3 +388,9 @@ func TestCheckTemplateNestedProperties(t *testing.T) {
 		"8 Bucket.Properties.VersioningConfiguration is missing the required property Status (AWS::S3::Bucket)",
 	}, got)
 }
+
+func TestExecutionToken(t *testing.T) {
+	assert.Equal(t, "lockstep-1a2b3c4d-5e6f-7a8b-9c0d-112233445566",
+		executionToken("arn:aws:cloudformation:us-east-1:123456789012:changeSet/lockstep-0123456789ab/1a2b3c4d-5e6f-7a8b-9c0d-112233445566"))
+	assert.Equal(t, "lockstep-abc", executionToken("weird/a_b:c"))
+}
