@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -73,6 +75,12 @@ func newFixture(t *testing.T, o cloudformation.Options) *fixture {
 	f.write(t, "stack.yaml", templateV1)
 	f.write(t, "params.json", `{"Env": "prod", "DbPassword": "`+secret+`"}`)
 	cfg := srv.Config(context.Background())
+	// The SDK's own retryer, without its waits.
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
 	o.Dir, o.Template, o.ParametersFile, o.AWS, o.Log = f.dir, "stack.yaml", "params.json", &cfg, f.log
 	if o.Stack == "" {
 		o.Stack = "shop"
@@ -408,4 +416,15 @@ func TestInitWithoutARegionSaysSo(t *testing.T) {
 	require.NoError(t, err)
 	err = a.Init(context.Background(), engine.InitOptions{})
 	require.ErrorContains(t, err, "no AWS region is set: set AWS_REGION")
+}
+
+func TestThrottlingIsRetried(t *testing.T) {
+	f := newFixture(t, cloudformation.Options{})
+	f.srv.Throttle("CreateChangeSet", 2)
+	f.srv.Throttle("ExecuteChangeSet", 1)
+	f.plan(t, "plan.json")
+	assert.Equal(t, 3, f.srv.CallCount("CreateChangeSet"))
+	r := f.apply(t, "plan.json")
+	assert.Len(t, r.Applied, 3)
+	assert.Equal(t, 2, f.srv.CallCount("ExecuteChangeSet"), "throttled once, then retried by the SDK")
 }
