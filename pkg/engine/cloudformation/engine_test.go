@@ -428,3 +428,19 @@ func TestThrottlingIsRetried(t *testing.T) {
 	assert.Len(t, r.Applied, 3)
 	assert.Equal(t, 2, f.srv.CallCount("ExecuteChangeSet"), "throttled once, then retried by the SDK")
 }
+
+func TestAnObsoleteChangeSetIsRefused(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t, cloudformation.Options{})
+	f.plan(t, "plan.json")
+	f.apply(t, "plan.json")
+	f.write(t, "stack.yaml", strings.Replace(templateV1, "VisibilityTimeout: 30", "VisibilityTimeout: 60", 1))
+	f.plan(t, "plan.json")
+	f.srv.UpdatedElsewhere("shop")
+
+	executes := f.srv.CallCount("ExecuteChangeSet")
+	_, err := f.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	require.ErrorIs(t, err, engine.ErrStalePlan)
+	assert.Contains(t, err.Error(), "execution status OBSOLETE")
+	assert.Equal(t, executes, f.srv.CallCount("ExecuteChangeSet"))
+}
