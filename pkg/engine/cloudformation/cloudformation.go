@@ -1,6 +1,7 @@
 package cloudformation
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -248,13 +249,19 @@ func (a *Adapter) secrets(noEcho []string) []string {
 			}
 		}
 	}
+	// A runner masks one line at a time: a value spanning lines is also
+	// listed line by line. Longest first, so that a value is replaced
+	// before a shorter one inside it.
 	var out []string
 	for _, v := range values {
-		if redact.WorthMasking(v) {
-			out = append(out, v)
+		for _, s := range append([]string{v}, strings.Split(v, "\n")...) {
+			if redact.WorthMasking(s) {
+				out = append(out, s)
+			}
 		}
 	}
-	return out
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
+	return slices.Compact(out)
 }
 
 // secretsOf are the NoEcho values of the template as it is now.
