@@ -13,6 +13,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	cfn "github.com/aws/aws-sdk-go-v2/service/cloudformation"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -228,6 +229,11 @@ func TestAnEmptyChangeSetIsNoChangesAndDeleted(t *testing.T) {
 	assert.Empty(t, p.Summary.Changes)
 	assert.Contains(t, p.Text, "no changes")
 	assert.Equal(t, deletes+1, f.srv.CallCount("DeleteChangeSet"), "the empty change set is deleted")
+	list, err := cfn.NewFromConfig(f.srv.Config(ctx)).ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("shop")})
+	require.NoError(t, err)
+	for _, cs := range list.Summaries {
+		assert.Equal(t, "EXECUTE_COMPLETE", string(cs.ExecutionStatus), "only the executed change set is left: %s", aws.ToString(cs.ChangeSetName))
+	}
 
 	executes := f.srv.CallCount("ExecuteChangeSet")
 	r, err := f.a.Apply(ctx, engine.ApplyOptions{PlanFile: "again.json"})
