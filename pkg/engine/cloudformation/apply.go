@@ -114,6 +114,9 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	}
 	if !succeeded(status) {
 		msg := fmt.Sprintf("the change set %s of stack %s ended %s", sp.ChangeSetName, sp.Stack, status)
+		if strings.Contains(string(status), "ROLLBACK") {
+			msg += " (CloudFormation rolled it back, engine-rollback: true)"
+		}
 		if len(report.Failed) > 0 {
 			msg += fmt.Sprintf("; %s failed: %s", report.Failed[0].Address, report.Failed[0].Error)
 		}

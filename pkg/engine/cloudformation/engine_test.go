@@ -474,3 +474,15 @@ func TestAFailedStackIsFixedForward(t *testing.T) {
 	st, _ := f.srv.Stack("shop")
 	assert.Equal(t, "UPDATE_COMPLETE", st.Status)
 }
+
+func TestAPlanIsAppliedInItsOwnRegionOnly(t *testing.T) {
+	f := newFixture(t, cloudformation.Options{})
+	f.plan(t, "plan.json")
+	cfg := f.srv.Config(context.Background())
+	cfg.Region = "eu-west-1"
+	a, err := cloudformation.New(cloudformation.Options{Dir: f.dir, Template: "stack.yaml", ParametersFile: "params.json", Stack: "shop", AWS: &cfg, PollInterval: time.Millisecond})
+	require.NoError(t, err)
+	_, err = a.Apply(context.Background(), engine.ApplyOptions{PlanFile: "plan.json"})
+	require.ErrorContains(t, err, "the saved plan was made in the AWS region us-east-1, and apply runs in eu-west-1")
+	assert.Zero(t, f.srv.CallCount("ExecuteChangeSet"))
+}
