@@ -96,6 +96,14 @@ func TestThrottlingIsRetriedBySDK(t *testing.T) {
 	if _, err := c.DescribeStacks(context.Background(), &cfn.DescribeStacksInput{}); err != nil {
 		t.Fatalf("a 500 is retried too: %v", err)
 	}
+	s.Drop(1)
+	before := s.CallCount("DescribeStacks")
+	if _, err := c.DescribeStacks(context.Background(), &cfn.DescribeStacksInput{}); err != nil {
+		t.Fatalf("a dropped connection is retried: %v", err)
+	}
+	if n := s.CallCount("DescribeStacks") - before; n != 2 {
+		t.Fatalf("%d attempts after a dropped connection, want 2", n)
+	}
 }
 
 func TestWaitersWithPendingOperations(t *testing.T) {
@@ -189,5 +197,33 @@ func TestDriftDetection(t *testing.T) {
 	status, _ = c.DescribeStackDriftDetectionStatus(ctx, &cfn.DescribeStackDriftDetectionStatusInput{StackDriftDetectionId: det.StackDriftDetectionId})
 	if status.DetectionStatus != types.StackDriftDetectionStatusDetectionInProgress {
 		t.Fatalf("pending detection: %s", status.DetectionStatus)
+	}
+}
+
+// What an engine must expect: ExecuteChangeSet took effect, the answer was
+// lost, and the SDK's retry is refused because the change set already ran.
+func TestExecuteAppliedThenDroppedIsRetriedIntoInvalidChangeSetStatus(t *testing.T) {
+	s := fakecfn.New()
+	defer s.Close()
+	cfg := s.Config(context.Background())
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
+	c := cfn.NewFromConfig(cfg)
+	createStack(t, c, "app", manyQueues(1, 30), nil)
+	createChangeSet(t, c, "app", "update", manyQueues(1, 60), types.ChangeSetTypeUpdate, nil)
+	s.DropAfterApply("ExecuteChangeSet", 1)
+	_, err := c.ExecuteChangeSet(context.Background(), &cfn.ExecuteChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("update")})
+	var invalid *types.InvalidChangeSetStatusException
+	if !errors.As(err, &invalid) || !strings.Contains(err.Error(), "[EXECUTE_COMPLETE]") {
+		t.Fatalf("retried execute: %v", err)
+	}
+	if n := s.CallCount("ExecuteChangeSet"); n != 3 { // the create's, the dropped one, the retry
+		t.Fatalf("%d ExecuteChangeSet calls", n)
+	}
+	if st := describeStack(t, c, "app"); st.StackStatus != types.StackStatusUpdateComplete {
+		t.Fatalf("the first attempt did not apply: %s", st.StackStatus)
 	}
 }

@@ -389,8 +389,12 @@ func TestStaleChangeSetIsGoneAfterAnotherExecutes(t *testing.T) {
 	_, err := c.CreateChangeSet(ctx, &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("other"),
 		TemplateBody: aws.String(bucketV2), Parameters: params("Secret", "c")})
 	var exists *types.AlreadyExistsException
-	if !errors.As(err, &exists) {
+	if !errors.As(err, &exists) || !strings.Contains(err.Error(), "ChangeSet other cannot be created due to a mismatch with existing attribute Parameters") {
 		t.Fatalf("name collision: %v", err)
+	}
+	again := createChangeSet(t, c, "app", "reviewed", bucketV2, types.ChangeSetTypeUpdate, params("Secret", "a"))
+	if aws.ToString(again.Id) != aws.ToString(reviewed.Id) {
+		t.Fatalf("the same request again made another change set: %s, first %s", aws.ToString(again.Id), aws.ToString(reviewed.Id))
 	}
 
 	list, err := c.ListChangeSets(ctx, &cfn.ListChangeSetsInput{StackName: aws.String("app")})
@@ -448,6 +452,10 @@ func TestCreateChangeSetRefusals(t *testing.T) {
 		{"unknown parameter", bucketV1, "CREATE", "ValidationError", "Parameters: [Nope] do not exist in the template", params("Secret", "x", "Nope", "1")},
 		{"missing parameter", bucketV1, "CREATE", "ValidationError", "Parameters: [Secret] must have values", nil},
 		{"capabilities", role, "CREATE", "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_NAMED_IAM]", nil},
+		{"allowed values", "Parameters:\n  Env:\n    Type: String\n    AllowedValues: [dev, prod]\nResources:\n  Q:\n    Type: AWS::SQS::Queue\n",
+			"CREATE", "ValidationError", "Parameter 'Env' must be one of AllowedValues", params("Env", "test")},
+		{"template too large", "Resources:\n  Q:\n    Type: AWS::SQS::Queue\n" + strings.Repeat("#", 51200), "CREATE", "ValidationError",
+			"Member must have length less than or equal to 51200", nil},
 		{"bad YAML", "Resources: [", "CREATE", "ValidationError", "Template format error: YAML not well-formed.", nil},
 		{"bad JSON", `{"Resources": `, "CREATE", "ValidationError", "Template format error: JSON not well-formed.", nil},
 		{"no resources", "Description: x\n", "CREATE", "ValidationError", "Template format error: At least one Resources member must be defined.", nil},
@@ -543,7 +551,7 @@ Resources:
 `
 
 func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
-	_, c := newClient(t)
+	s, c := newClient(t)
 	createStack(t, c, "app", secretV1, params("Secret", "old-s3cret"))
 	createChangeSet(t, c, "app", "rotate", secretV1, types.ChangeSetTypeUpdate, params("Secret", "new-s3cret"))
 	out, err := c.DescribeChangeSet(context.Background(), &cfn.DescribeChangeSetInput{StackName: aws.String("app"),
@@ -565,6 +573,17 @@ func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
 			t.Fatalf("%s leaked: %s %s", secret, raw, rawStack)
 		}
 	}
+	s.SetActual("app", "Param", "Value", "edited")
+	if _, err := c.DetectStackDrift(context.Background(), &cfn.DetectStackDriftInput{StackName: aws.String("app")}); err != nil {
+		t.Fatal(err)
+	}
+	drifts, err := c.DescribeStackResourceDrifts(context.Background(), &cfn.DescribeStackResourceDriftsInput{StackName: aws.String("app")})
+	if err != nil || len(drifts.StackResourceDrifts) != 1 || aws.ToString(drifts.StackResourceDrifts[0].PropertyDifferences[0].ExpectedValue) != "****" {
+		t.Fatalf("drift of a NoEcho value: %v %+v", err, drifts)
+	}
+	if raw, _ := json.Marshal(drifts); strings.Contains(string(raw), "old-s3cret") {
+		t.Fatalf("drift leaked the secret: %s", raw)
+	}
 	// UsePreviousTemplate with a new value works without resending the template
 	_, err = c.CreateChangeSet(context.Background(), &cfn.CreateChangeSetInput{StackName: aws.String("app"), ChangeSetName: aws.String("again"),
 		UsePreviousTemplate: aws.Bool(true), Parameters: params("Secret", "third")})
@@ -573,5 +592,19 @@ func TestNoEchoValuesNeverLeaveTheServer(t *testing.T) {
 	}
 	if cs := describe(t, c, "app", "again"); cs.Status != types.ChangeSetStatusCreateComplete || len(cs.Changes) != 1 {
 		t.Fatalf("UsePreviousTemplate change set %s %d", cs.Status, len(cs.Changes))
+	}
+}
+
+func TestMarkupInValuesIsEscaped(t *testing.T) {
+	_, c := newClient(t)
+	body := "Description: \"a < b & c > d\"\nResources:\n  Q:\n    Type: AWS::SQS::Queue\nOutputs:\n  O:\n    Value: \"<x>&amp;</x>\"\n"
+	createStack(t, c, "app", body, nil)
+	st := describeStack(t, c, "app")
+	if aws.ToString(st.Description) != "a < b & c > d" || outputsOf(st)["O"] != "<x>&amp;</x>" {
+		t.Fatalf("description %q outputs %v", aws.ToString(st.Description), outputsOf(st))
+	}
+	tmpl, err := c.GetTemplate(context.Background(), &cfn.GetTemplateInput{StackName: aws.String("app")})
+	if err != nil || aws.ToString(tmpl.TemplateBody) != body {
+		t.Fatalf("GetTemplate: %v %q", err, aws.ToString(tmpl.TemplateBody))
 	}
 }

@@ -43,13 +43,14 @@ type changeInput struct {
 	includeValues bool
 }
 
-// computeChanges diffs the stack's current template and parameters against
-// the new ones, the way a change set reports it: Add, Modify (with Details
-// and Replacement) and Remove.
+// computeChanges diffs what is deployed (each resource's properties as the
+// last execution wrote them) against the new template and parameters, the
+// way a change set reports it: Add, Modify (with Details and Replacement)
+// and Remove. Comparing against the deployed resources, not the last
+// template, is what makes a retry after UPDATE_FAILED or CREATE_FAILED
+// (without rollback) pick up the resources the failed run did not reach.
 func computeChanges(in changeInput) []types.Change {
 	st := in.st
-	oldT := st.tmpl
-	oldEval := st.evaluatorFor(st.params, st.noEcho(), nil)
 	newNoEcho := map[string]bool{}
 	for _, p := range in.newT.Params {
 		if p.NoEcho {
@@ -65,12 +66,7 @@ func computeChanges(in changeInput) []types.Change {
 	ordered, _ := in.newT.order()
 	for _, r := range ordered {
 		cur := st.resource(r.LogicalID)
-		var oldDef resourceDef
-		var inOld bool
-		if oldT != nil {
-			oldDef, inOld = oldT.resource(r.LogicalID)
-		}
-		if cur == nil || !inOld {
+		if cur == nil || cur.physical == "" {
 			pendingIDs[r.LogicalID] = true
 			rc := &types.ResourceChange{
 				Action:            types.ChangeActionAdd,
@@ -85,7 +81,7 @@ func computeChanges(in changeInput) []types.Change {
 			changes = append(changes, types.Change{Type: types.ChangeTypeResource, ResourceChange: rc})
 			continue
 		}
-		details := propertyDetails(in, r, oldDef, oldEval, newEval, pendingIDs)
+		details := propertyDetails(in, r, cur, newEval)
 		if len(details) == 0 {
 			continue
 		}
@@ -100,16 +96,19 @@ func computeChanges(in changeInput) []types.Change {
 		}
 		if rc.Replacement == types.ReplacementTrue {
 			pendingIDs[r.LogicalID] = true
-			rc.PolicyAction = types.PolicyActionReplaceAndDelete // wording from the API enum; AWS sets it for replacements
+			rc.PolicyAction = types.PolicyActionReplaceAndDelete
+			if r.DeletionPolicy == "Retain" {
+				rc.PolicyAction = types.PolicyActionReplaceAndRetain
+			}
 		}
 		if in.includeValues {
-			rc.BeforeContext = aws.String(contextJSON(maskedEval(oldEval).eval(oldDef.Properties)))
+			rc.BeforeContext = aws.String(contextJSON(cur.shown))
 			rc.AfterContext = aws.String(contextJSON(maskedEval(newEval).eval(r.Properties)))
 		}
 		changes = append(changes, types.Change{Type: types.ChangeTypeResource, ResourceChange: rc})
 	}
 	for _, cur := range st.resources {
-		if _, still := in.newT.resource(cur.logicalID); still {
+		if _, still := in.newT.resource(cur.logicalID); still || cur.physical == "" {
 			continue
 		}
 		rc := &types.ResourceChange{
@@ -121,13 +120,11 @@ func computeChanges(in changeInput) []types.Change {
 			Scope:              []types.ResourceAttribute{},
 			Details:            []types.ResourceChangeDetail{},
 		}
-		if oldT != nil {
-			if d, ok := oldT.resource(cur.logicalID); ok && d.DeletionPolicy == "Retain" {
-				rc.PolicyAction = types.PolicyActionRetain
-			}
+		if cur.deletionPolicy == "Retain" {
+			rc.PolicyAction = types.PolicyActionRetain
 		}
 		if in.includeValues {
-			rc.BeforeContext = aws.String(contextJSON(cur.props))
+			rc.BeforeContext = aws.String(contextJSON(cur.shown))
 		}
 		changes = append(changes, types.Change{Type: types.ChangeTypeResource, ResourceChange: rc})
 	}
@@ -140,20 +137,23 @@ func maskedEval(e *evaluator) *evaluator {
 	return &c
 }
 
-// propertyDetails lists the property-level changes of a resource in both
-// templates, sorted by property name.
-func propertyDetails(in changeInput, r, oldDef resourceDef, oldEval, newEval *evaluator, pendingIDs map[string]bool) []types.ResourceChangeDetail {
+// propertyDetails lists the property-level changes between a deployed
+// resource and its new definition, sorted by property name.
+func propertyDetails(in changeInput, r resourceDef, cur *resource, newEval *evaluator) []types.ResourceChangeDetail {
 	keys := map[string]bool{}
 	for k := range r.Properties {
 		keys[k] = true
 	}
-	for k := range oldDef.Properties {
+	for k := range cur.raw {
 		keys[k] = true
 	}
 	var details []types.ResourceChangeDetail
 	for _, k := range sortedKeys(keys) {
-		oldRaw, newRaw := oldDef.Properties[k], r.Properties[k]
-		oldVal, newVal := oldEval.eval(oldRaw), newEval.eval(newRaw)
+		oldRaw, newRaw := cur.raw[k], r.Properties[k]
+		oldVal, newVal := cur.props[k], newEval.eval(newRaw)
+		if _, drop := newVal.(noValue); drop {
+			newVal = nil
+		}
 		target := &types.ResourceTargetDefinition{
 			Attribute:          types.ResourceAttributeProperties,
 			Name:               aws.String(k),
@@ -164,8 +164,8 @@ func propertyDetails(in changeInput, r, oldDef resourceDef, oldEval, newEval *ev
 			target = &types.ResourceTargetDefinition{Attribute: types.ResourceAttributeTags, RequiresRecreation: types.RequiresRecreationNever}
 		}
 		if in.includeValues {
-			if oldRaw != nil {
-				target.BeforeValue = aws.String(renderValue(maskedEval(oldEval).eval(oldRaw)))
+			if shown, ok := cur.shown[k]; ok {
+				target.BeforeValue = aws.String(renderValue(shown))
 			}
 			if newRaw != nil {
 				if _, unk := hasUnknown(newVal); !unk {
@@ -177,18 +177,20 @@ func propertyDetails(in changeInput, r, oldDef resourceDef, oldEval, newEval *ev
 		switch {
 		case !sameValue(oldRaw, newRaw):
 			d.ChangeSource = types.ChangeSourceDirectModification
-		case sameValue(oldVal, newVal):
+		case sameValue(oldVal, newVal) || oldVal == nil && newVal == nil:
 			continue
 		default:
 			if u, unk := hasUnknown(newVal); unk {
 				d.ChangeSource = types.ChangeSourceResourceReference
 				d.Evaluation = types.EvaluationTypeDynamic
 				d.CausingEntity = aws.String(u.cause)
-			} else {
+			} else if p := changedParam(newRaw, in.st.params, newEval.params); p != "" {
 				d.ChangeSource = types.ChangeSourceParameterReference
-				if p := changedParam(newRaw, oldEval.params, newEval.params); p != "" {
-					d.CausingEntity = aws.String(p)
-				}
+				d.CausingEntity = aws.String(p)
+			} else {
+				// same text, other value, no parameter changed: a resource it
+				// refers to changed in an earlier run
+				d.ChangeSource = types.ChangeSourceResourceReference
 			}
 		}
 		details = append(details, d)

@@ -30,11 +30,13 @@ func (s *Server) detectStackDrift(f form) (smithy.Serializable, *apiError) {
 		if r.physical == "" {
 			continue
 		}
+		// compared in clear, shown with NoEcho values masked
 		expected, actual := r.props, r.actualProps()
+		expShown, actShown := r.shown, r.actualShown()
 		d := types.StackResourceDrift{
 			StackId: aws.String(st.id), LogicalResourceId: aws.String(r.logicalID),
 			PhysicalResourceId: aws.String(r.physical), ResourceType: aws.String(r.rtype),
-			ExpectedProperties: aws.String(toJSON(expected)), ActualProperties: aws.String(toJSON(actual)),
+			ExpectedProperties: aws.String(toJSON(expShown)), ActualProperties: aws.String(toJSON(actShown)),
 			StackResourceDriftStatus: types.StackResourceDriftStatusInSync, Timestamp: aws.Time(now),
 			PropertyDifferences: []types.PropertyDifference{},
 		}
@@ -48,14 +50,15 @@ func (s *Server) detectStackDrift(f form) (smithy.Serializable, *apiError) {
 		for _, k := range sortedKeys(keys) {
 			ev, inE := expected[k]
 			av, inA := actual[k]
+			evShown, avShown := expShown[k], actShown[k]
 			pd := types.PropertyDifference{PropertyPath: aws.String("/" + k)}
 			switch {
 			case inE && !inA:
-				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeRemove, aws.String(renderValue(ev)), aws.String("null")
+				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeRemove, aws.String(renderValue(evShown)), aws.String("null")
 			case !inE && inA:
-				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeAdd, aws.String("null"), aws.String(renderValue(av))
+				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeAdd, aws.String("null"), aws.String(renderValue(avShown))
 			case !sameValue(ev, av):
-				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeNotEqual, aws.String(renderValue(ev)), aws.String(renderValue(av))
+				pd.DifferenceType, pd.ExpectedValue, pd.ActualValue = types.DifferenceTypeNotEqual, aws.String(renderValue(evShown)), aws.String(renderValue(avShown))
 			default:
 				continue
 			}

@@ -72,30 +72,34 @@ func (s *Server) execute(st *stack, cs *changeSet, disableRollback bool) {
 	var failedID string
 	var failedAction types.ChangeAction
 	ev := st.evaluatorFor(st.params, nil, nil)
+	shownEv := st.evaluatorFor(st.params, st.noEcho(), nil)
+	shownEv.mask = true
 	for _, def := range ordered {
 		rc := changes[def.LogicalID]
 		if rc == nil {
 			continue
 		}
-		props, _ := ev.eval(def.Properties).(map[string]any)
-		if props == nil {
-			props = map[string]any{}
-		}
+		deployed := &resource{logicalID: def.LogicalID, rtype: def.Type, deletionPolicy: def.DeletionPolicy, raw: def.Properties}
+		deployed.props, _ = ev.eval(def.Properties).(map[string]any)
+		deployed.shown, _ = shownEv.eval(def.Properties).(map[string]any)
 		reason, fail := s.failures[st.name+"/"+def.LogicalID]
 		switch rc.Action {
 		case types.ChangeActionAdd:
 			s.resourceEvent(st, def.LogicalID, "", def.Type, types.ResourceStatusCreateInProgress, "")
+			deployed.updated = s.now()
 			if fail {
 				s.resourceEvent(st, def.LogicalID, "", def.Type, types.ResourceStatusCreateFailed, reason)
-				st.resources = append(st.resources, &resource{logicalID: def.LogicalID, rtype: def.Type, props: props, status: types.ResourceStatusCreateFailed, reason: reason, updated: s.now()})
+				deployed.status, deployed.reason = types.ResourceStatusCreateFailed, reason
+				st.put(deployed)
 				failedID, failedAction = def.LogicalID, rc.Action
 				break
 			}
 			s.seq++
-			phys := physicalID(st.name, def, props, s.seq)
-			s.resourceEvent(st, def.LogicalID, phys, def.Type, types.ResourceStatusCreateInProgress, reasonInitiated)
-			s.resourceEvent(st, def.LogicalID, phys, def.Type, types.ResourceStatusCreateComplete, "")
-			st.resources = append(st.resources, &resource{logicalID: def.LogicalID, rtype: def.Type, physical: phys, props: props, status: types.ResourceStatusCreateComplete, updated: s.now()})
+			deployed.physical = physicalID(st.name, def, deployed.props, s.seq)
+			deployed.status = types.ResourceStatusCreateComplete
+			s.resourceEvent(st, def.LogicalID, deployed.physical, def.Type, types.ResourceStatusCreateInProgress, reasonInitiated)
+			s.resourceEvent(st, def.LogicalID, deployed.physical, def.Type, types.ResourceStatusCreateComplete, "")
+			st.put(deployed)
 			done = append(done, executed{logicalID: def.LogicalID, action: rc.Action})
 		case types.ChangeActionModify:
 			cur := st.resource(def.LogicalID)
@@ -112,20 +116,21 @@ func (s *Server) execute(st *stack, cs *changeSet, disableRollback bool) {
 				break
 			}
 			step := executed{logicalID: def.LogicalID, action: rc.Action, replaced: replacing, oldPhys: cur.physical}
+			deployed.physical, deployed.actual = cur.physical, map[string]any{}
 			if replacing {
 				s.seq++
-				cur.physical = physicalID(st.name, def, props, s.seq)
-				cur.actual = nil
-				s.resourceEvent(st, def.LogicalID, cur.physical, def.Type, types.ResourceStatusUpdateInProgress, reasonInitiated)
+				deployed.physical = physicalID(st.name, def, deployed.props, s.seq)
+				s.resourceEvent(st, def.LogicalID, deployed.physical, def.Type, types.ResourceStatusUpdateInProgress, reasonInitiated)
 			} else {
-				for k := range cur.actual {
-					if !sameValue(cur.props[k], props[k]) {
-						delete(cur.actual, k) // the update wrote the template's value over the drift
+				for k, v := range cur.actual {
+					if sameValue(cur.props[k], deployed.props[k]) {
+						deployed.actual[k] = v // drift on a property the update did not write stays
 					}
 				}
 			}
-			cur.props, cur.status, cur.reason, cur.updated = props, types.ResourceStatusUpdateComplete, "", s.now()
-			s.resourceEvent(st, def.LogicalID, cur.physical, def.Type, types.ResourceStatusUpdateComplete, "")
+			deployed.status, deployed.updated = types.ResourceStatusUpdateComplete, s.now()
+			st.put(deployed)
+			s.resourceEvent(st, def.LogicalID, deployed.physical, def.Type, types.ResourceStatusUpdateComplete, "")
 			done = append(done, step)
 		}
 		if failedID != "" {
@@ -134,7 +139,7 @@ func (s *Server) execute(st *stack, cs *changeSet, disableRollback bool) {
 	}
 
 	if failedID == "" {
-		s.finishSuccess(st, cs, before, creating, complete, done)
+		s.finishSuccess(st, cs, creating, complete, done)
 		return
 	}
 	verb := "update"
@@ -154,10 +159,10 @@ func (s *Server) execute(st *stack, cs *changeSet, disableRollback bool) {
 		s.rollbackCreate(st, stackReason+"Rollback requested by user.")
 		return
 	}
-	s.rollbackUpdate(st, before, done, stackReason)
+	s.rollbackUpdate(st, before, done, failedID, failedAction, stackReason)
 }
 
-func (s *Server) finishSuccess(st *stack, cs *changeSet, before stackState, creating bool, complete types.StackStatus, done []executed) {
+func (s *Server) finishSuccess(st *stack, cs *changeSet, creating bool, complete types.StackStatus, done []executed) {
 	if !creating {
 		var cleanup []func()
 		for i := len(done) - 1; i >= 0; i-- {
@@ -177,10 +182,7 @@ func (s *Server) finishSuccess(st *stack, cs *changeSet, before stackState, crea
 				kept = append([]*resource{r}, kept...)
 				continue
 			}
-			retain := false
-			if def, ok := before.tmpl.resource(r.logicalID); ok && def.DeletionPolicy == "Retain" {
-				retain = true
-			}
+			retain := r.deletionPolicy == "Retain"
 			cleanup = append(cleanup, func() {
 				s.resourceEvent(st, r.logicalID, r.physical, r.rtype, types.ResourceStatusDeleteInProgress, "")
 				if retain {
@@ -222,7 +224,7 @@ func (s *Server) rollbackCreate(st *stack, reason string) {
 	s.stackEvent(st, types.StackStatusRollbackComplete, "")
 }
 
-func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, reason string) {
+func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, failedID string, failedAction types.ChangeAction, reason string) {
 	st.setStatus(types.StackStatusUpdateRollbackInProgress, reason, s.now(), false)
 	s.stackEvent(st, types.StackStatusUpdateRollbackInProgress, reason)
 	old := map[string]*resource{}
@@ -254,12 +256,15 @@ func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, r
 		}
 	}
 	// the resource that failed is rolled back to what it was as well
-	for _, r := range st.resources {
-		if r.status == types.ResourceStatusUpdateFailed {
+	touched := map[string]bool{failedID: true}
+	for _, d := range done {
+		touched[d.logicalID] = true
+	}
+	if r := st.resource(failedID); r != nil {
+		if failedAction == types.ChangeActionModify {
 			s.resourceEvent(st, r.logicalID, r.physical, r.rtype, types.ResourceStatusUpdateInProgress, "")
 			s.resourceEvent(st, r.logicalID, r.physical, r.rtype, types.ResourceStatusUpdateComplete, "")
-		}
-		if r.status == types.ResourceStatusCreateFailed {
+		} else {
 			cleanup = append(cleanup, func() {
 				s.resourceEvent(st, r.logicalID, "", r.rtype, types.ResourceStatusDeleteComplete, "")
 			})
@@ -271,7 +276,9 @@ func (s *Server) rollbackUpdate(st *stack, before stackState, done []executed, r
 	}
 	st.restore(before)
 	for _, r := range st.resources {
-		r.status = types.ResourceStatusUpdateComplete
+		if touched[r.logicalID] {
+			r.status, r.reason = types.ResourceStatusUpdateComplete, ""
+		}
 	}
 	st.setStatus(types.StackStatusUpdateRollbackComplete, "", s.now(), false)
 	s.stackEvent(st, types.StackStatusUpdateRollbackComplete, "")
@@ -282,6 +289,19 @@ func (st *stack) setStatus(status types.StackStatus, reason string, now time.Tim
 	if !creating {
 		st.updated = now
 	}
+}
+
+// put stores r as the stack's resource of its logical ID, replacing the
+// record it had (a resource is replaced, updated, or created again after a
+// failed create).
+func (st *stack) put(r *resource) {
+	for i, cur := range st.resources {
+		if cur.logicalID == r.logicalID {
+			st.resources[i] = r
+			return
+		}
+	}
+	st.resources = append(st.resources, r)
 }
 
 // orderResources keeps st.resources in the current template's order.

@@ -227,9 +227,39 @@ func TestUpdateFailureWithoutRollback(t *testing.T) {
 	if _, err := c.CreateChangeSet(t.Context(), in); err != nil {
 		t.Fatal(err)
 	}
+	var retry []string
+	for _, ch := range describe(t, c, "app", "retry").Changes {
+		retry = append(retry, string(ch.ResourceChange.Action)+" "+aws.ToString(ch.ResourceChange.LogicalResourceId))
+	}
+	// the queue is done; the topic that failed and the log group not reached are still to do
+	equalLists(t, "retry changes", retry, []string{"Modify Topic", "Add Extra"})
 	execute(t, c, "app", "retry", false)
 	if st := describeStack(t, c, "app"); st.StackStatus != types.StackStatusUpdateComplete {
 		t.Fatalf("retry: %s", st.StackStatus)
+	}
+	if snap, _ := s.Stack("app"); snap.Resources["Topic"].Properties["DisplayName"] != "two" || snap.Resources["Extra"].PhysicalID == "" {
+		t.Fatalf("after the retry: %+v", snap.Resources)
+	}
+}
+
+func TestRetryAfterCreateFailedCreatesWhatIsMissing(t *testing.T) {
+	s, c := newClient(t)
+	s.FailResource("app", "Topic", "boom")
+	createChangeSet(t, c, "app", "create", threeV1, types.ChangeSetTypeCreate, nil)
+	execute(t, c, "app", "create", true)
+	s.ClearFailure("app", "Topic")
+	if _, err := c.CreateChangeSet(t.Context(), cfnUpdate("app", "retry", threeV1)); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, ch := range describe(t, c, "app", "retry").Changes {
+		got = append(got, string(ch.ResourceChange.Action)+" "+aws.ToString(ch.ResourceChange.LogicalResourceId))
+	}
+	equalLists(t, "retry changes", got, []string{"Add Topic", "Add Param"})
+	execute(t, c, "app", "retry", false)
+	st := describeStack(t, c, "app")
+	if st.StackStatus != types.StackStatusUpdateComplete || !strings.HasPrefix(outputsOf(st)["TopicArn"], "arn:aws:sns:us-east-1:123456789012:app-Topic-") {
+		t.Fatalf("after the retry: %s %v", st.StackStatus, outputsOf(st))
 	}
 }
 
@@ -296,5 +326,36 @@ func TestOnStackFailureDeleteRemovesTheStack(t *testing.T) {
 	}
 	if _, ok := s.Stack("app"); ok {
 		t.Fatal("the stack is still live")
+	}
+}
+
+func TestUpdateFailingAddRollsBack(t *testing.T) {
+	s, c := newClient(t)
+	createStack(t, c, "app", threeV1, nil)
+	s.FailResource("app", "Extra", "log group limit")
+	if _, err := c.CreateChangeSet(t.Context(), cfnUpdate("app", "update", threeV2)); err != nil {
+		t.Fatal(err)
+	}
+	execute(t, c, "app", "update", false)
+	all := events(t, c, "app")
+	equalLists(t, "update events", all[12:], []string{
+		"app UPDATE_IN_PROGRESS",
+		"Queue UPDATE_IN_PROGRESS",
+		"Queue UPDATE_COMPLETE",
+		"Extra CREATE_IN_PROGRESS",
+		"Extra CREATE_FAILED",
+		"app UPDATE_ROLLBACK_IN_PROGRESS",
+		"Queue UPDATE_IN_PROGRESS",
+		"Queue UPDATE_COMPLETE",
+		"app UPDATE_ROLLBACK_COMPLETE_CLEANUP_IN_PROGRESS",
+		"Extra DELETE_COMPLETE",
+		"app UPDATE_ROLLBACK_COMPLETE",
+	})
+	snap, _ := s.Stack("app")
+	if _, ok := snap.Resources["Extra"]; ok || snap.Resources["Queue"].Properties["VisibilityTimeout"] != 30 {
+		t.Fatalf("after rollback: %+v", snap.Resources)
+	}
+	if reasons := eventReasons(t, c, "app"); reasons["app UPDATE_ROLLBACK_IN_PROGRESS"] != "The following resource(s) failed to create: [Extra]. " {
+		t.Fatalf("reason %q", reasons["app UPDATE_ROLLBACK_IN_PROGRESS"])
 	}
 }

@@ -2,6 +2,7 @@ package fakecfn
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"regexp"
 	"slices"
@@ -159,11 +160,11 @@ func (s *Server) createChangeSet(f form) (smithy.Serializable, *apiError) {
 	default:
 		return nil, validationError(fmt.Sprintf("fakecfn: ChangeSetType %s is not supported", csType))
 	}
+	var existing *changeSet
 	if st != nil {
 		for _, cs := range sortedChangeSets(s.changeSets, st) {
 			if cs.name == csName {
-				return nil, &apiError{status: http.StatusBadRequest, code: "AlreadyExistsException",
-					message: fmt.Sprintf("ChangeSet %s already exists", csName), sender: true} // wording unconfirmed
+				existing = cs
 			}
 		}
 	}
@@ -190,15 +191,36 @@ func (s *Server) createChangeSet(f form) (smithy.Serializable, *apiError) {
 	if err != nil {
 		return nil, err
 	}
+	if existing != nil {
+		// The same request again is answered with the change set it made; a
+		// different one is refused naming the first attribute that differs
+		// (AWS's wording, e.g. "... mismatch with existing attribute
+		// ClientToken"; which attributes it compares, in which order, is
+		// unconfirmed).
+		mismatch := ""
+		switch {
+		case existing.body != body:
+			mismatch = "Template"
+		case !maps.Equal(existing.params, params):
+			mismatch = "Parameters"
+		case existing.token != f.str("ClientToken"):
+			mismatch = "ClientToken"
+		}
+		if mismatch == "" {
+			return &cfn.CreateChangeSetOutput{Id: aws.String(existing.id), StackId: aws.String(st.id)}, nil
+		}
+		return nil, &apiError{status: http.StatusBadRequest, code: "AlreadyExistsException", sender: true,
+			message: fmt.Sprintf("ChangeSet %s cannot be created due to a mismatch with existing attribute %s", csName, mismatch)}
+	}
 	capabilities := f.list("Capabilities")
 	if need, _ := t.capabilitiesNeeded(); need != "" && !slices.Contains(capabilities, need) &&
 		!(need == "CAPABILITY_IAM" && slices.Contains(capabilities, "CAPABILITY_NAMED_IAM")) {
 		return nil, &apiError{status: http.StatusBadRequest, code: "InsufficientCapabilitiesException",
 			message: fmt.Sprintf("Requires capabilities : [%s]", need), sender: true}
 	}
-	if st != nil && st.tmpl != nil {
+	if st != nil {
 		for _, r := range t.Resources {
-			if old, ok := st.tmpl.resource(r.LogicalID); ok && old.Type != r.Type {
+			if cur := st.resource(r.LogicalID); cur != nil && cur.rtype != r.Type {
 				return nil, validationError(fmt.Sprintf("Update of resource type is not permitted. The new template modifies resource type of the following resources: [%s]", r.LogicalID))
 			}
 		}
@@ -236,6 +258,7 @@ func (s *Server) createChangeSet(f form) (smithy.Serializable, *apiError) {
 		baseVersion:   st.version,
 		pending:       s.pendingN,
 		onFailure:     types.OnStackFailure(f.str("OnStackFailure")),
+		token:         f.str("ClientToken"),
 	}
 	for _, tag := range f.structs("Tags") {
 		cs.tags = append(cs.tags, types.Tag{Key: aws.String(tag["Key"]), Value: aws.String(tag["Value"])})
@@ -298,6 +321,11 @@ func resolveParams(t *template, given []map[string]string, previous map[string]s
 	}
 	if len(missingKeys) > 0 {
 		return nil, validationError(fmt.Sprintf("Parameters: [%s] must have values", strings.Join(missingKeys, ", ")))
+	}
+	for _, p := range t.Params {
+		if len(p.AllowedValues) > 0 && !slices.Contains(p.AllowedValues, out[p.Name]) {
+			return nil, validationError(fmt.Sprintf("Parameter '%s' must be one of AllowedValues", p.Name))
+		}
 	}
 	return out, nil
 }

@@ -40,6 +40,8 @@ type Server struct {
 	calls       []Call
 	throttles   map[string]int
 	unavailable int
+	drops       int
+	dropsAfter  map[string]int    // action -> answers to drop after doing the work
 	failures    map[string]string // "stack/logicalID" -> reason
 	recreation  map[string]types.RequiresRecreation
 	pendingN    int
@@ -65,6 +67,7 @@ func New() *Server {
 		changeSets: map[string]*changeSet{},
 		drifts:     map[string]*driftRun{},
 		throttles:  map[string]int{},
+		dropsAfter: map[string]int{},
 		failures:   map[string]string{},
 		recreation: map[string]types.RequiresRecreation{},
 		pageSize:   DefaultPageSize,
@@ -170,6 +173,25 @@ func (s *Server) Unavailable(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.unavailable = n
+}
+
+// Drop closes the connection of the next n requests without an answer, as
+// a network failure would.
+func (s *Server) Drop(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.drops = n
+}
+
+// DropAfterApply makes the next n calls of action do their work and then
+// close the connection instead of answering: the ambiguous failure where
+// the client cannot know the call took effect. The SDK retries it, and the
+// retry meets the state the first attempt left (an executed change set
+// answers InvalidChangeSetStatus).
+func (s *Server) DropAfterApply(action string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dropsAfter[action] = n
 }
 
 // SetPending makes every later operation (change set creation, execution,
@@ -281,6 +303,8 @@ func (s *Server) now() time.Time {
 	return t
 }
 
+// uuid makes a deterministic, UUID-shaped ID from a sequence number: the
+// form of AWS's stack, change set and request IDs.
 func uuid(n int) string {
 	return fmt.Sprintf("%08x-%04x-4%03x-a%03x-%012x", uint32(n*2654435761), n&0xffff, n&0xfff, (n>>12)&0xfff, n)
 }
@@ -306,8 +330,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.seq++
 	requestID := uuid(s.seq)
 	s.calls = append(s.calls, Call{Action: action, Params: values, Signed: signed})
+	if s.drops > 0 {
+		s.drops--
+		if hangUp(w) {
+			return
+		}
+	}
 
 	out, apiErr := s.dispatch(action, f, auth, signed, r.Method)
+	if n := s.dropsAfter[action]; n > 0 && signed {
+		s.dropsAfter[action] = n - 1
+		if hangUp(w) {
+			return
+		}
+	}
 	w.Header().Set("x-amzn-RequestId", requestID)
 	w.Header().Set("Content-Type", "text/xml")
 	if apiErr != nil {
@@ -316,6 +352,20 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, _ = w.Write(responseXML(action, out, requestID))
+}
+
+// hangUp closes the connection without an answer.
+func hangUp(w http.ResponseWriter) bool {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		return false
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		return false
+	}
+	_ = conn.Close()
+	return true
 }
 
 func (s *Server) dispatch(action string, f form, auth string, signed bool, method string) (smithy.Serializable, *apiError) {
@@ -342,7 +392,8 @@ func (s *Server) dispatch(action string, f form, auth string, signed bool, metho
 	}
 	h, ok := handlers[action]
 	if !ok || f.str("Version") != apiVersion {
-		// wording as AWS query services answer an unknown operation (unconfirmed for CloudFormation)
+		// AWS query services answer an unknown operation so (seen for SES in aws/aws-cli#37:
+		// "Could not find operation GetSendStatistics for version 2012-12-01"; not seen for CloudFormation)
 		return nil, &apiError{status: http.StatusBadRequest, code: "InvalidAction",
 			message: fmt.Sprintf("Could not find operation %s for version %s", action, f.str("Version")), sender: true}
 	}

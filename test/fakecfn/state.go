@@ -43,7 +43,10 @@ type stack struct {
 // resolved) and what is "actually" there (props overlaid by SetActual).
 type resource struct {
 	logicalID, rtype, physical string
-	props                      map[string]any
+	deletionPolicy             string
+	raw                        map[string]any // Properties as written in the template the resource was last deployed with
+	props                      map[string]any // raw, evaluated at that deployment
+	shown                      map[string]any // props with NoEcho parameter values as "****": what may leave the server
 	actual                     map[string]any // out-of-band changes; a nil value: the property is gone
 	status                     types.ResourceStatus
 	reason                     string
@@ -72,6 +75,7 @@ type changeSet struct {
 	described     bool // CREATE_PENDING only on the first describe
 	executed      bool
 	onFailure     types.OnStackFailure
+	token         string // ClientToken of the request that made it
 }
 
 type driftRun struct {
@@ -294,12 +298,17 @@ func renderValue(v any) string {
 
 // actualProps is what drift detection sees: the expected properties with
 // SetActual's changes applied.
-func (r *resource) actualProps() map[string]any {
+func (r *resource) actualProps() map[string]any { return overlay(r.props, r.actual) }
+
+// actualShown is actualProps with NoEcho values masked.
+func (r *resource) actualShown() map[string]any { return overlay(r.shown, r.actual) }
+
+func overlay(base, changes map[string]any) map[string]any {
 	out := map[string]any{}
-	for k, v := range r.props {
+	for k, v := range base {
 		out[k] = v
 	}
-	for k, v := range r.actual {
+	for k, v := range changes {
 		if v == nil {
 			delete(out, k)
 		} else {

@@ -26,11 +26,12 @@ type template struct {
 }
 
 type paramDef struct {
-	Name        string
-	Type        string
-	Default     *string
-	NoEcho      bool
-	Description string
+	Name          string
+	Type          string
+	Default       *string
+	NoEcho        bool
+	Description   string
+	AllowedValues []string
 }
 
 type resourceDef struct {
@@ -72,10 +73,17 @@ func formatError(format string, a ...any) *apiError {
 	return validationError("Template format error: " + fmt.Sprintf(format, a...))
 }
 
+// MaxTemplateBody is CloudFormation's limit on TemplateBody, in bytes;
+// larger templates must go through S3 (TemplateURL).
+const MaxTemplateBody = 51200
+
 // parseTemplate reads a JSON or YAML template. JSON is parsed by the YAML
 // parser too (JSON is YAML's flow style), which keeps the key order of
 // Resources: the order the fake creates them in when dependencies allow.
 func parseTemplate(body string) (*template, *apiError) {
+	if len(body) > MaxTemplateBody {
+		return nil, validationError(fmt.Sprintf("1 validation error detected: Value at 'templateBody' failed to satisfy constraint: Member must have length less than or equal to %d", MaxTemplateBody))
+	}
 	trimmed := strings.TrimSpace(body)
 	if trimmed == "" {
 		return nil, validationError("Template body cannot be empty") // wording unconfirmed
@@ -154,6 +162,11 @@ func (t *template) parseParams(n *yaml.Node) *apiError {
 			p.Default = &s
 		}
 		p.NoEcho = scalarString(m["NoEcho"]) == "true"
+		if allowed, ok := m["AllowedValues"].([]any); ok {
+			for _, a := range allowed {
+				p.AllowedValues = append(p.AllowedValues, scalarString(a))
+			}
+		}
 		t.Params = append(t.Params, p)
 	}
 	return nil
