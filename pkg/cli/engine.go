@@ -9,6 +9,7 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	cfnengine "github.com/lockstep-ci/lockstep/pkg/engine/cloudformation"
 	"github.com/lockstep-ci/lockstep/pkg/engine/install"
 	pulumiengine "github.com/lockstep-ci/lockstep/pkg/engine/pulumi"
 	tfengine "github.com/lockstep-ci/lockstep/pkg/engine/terraform"
@@ -51,9 +52,13 @@ func (a *app) stackEngine(ctx context.Context, dir string) (engine.Engine, engin
 // returns the binary that runs it, installing a missing version into the
 // tool cache with its checksum and signature verified.
 func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
-	if a.cfg.Engine == engine.Pulumi {
+	switch a.cfg.Engine {
+	case engine.Pulumi:
 		// The pulumi on PATH (or terraform-path); lockstep installs none.
 		return a.cfg.TerraformPath, nil
+	case engine.CloudFormation:
+		// No binary: the adapter talks to the CloudFormation API.
+		return "", nil
 	}
 	eng, err := install.ParseEngine(a.cfg.Engine)
 	if err != nil {
@@ -91,10 +96,21 @@ func (a *app) engineBinary(ctx context.Context, dir string) (string, error) {
 // newEngine is the adapter of the engine the inputs name, running bin.
 // Pulumi's backend, credentials and secrets passphrase come from the
 // environment (PULUMI_BACKEND_URL, PULUMI_ACCESS_TOKEN,
-// PULUMI_CONFIG_PASSPHRASE).
+// PULUMI_CONFIG_PASSPHRASE). CloudFormation's credentials and region come
+// from the AWS SDK's default chain (AWS_* variables, web identity,
+// profiles); the environment's policy says whether a failed change set is
+// rolled back (engine-rollback).
 func (a *app) newEngine(dir, bin string) (engine.Engine, error) {
-	if a.cfg.Engine == engine.Pulumi {
+	switch a.cfg.Engine {
+	case engine.Pulumi:
 		return pulumiengine.New(pulumiengine.Options{ExecPath: bin, Dir: a.absDir(dir), Stack: a.cfg.Stack, Log: a.r.Log()})
+	case engine.CloudFormation:
+		pol, err := a.policy()
+		if err != nil {
+			return nil, err
+		}
+		return cfnengine.New(cfnengine.Options{Dir: a.absDir(dir), Template: a.cfg.Template, Stack: a.cfg.Stack,
+			ParametersFile: a.cfg.ParametersFile, Rollback: pol.EngineRollback, Log: a.r.Log()})
 	}
 	return tfengine.New(tfengine.Options{Engine: a.cfg.Engine, ExecPath: bin, Dir: a.absDir(dir), Log: a.r.Log()})
 }

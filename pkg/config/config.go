@@ -43,12 +43,18 @@ type Config struct {
 	WorkingDirectories []string
 	Environment        string
 	GitHubToken        string
-	// Engine is "terraform", "opentofu" or "pulumi" (engine.Terraform,
-	// engine.OpenTofu, engine.Pulumi).
+	// Engine is "terraform", "opentofu", "pulumi" or "cloudformation"
+	// (engine.Terraform, engine.OpenTofu, engine.Pulumi,
+	// engine.CloudFormation).
 	Engine string
-	// Stack is the Pulumi stack's name (engine pulumi only, where it is
-	// required).
+	// Stack is the Pulumi or CloudFormation stack's name (required with
+	// those engines, refused with the others).
 	Stack string
+	// Template is the CloudFormation template, relative to the working
+	// directory, and ParametersFile its optional parameters (engine
+	// cloudformation only).
+	Template       string
+	ParametersFile string
 	// TerraformVersion is the requested version or constraint; empty means
 	// the repository's pin, else the binary on PATH.
 	TerraformVersion string
@@ -155,7 +161,7 @@ func Load(src Source) (*Config, error) {
 	c.Environment = l.environment("environment")
 	c.GitHubToken = l.raw("github-token")
 	c.CommentAuthor = l.login("comment-author")
-	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu", "pulumi"})
+	c.Engine = l.oneOf("engine", []string{"terraform", "opentofu", "pulumi", "cloudformation"})
 	c.TerraformVersion = l.engineVersion("terraform-version")
 	c.TerraformPath = l.nonEmpty("terraform-path")
 	// The action always passes terraform-path (action.yml's default is
@@ -171,6 +177,11 @@ func Load(src Source) (*Config, error) {
 		if c.TerraformVersion != "" {
 			l.fail("terraform-version", c.TerraformVersion, "is for engine terraform and opentofu: engine pulumi runs the pulumi on PATH (or terraform-path)")
 		}
+	}
+	c.Template = l.cfnFile("template", c.Engine, true)
+	c.ParametersFile = l.cfnFile("parameters-file", c.Engine, false)
+	if c.Engine == "cloudformation" && c.TerraformVersion != "" {
+		l.fail("terraform-version", c.TerraformVersion, "is for engine terraform and opentofu: engine cloudformation runs no binary (it talks to the CloudFormation API)")
 	}
 	c.VarFiles = l.paths("var-files")
 	c.BackendConfig = l.lines("backend-config")
@@ -258,22 +269,64 @@ func (l *loader) nonEmpty(name string) string {
 // optional org/ or org/project/ before it.
 var pulumiStack = regexp.MustCompile(`^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+){0,2}$`)
 
-// stack is the Pulumi stack's name: required with engine pulumi, refused
-// with the others (which have no stacks of that kind).
+// cloudFormationStack is CloudFormation's rule for stack names.
+var cloudFormationStack = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
+
+// stack is the Pulumi or CloudFormation stack's name: required with those
+// engines, refused with the others (which have no stacks of that kind).
 func (l *loader) stack(name, engine string) string {
 	v := l.raw(name)
 	switch {
-	case engine != "pulumi" && v != "":
-		l.fail(name, v, "names a Pulumi stack; engine "+engine+" has none (set engine: pulumi, or leave stack empty)")
+	case engine != "pulumi" && engine != "cloudformation" && v != "":
+		l.fail(name, v, "names a Pulumi or CloudFormation stack; engine "+engine+" has none (set engine: pulumi or cloudformation, or leave stack empty)")
 		return ""
-	case engine != "pulumi":
+	case engine != "pulumi" && engine != "cloudformation":
 		return ""
+	case v == "" && engine == "cloudformation":
+		l.fail(name, "", "is required with engine cloudformation: name the stack to plan and apply, like shop-prod")
 	case v == "":
 		l.fail(name, "", "is required with engine pulumi: name the stack to plan and apply, like dev or my-org/prod")
-	case !pulumiStack.MatchString(v) || strings.HasPrefix(v, "-") || strings.HasPrefix(v, ".") || strings.Contains(v, "/."):
+	case engine == "cloudformation" && !cloudFormationStack.MatchString(v):
+		l.fail(name, v, "is not a CloudFormation stack name: a letter, then letters, digits and hyphens, at most 128 characters")
+	case engine == "pulumi" && (!pulumiStack.MatchString(v) || strings.HasPrefix(v, "-") || strings.HasPrefix(v, ".") || strings.Contains(v, "/.")):
 		l.fail(name, v, "is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it")
 	}
 	return v
+}
+
+// cfnFile is a CloudFormation file input (template, parameters-file): a
+// path inside the working directory, only with engine cloudformation
+// (required there when required is set).
+func (l *loader) cfnFile(name, engine string, required bool) string {
+	v := l.raw(name)
+	switch {
+	case engine != "cloudformation" && v != "":
+		l.fail(name, v, "is for engine cloudformation; engine "+engine+" has none (set engine: cloudformation, or leave "+name+" empty)")
+		return ""
+	case engine != "cloudformation":
+		return ""
+	case v == "" && required:
+		l.fail(name, "", "is required with engine cloudformation: the template file, relative to the working directory, like template.yaml")
+		return ""
+	case v == "":
+		return ""
+	case strings.ContainsAny(v, "\n\r\x00"):
+		l.fail(name, v, "must be a single file path")
+		return ""
+	case filepath.IsAbs(v):
+		l.fail(name, v, "is an absolute path: give it relative to the working directory")
+		return ""
+	}
+	clean := path.Clean(filepath.ToSlash(v))
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		l.fail(name, v, "points outside the working directory")
+		return ""
+	}
+	if strings.HasSuffix(v, "/") || clean == "." {
+		l.fail(name, v, "is a directory: name a file")
+		return ""
+	}
+	return clean
 }
 
 func (l *loader) oneOf(name string, valid []string) string {

@@ -217,8 +217,42 @@ func TestOpenTofuDefaultsToTofu(t *testing.T) {
 			assert.Equal(t, tt.want, c.TerraformPath)
 		})
 	}
-	_, err := Load(source(map[string]string{"command": "plan", "engine": "cloudformation"}))
-	assert.ErrorContains(t, err, `input "engine": "cloudformation" is not one of`)
+	_, err := Load(source(map[string]string{"command": "plan", "engine": "bicep"}))
+	assert.ErrorContains(t, err, `input "engine": "bicep" is not one of`)
+}
+
+func TestLoadCloudFormation(t *testing.T) {
+	c, err := Load(source(map[string]string{"command": "plan", "engine": "cloudformation", "stack": "shop-prod", "template": "./stack.yaml", "parameters-file": "params/prod.json"}))
+	require.NoError(t, err)
+	assert.Equal(t, "cloudformation", c.Engine)
+	assert.Equal(t, "shop-prod", c.Stack)
+	assert.Equal(t, "stack.yaml", c.Template)
+	assert.Equal(t, "params/prod.json", c.ParametersFile)
+
+	tests := []struct {
+		values map[string]string
+		input  string
+		want   string
+	}{
+		{map[string]string{"engine": "cloudformation", "template": "t.yaml"}, "stack", `input "stack": is required with engine cloudformation: name the stack to plan and apply, like shop-prod`},
+		{map[string]string{"engine": "cloudformation", "stack": "my-org/prod", "template": "t.yaml"}, "stack", `input "stack": "my-org/prod" is not a CloudFormation stack name: a letter, then letters, digits and hyphens, at most 128 characters`},
+		{map[string]string{"engine": "cloudformation", "stack": "shop"}, "template", `input "template": is required with engine cloudformation: the template file, relative to the working directory, like template.yaml`},
+		{map[string]string{"engine": "cloudformation", "stack": "shop", "template": "../t.yaml"}, "template", `input "template": "../t.yaml" points outside the working directory`},
+		{map[string]string{"engine": "cloudformation", "stack": "shop", "template": "/etc/t.yaml"}, "template", `input "template": "/etc/t.yaml" is an absolute path: give it relative to the working directory`},
+		{map[string]string{"engine": "cloudformation", "stack": "shop", "template": "t.yaml", "parameters-file": "p/"}, "parameters-file", `input "parameters-file": "p/" is a directory: name a file`},
+		{map[string]string{"engine": "cloudformation", "stack": "shop", "template": "t.yaml", "terraform-version": "1.9.8"}, "terraform-version", `input "terraform-version": "1.9.8" is for engine terraform and opentofu: engine cloudformation runs no binary (it talks to the CloudFormation API)`},
+		{map[string]string{"template": "t.yaml"}, "template", `input "template": "t.yaml" is for engine cloudformation; engine terraform has none (set engine: cloudformation, or leave template empty)`},
+		{map[string]string{"engine": "pulumi", "stack": "dev", "parameters-file": "p.json"}, "parameters-file", `input "parameters-file": "p.json" is for engine cloudformation; engine pulumi has none (set engine: cloudformation, or leave parameters-file empty)`},
+	}
+	for _, tt := range tests {
+		tt.values["command"] = "plan"
+		_, err := Load(source(tt.values))
+		var errs Errors
+		require.ErrorAs(t, err, &errs, "%v", tt.values)
+		require.Len(t, errs, 1, err.Error())
+		assert.Equal(t, tt.input, errs[0].Input)
+		assert.Equal(t, tt.want, errs[0].Error())
+	}
 }
 
 func TestLoadPulumiStack(t *testing.T) {
@@ -237,7 +271,7 @@ func TestLoadPulumiStack(t *testing.T) {
 		{map[string]string{"engine": "pulumi", "stack": "--help"}, "stack", `input "stack": "--help" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
 		{map[string]string{"engine": "pulumi", "stack": "../x"}, "stack", `input "stack": "../x" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
 		{map[string]string{"engine": "pulumi", "stack": "dev prod"}, "stack", `input "stack": "dev prod" is not a Pulumi stack name: letters, digits and _ . - (not first), optionally org/ or org/project/ before it`},
-		{map[string]string{"stack": "dev"}, "stack", `input "stack": "dev" names a Pulumi stack; engine terraform has none (set engine: pulumi, or leave stack empty)`},
+		{map[string]string{"stack": "dev"}, "stack", `input "stack": "dev" names a Pulumi or CloudFormation stack; engine terraform has none (set engine: pulumi or cloudformation, or leave stack empty)`},
 		{map[string]string{"engine": "pulumi", "stack": "dev", "terraform-version": "1.9.8"}, "terraform-version", `input "terraform-version": "1.9.8" is for engine terraform and opentofu: engine pulumi runs the pulumi on PATH (or terraform-path)`},
 	}
 	for _, tt := range tests {

@@ -15,6 +15,9 @@ const (
 	Terraform = "terraform"
 	OpenTofu  = "opentofu"
 	Pulumi    = "pulumi"
+	// CloudFormation is AWS CloudFormation, driven through its API (no
+	// binary).
+	CloudFormation = "cloudformation"
 )
 
 // Engine is one stack's engine. Methods take ctx first and may be slow
@@ -73,6 +76,8 @@ func DisplayName(name string) string {
 		return "OpenTofu"
 	case Pulumi:
 		return "Pulumi"
+	case CloudFormation:
+		return "CloudFormation"
 	}
 	return name
 }

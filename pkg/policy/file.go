@@ -103,6 +103,11 @@ type Environment struct {
 	MinApprovals  int
 	Approvers     string
 	ApproverTeams []string
+
+	// EngineRollback true keeps the engine's own rollback of a failed
+	// apply (CloudFormation's); nil or false: none, the stack stays as far
+	// as the apply got.
+	EngineRollback *bool
 }
 
 // Environment returns the file's entry for name, matched in any case.
@@ -338,7 +343,7 @@ var (
 	topKeys = []string{"environments", "stacks", "depends-on", "infra-paths", "app-paths"}
 	envKeys = []string{"approval", "allow-destroy", "strategy", "canary-steps",
 		"apply-refs", "allow-self-approval", "allow-admin-bypass", "require-branch-policy",
-		"approval-mode", "min-approvals", "approvers", "approver-teams"}
+		"approval-mode", "min-approvals", "approvers", "approver-teams", "engine-rollback"}
 )
 
 func (p *parser) file(f *File, doc *yaml.Node) {
@@ -405,6 +410,8 @@ func (p *parser) environments(f *File, n *yaml.Node) {
 				e.Approvers = p.oneOf(v, key, ApproversCodeowners)
 			case "approver-teams":
 				e.ApproverTeams = p.teams(v, key)
+			case "engine-rollback":
+				e.EngineRollback = p.boolean(v, key)
 			}
 		})
 		f.Environments[lower] = e

@@ -128,7 +128,7 @@ func TestParseErrors(t *testing.T) {
 		{
 			name: "unknown environment key",
 			yaml: "environments:\n  production:\n    approvals: required\n",
-			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams`},
+			want: []string{`.lockstep.yml:3: environments.production.approvals: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams, engine-rollback`},
 		},
 		{
 			name: "bad approval mode",
@@ -372,7 +372,7 @@ depend-on: {}
 				`.lockstep.yml:3: environments.production.approval: "maybe" is not required or none`,
 				`.lockstep.yml:4: environments.production.strategy: "fast" is not direct or canary`,
 				`.lockstep.yml:5: environments.production.canary-steps[1]: 5 does not increase on the step before it (10)`,
-				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams`,
+				`.lockstep.yml:6: environments.production.colour: unknown key; want one of approval, allow-destroy, strategy, canary-steps, apply-refs, allow-self-approval, allow-admin-bypass, require-branch-policy, approval-mode, min-approvals, approvers, approver-teams, engine-rollback`,
 				`.lockstep.yml:8: depend-on: unknown key; want one of environments, stacks, depends-on, infra-paths, app-paths`,
 			},
 		},

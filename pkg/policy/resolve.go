@@ -65,6 +65,11 @@ type Policy struct {
 	RequireCodeowner bool
 	ApproverTeams    []string
 
+	// EngineRollback keeps the engine's own rollback of a failed apply
+	// (CloudFormation's); only the policy file's engine-rollback: true sets
+	// it. By default lockstep never rolls infrastructure back.
+	EngineRollback bool
+
 	// Source says, for each of FieldApproval, FieldAllowDestroy,
 	// FieldStrategy and FieldCanarySteps, whether the value came from an
 	// input (SourceInput), the policy file (SourceFile) or the built-in
@@ -162,6 +167,7 @@ func Resolve(f *File, env string, o Overrides) Policy {
 	p.AllowSelfApproval = entry.AllowSelfApproval != nil && *entry.AllowSelfApproval
 	p.AllowAdminBypass = entry.AllowAdminBypass != nil && *entry.AllowAdminBypass
 	p.SkipBranchPolicy = entry.RequireBranchPolicy != nil && !*entry.RequireBranchPolicy
+	p.EngineRollback = entry.EngineRollback != nil && *entry.EngineRollback
 
 	switch {
 	case o.CanarySteps != nil:

@@ -239,3 +239,19 @@ func TestRefAllowed(t *testing.T) {
 	}
 	assert.False(t, Policy{}.RefAllowed("refs/heads/release/1", "main"), "no apply-refs: only the default branch")
 }
+
+func TestResolveEngineRollback(t *testing.T) {
+	file := mustParse(t, `environments:
+  staging:
+    engine-rollback: true
+  production:
+    engine-rollback: false
+`)
+	assert.True(t, Resolve(file, "staging", Overrides{}).EngineRollback)
+	assert.False(t, Resolve(file, "production", Overrides{}).EngineRollback)
+	assert.False(t, Resolve(file, "dev", Overrides{}).EngineRollback, "no rollback by default")
+	assert.False(t, Resolve(nil, "staging", Overrides{}).EngineRollback)
+
+	_, err := Parse(DefaultFile, []byte("environments:\n  staging:\n    engine-rollback: maybe\n"))
+	require.ErrorContains(t, err, "environments.staging.engine-rollback")
+}

@@ -1,0 +1,164 @@
+package e2e
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lockstep-ci/lockstep/test/fakecfn"
+)
+
+// cfnSecret is the NoEcho parameter's value.
+const cfnSecret = "cfn-N0Ech0-S3cret-e2e"
+
+const cfnTemplate = `AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  DbPassword:
+    Type: String
+    NoEcho: true
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+    Properties:
+      QueueName: orders
+      VisibilityTimeout: 30
+  Param:
+    Type: AWS::SSM::Parameter
+    Properties:
+      Name: /shop/password
+      Type: String
+      Value: !Ref DbPassword
+Outputs:
+  QueueUrl:
+    Value: !Ref Queue
+  Dsn:
+    Value: !Sub "postgres://app:${DbPassword}@db"
+`
+
+// cfnStack puts a CloudFormation template and its parameters at infra and
+// points the runs' AWS SDK at a fake CloudFormation (test/fakecfn).
+func cfnStack(t *testing.T, w *workspace) *fakecfn.Server {
+	t.Helper()
+	srv := fakecfn.New()
+	t.Cleanup(srv.Close)
+	for _, kv := range srv.Env() {
+		k, v, _ := strings.Cut(kv, "=")
+		w.env[k] = v
+	}
+	dir := filepath.Join(w.root, "infra")
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	writeCfn(t, w, "stack.yaml", cfnTemplate)
+	writeCfn(t, w, "params.json", `[{"ParameterKey": "DbPassword", "ParameterValue": "`+cfnSecret+`"}]`)
+	return srv
+}
+
+func writeCfn(t *testing.T, w *workspace, name, body string) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(filepath.Join(w.root, "infra", name), []byte(body), 0o644))
+}
+
+func assertNoCfnSecret(t *testing.T, r result) {
+	t.Helper()
+	for i, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			assert.NotContains(t, line, cfnSecret, "stdout line %d", i+1)
+		}
+	}
+	assert.NotContains(t, r.stderr, cfnSecret)
+	assert.NotContains(t, r.summary, cfnSecret)
+	for k, v := range r.outputs {
+		assert.NotContains(t, v, cfnSecret, "output %s", k)
+	}
+}
+
+var cfnInputs = map[string]string{"working-directory": "infra", "environment": "staging", "engine": "cloudformation",
+	"stack": "shop-staging", "template": "stack.yaml", "parameters-file": "params.json", "plan-file": "plan.json"}
+
+// A CloudFormation stack through the lockstep binary: validate offline,
+// plan a change set, apply exactly it, then refuse a change set that a
+// later execution made stale, without executing it.
+func TestCloudFormationPlanApplyAndStaleChangeSet(t *testing.T) {
+	w, _ := pushWorkspace(t)
+	srv := cfnStack(t, w)
+
+	r := w.action(with(cfnInputs, "command", "validate"))
+	requireCode(t, 0, r)
+	assert.Zero(t, len(srv.Calls()), "validate needs no AWS")
+
+	r = w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	assertNoCfnSecret(t, r)
+	assert.Contains(t, r.stdout, "::add-mask::"+cfnSecret, "the NoEcho value is masked")
+	assert.Equal(t, "true", r.outputs["has-changes"])
+	assert.Equal(t, "2", r.outputs["add"])
+	assert.Contains(t, r.summary, "CloudFormation")
+	assert.Contains(t, r.summary, "`Queue`")
+
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 0, r)
+	assertNoCfnSecret(t, r)
+	assert.Equal(t, "success", r.outputs["result"])
+	assert.Contains(t, r.summary, "Apply complete:** 2 added, 0 changed, 0 destroyed")
+	var outputs map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.outputs["outputs-json"]), &outputs), r.outputs["outputs-json"])
+	assert.Contains(t, outputs, "QueueUrl")
+	assert.NotContains(t, outputs, "Dsn", "an output showing a NoEcho value is sensitive")
+	st, ok := srv.Stack("shop-staging")
+	require.True(t, ok)
+	assert.Equal(t, "CREATE_COMPLETE", st.Status)
+
+	// Two plans of different content; the second is applied, which makes
+	// CloudFormation delete the first's change set.
+	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "VisibilityTimeout: 30", "VisibilityTimeout: 60", 1))
+	r = w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	first := map[string][]byte{}
+	for _, name := range []string{"plan.json", "plan.json.lockstep.json", "stack.yaml"} {
+		b, err := os.ReadFile(filepath.Join(w.root, "infra", name))
+		require.NoError(t, err)
+		first[name] = b
+	}
+	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "VisibilityTimeout: 30", "VisibilityTimeout: 90", 1))
+	r = w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 0, r)
+
+	for name, b := range first {
+		require.NoError(t, os.WriteFile(filepath.Join(w.root, "infra", name), b, 0o644))
+	}
+	executes := srv.CallCount("ExecuteChangeSet")
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "refused", r.outputs["result"])
+	assert.Equal(t, "plan-stale", r.outputs["failure-reason"])
+	assert.Equal(t, executes, srv.CallCount("ExecuteChangeSet"), "the stale change set is never executed")
+	st, _ = srv.Stack("shop-staging")
+	assert.EqualValues(t, 90, st.Resources["Queue"].Properties["VisibilityTimeout"])
+}
+
+// A resource failing: the summary names it with CloudFormation's reason,
+// and what was never reached.
+func TestCloudFormationFailedResourceReport(t *testing.T) {
+	w, _ := pushWorkspace(t)
+	srv := cfnStack(t, w)
+	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "    Type: AWS::SSM::Parameter\n", "    Type: AWS::SSM::Parameter\n    DependsOn: Queue\n", 1))
+	srv.FailResource("shop-staging", "Queue", "Resource handler returned message: queue limit exceeded")
+
+	r := w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 1, r)
+	assertNoCfnSecret(t, r)
+	assert.Equal(t, "apply-failed", r.outputs["failure-reason"])
+	requireBefore(t, r.summary, "Failed (1)", "`Queue`")
+	assert.Contains(t, r.summary, "queue limit exceeded")
+	requireBefore(t, r.summary, "Not reached (1)", "`Param`")
+	st, _ := srv.Stack("shop-staging")
+	assert.Equal(t, "CREATE_FAILED", st.Status, "no rollback by default")
+}
