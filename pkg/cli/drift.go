@@ -182,7 +182,7 @@ func driftPlan(ctx context.Context, a *app, dir string) (*plan.Summary, string, 
 		return nil, "", id, fail("init-failed", err)
 	}
 	a.r.Printf("Running %s plan in %s to look for drift…", cmd, dir)
-	p, err := eng.Plan(ctx, engine.PlanOptions{Out: planPath, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout})
+	p, err := eng.Plan(ctx, engine.PlanOptions{Out: planPath, VarFiles: a.cfg.VarFiles, LockTimeout: a.cfg.LockTimeout, Scratch: true})
 	if err != nil {
 		if p != nil {
 			_, _ = io.WriteString(a.r.Log(), p.Text)

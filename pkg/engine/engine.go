@@ -129,6 +129,13 @@ type PlanOptions struct {
 	Out         string // the saved plan, relative to the stack
 	VarFiles    []string
 	LockTimeout time.Duration
+	// Scratch marks a plan that is only looked at and never applied (the
+	// drift command's): an engine whose plan leaves something behind (a
+	// CloudFormation change set) removes it and never touches what a
+	// reviewed plan left, and an engine that can ask for changes made
+	// outside it (CloudFormation's drift detection) puts them in the
+	// Summary's Drift.
+	Scratch bool
 }
 
 // Plan is a saved plan as the pipeline sees it.

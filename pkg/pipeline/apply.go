@@ -165,6 +165,9 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 		if err := recordAttempt(planPath, record, applied.Report, applyErr, o); err != nil {
 			r.Printf("Could not record this failed attempt for the retry: %v", err)
 		}
+		if o.Policy.EngineRollback {
+			return applied, Fail("apply-failed", fmt.Errorf("%w; engine-rollback is on for this environment, so the engine rolled its own changes back: the apply report says what failed and what was undone", applyErr))
+		}
 		return applied, Fail("apply-failed", fmt.Errorf("%w; infrastructure is not rolled back: the apply report lists what was applied, what failed and what was not reached", applyErr))
 	}
 	return applied, nil

@@ -99,3 +99,15 @@ func TestRefusedApplyRecordsNoAttempt(t *testing.T) {
 	require.ErrorAs(t, err, &r)
 	assert.NoFileExists(t, binding.AttemptsPath(filepath.Join(s.Root, "tfplan")))
 }
+
+// With engine-rollback on, the engine undid its own changes: the failure
+// says so instead of "not rolled back".
+func TestApplyFailureWithEngineRollbackSaysSo(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: errors.New("UPDATE_ROLLBACK_COMPLETE"), report: &engine.ApplyReport{}}
+	s := planned(t, e)
+	o := applyOpts()
+	o.Policy.EngineRollback = true
+	_, err := Apply(context.Background(), &log{}, s, o)
+	require.ErrorContains(t, err, "the engine rolled its own changes back")
+	assert.NotContains(t, err.Error(), "not rolled back")
+}

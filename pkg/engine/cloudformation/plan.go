@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/cloudformation/types"
 
 	"github.com/lockstep-ci/lockstep/pkg/engine"
+	"github.com/lockstep-ci/lockstep/pkg/plan"
 	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
@@ -110,6 +111,11 @@ func (a *Adapter) plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		ContentSHA256: content, NoEcho: noEcho, Changes: []resourceDiff{},
 	}
 	name := changeSetName(content)
+	if o.Scratch {
+		// Its own name: a drift check must never replace (and so make
+		// stale) the change set of a plan that waits for approval.
+		name = scratchChangeSetName(content)
+	}
 	if err := a.deleteChangeSet(ctx, c, name); err != nil {
 		return nil, err
 	}
@@ -150,6 +156,12 @@ func (a *Adapter) plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 			return nil, err
 		}
 	}
+	if o.Scratch && sp.ChangeSetARN != "" {
+		// Looked at, never executed: it goes now.
+		if _, err := c.DeleteChangeSet(ctx, &cfn.DeleteChangeSetInput{ChangeSetName: aws.String(sp.ChangeSetARN)}); err != nil && !changeSetMissing(err) {
+			return nil, fmt.Errorf("deleting the drift check's change set %s: %w", name, err)
+		}
+	}
 	raw, err := sp.encode()
 	if err != nil {
 		return nil, err
@@ -163,7 +175,88 @@ func (a *Adapter) plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	}
 	p.HasChanges = sp.HasChanges
 	p.Text = planText(sp, p.Summary)
+	if o.Scratch && csType == types.ChangeSetTypeUpdate {
+		drift, note, err := a.detectDrift(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		p.Summary.Drift = drift
+		p.Text += note
+	}
 	return p, nil
+}
+
+// scratchChangeSetName is the drift check's change set: lockstep-drift-<12
+// hex>, never the name of a reviewed plan's.
+func scratchChangeSetName(content string) string { return "lockstep-drift-" + content[:12] }
+
+// detectDrift asks CloudFormation which of the stack's resources changed
+// outside it (DetectStackDrift, then every MODIFIED or DELETED resource
+// drift), as changes: an update naming the top-level properties that
+// differ, or a delete for a resource that is gone. Only property names are
+// kept, never the expected or actual values. A detection that failed for
+// some resources (CloudFormation still reports the others) is a note in
+// the plan text.
+func (a *Adapter) detectDrift(ctx context.Context, c *cfn.Client) ([]plan.Change, string, error) {
+	det, err := c.DetectStackDrift(ctx, &cfn.DetectStackDriftInput{StackName: aws.String(a.o.Stack)})
+	if err != nil {
+		return nil, "", fmt.Errorf("starting CloudFormation's drift detection of %s: %w", a.o.Stack, err)
+	}
+	note := ""
+	for {
+		st, err := c.DescribeStackDriftDetectionStatus(ctx, &cfn.DescribeStackDriftDetectionStatusInput{StackDriftDetectionId: det.StackDriftDetectionId})
+		if err != nil {
+			return nil, "", fmt.Errorf("reading CloudFormation's drift detection of %s: %w", a.o.Stack, err)
+		}
+		if st.DetectionStatus == types.StackDriftDetectionStatusDetectionFailed {
+			note = fmt.Sprintf("\nCloudFormation could not check every resource of %s for drift: %s\n", a.o.Stack, aws.ToString(st.DetectionStatusReason))
+		}
+		if st.DetectionStatus != types.StackDriftDetectionStatusDetectionInProgress {
+			break
+		}
+		if err := sleep(ctx, a.o.PollInterval); err != nil {
+			return nil, "", err
+		}
+	}
+	var out []plan.Change
+	pages := cfn.NewDescribeStackResourceDriftsPaginator(c, &cfn.DescribeStackResourceDriftsInput{
+		StackName:                       aws.String(a.o.Stack),
+		StackResourceDriftStatusFilters: []types.StackResourceDriftStatus{types.StackResourceDriftStatusModified, types.StackResourceDriftStatusDeleted},
+	})
+	for pages.HasMorePages() {
+		page, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, "", fmt.Errorf("reading the drifted resources of %s: %w", a.o.Stack, err)
+		}
+		for _, d := range page.StackResourceDrifts {
+			id := aws.ToString(d.LogicalResourceId)
+			ch := plan.Change{Address: id, Name: id, Type: aws.ToString(d.ResourceType), Mode: "managed", Action: plan.ActionUpdate}
+			if d.StackResourceDriftStatus == types.StackResourceDriftStatusDeleted {
+				ch.Action = plan.ActionDelete
+			}
+			seen := map[string]bool{}
+			for _, pd := range d.PropertyDifferences {
+				if name := topProperty(aws.ToString(pd.PropertyPath)); name != "" && !seen[name] {
+					seen[name] = true
+					ch.ChangedAttributes = append(ch.ChangedAttributes, name)
+				}
+			}
+			slices.Sort(ch.ChangedAttributes)
+			out = append(out, ch)
+		}
+	}
+	slices.SortFunc(out, func(x, y plan.Change) int { return strings.Compare(x.Address, y.Address) })
+	return out, note, nil
+}
+
+// topProperty is the top-level property of a drift's JSON pointer path:
+// "/Properties/Tags/0/Value" and "/Tags/0/Value" are "Tags".
+func topProperty(path string) string {
+	parts := strings.Split(strings.TrimPrefix(path, "/"), "/")
+	if len(parts) > 1 && parts[0] == "Properties" {
+		parts = parts[1:]
+	}
+	return parts[0]
 }
 
 // ReadPlan summarises a saved plan from its own file, without AWS.
