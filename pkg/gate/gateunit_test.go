@@ -1,4 +1,4 @@
-package cli
+package gate
 
 import (
 	"bytes"
@@ -12,21 +12,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
-	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
 
 // The gate's checks of the event and the ref, in-process: the end-to-end
 // tests prove them through the binary, where `make mutate` cannot see them.
 
-// gateApp is an app in action mode on event and ref, with the default branch
-// known from the event payload.
-func gateApp(event, ref string) (*app, *bytes.Buffer) {
+// gateApp is a gate in action mode on event and ref, with the default
+// branch known from the event payload, logging as the action does.
+func gateApp(event, ref string) (*Gate, *bytes.Buffer) {
 	var out bytes.Buffer
-	return &app{
-		cfg: &config.Config{Environment: "production"},
-		gh:  &config.Context{EventName: event, Ref: ref, DefaultBranch: "main"},
-		r:   actions.NewActionReporter(&out, func(string) string { return "" }),
+	return &Gate{
+		Environment: "production",
+		Run:         Run{EventName: event, Ref: ref, DefaultBranch: "main"},
+		Log:         actions.NewActionReporter(&out, func(string) string { return "" }),
 	}, &out
 }
 
@@ -36,9 +35,9 @@ func refusalReason(t *testing.T, err error) string {
 	if err == nil {
 		return ""
 	}
-	var f *failure
-	require.True(t, errors.As(err, &f), "not a refusal: %v", err)
-	return f.Reason
+	var r *Refusal
+	require.True(t, errors.As(err, &r), "not a refusal: %v", err)
+	return r.Code
 }
 
 func TestCheckEvent(t *testing.T) {
