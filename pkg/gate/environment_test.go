@@ -231,3 +231,28 @@ func TestAutoMode(t *testing.T) {
 	assert.Equal(t, "approval-unverifiable", refusalReason(t, err))
 	assert.False(t, gh.called("PullRequestsWithCommit"), "an unreadable environment never falls back to pull-request mode")
 }
+
+// TestGateWithoutReaders: a gate missing its GitHub client or its file
+// reader refuses what needs them; it never panics or lets the apply run.
+func TestGateWithoutReaders(t *testing.T) {
+	g := &Gate{Environment: "production", Run: Run{EventName: "push", Ref: "refs/heads/main", SHA: "merge7", RunID: "42"}, Log: &logLines{}}
+	pol := policy.Policy{ProductionLike: true, ApprovalRequired: true}
+	_, err := g.Decide(context.Background(), pol, []string{"infra"})
+	assert.Equal(t, "approval-unverifiable", refusalReason(t, err), "the default branch is unknown without GitHub")
+
+	g.Run.DefaultBranch = "main"
+	_, err = g.Decide(context.Background(), pol, []string{"infra"})
+	assert.Equal(t, "approval-unverifiable", refusalReason(t, err))
+	assert.Contains(t, err.Error(), "no GitHub client")
+
+	refused := &policy.DestroyRefusedError{Resources: []string{"aws_db_instance.main"}}
+	assert.Equal(t, "destroy-not-allowed", refusalReason(t, g.AllowDestroys(context.Background(), "infra", "fp", refused)))
+	assert.Contains(t, refused.Label, "lockstep could not check it")
+
+	gh := approvedPRGitHub()
+	g, _ = fakeGate(gh)
+	g.ReadFile = nil
+	_, err = g.Decide(context.Background(), policy.Policy{ProductionLike: true, ApprovalRequired: true, ApprovalMode: policy.ModePullRequest, RequireCodeowner: true}, []string{"infra"})
+	assert.Equal(t, "approval-unverifiable", refusalReason(t, err))
+	assert.Contains(t, err.Error(), "reading CODEOWNERS: no file reader for the applied commit")
+}

@@ -109,8 +109,8 @@ type Run struct {
 	DefaultBranch string
 }
 
-// Gate decides for one apply to Environment. Its zero value is not
-// usable: GitHub, ReadFile and Log are required.
+// Gate decides for one apply to Environment. Log is required; without
+// GitHub or ReadFile every check that needs them refuses.
 type Gate struct {
 	Environment string
 	Run         Run
@@ -201,6 +201,9 @@ func (g *Gate) Decide(ctx context.Context, pol policy.Policy, dirs []string) (Ve
 
 // github returns the run's client, never a nil one without an error.
 func (g *Gate) github() (GitHub, error) {
+	if g.GitHub == nil {
+		return nil, fmt.Errorf("no GitHub client")
+	}
 	c, err := g.GitHub()
 	if err == nil && c == nil {
 		err = fmt.Errorf("no GitHub client")
@@ -269,6 +272,12 @@ func (g *Gate) checkRef(ctx context.Context, pol *policy.Policy) error {
 	if ref != "refs/heads/"+def && (pol.AllowSelfApproval || pol.AllowAdminBypass || pol.SkipBranchPolicy) {
 		g.Log.Warnf("%s is not the default branch (%s): the policy file's allow-self-approval, allow-admin-bypass and require-branch-policy apply only on %s, where it was reviewed; they are ignored here", ref, def, def)
 		pol.AllowSelfApproval, pol.AllowAdminBypass, pol.SkipBranchPolicy = false, false, false
+	}
+	// approval: none is the largest relaxation of all: without it the
+	// ref's pusher would need nobody's approval.
+	if ref != "refs/heads/"+def && !pol.ApprovalRequired && pol.Source[policy.FieldApproval] == policy.SourceFile {
+		g.Log.Warnf("%s is not the default branch (%s): the policy file's approval: none applies only on %s, where it was reviewed; approval is required here", ref, def, def)
+		pol.ApprovalRequired = true
 	}
 	// Choosing pull-request mode would let the ref's pusher trade this
 	// run's approval for an old pull request's.

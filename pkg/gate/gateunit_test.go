@@ -123,3 +123,40 @@ func TestPullRequestGateNotes(t *testing.T) {
 	assert.Equal(t, "alice, bob", reviewLogins([]policy.Review{alice, {Login: "bob"}}))
 	assert.Empty(t, reviewLogins(nil))
 }
+
+// Off the default branch the policy file is the ref's pusher's: its
+// approval: none would let them apply to production with nobody's
+// approval, so it is ignored there, as its other relaxations are. The
+// input (require-approval) and the default branch's file still decide.
+func TestCheckRefIgnoresTheFilesApprovalNoneOffTheDefaultBranch(t *testing.T) {
+	none := func() policy.Policy {
+		return policy.Policy{ProductionLike: true, ApplyRefs: []string{"refs/heads/release/*"}, ApprovalMode: policy.ModeAuto,
+			Source: map[string]string{policy.FieldApproval: policy.SourceFile}}
+	}
+	a, out := gateApp("push", "refs/heads/release/1.2")
+	pol := none()
+	require.NoError(t, a.checkRef(context.Background(), &pol))
+	assert.True(t, pol.ApprovalRequired, "approval: none from the file is dropped off the default branch")
+	assert.Contains(t, out.String(), "::warning::refs/heads/release/1.2 is not the default branch (main): the policy file's approval: none applies only on main, where it was reviewed; approval is required here")
+
+	// Decide goes on to require approval: here nothing can give it.
+	a, _ = gateApp("push", "refs/heads/release/1.2")
+	a.GitHub = func() (GitHub, error) { return nil, errors.New("no token") }
+	_, err := a.Decide(context.Background(), none(), []string{"infra"})
+	assert.Equal(t, "approval-unverifiable", refusalReason(t, err))
+
+	a, out = gateApp("push", "refs/heads/main")
+	pol = none()
+	require.NoError(t, a.checkRef(context.Background(), &pol))
+	assert.False(t, pol.ApprovalRequired, "on the default branch the reviewed file decides")
+	assert.Empty(t, out.String())
+
+	for _, source := range []string{policy.SourceInput, policy.SourceDefault} {
+		a, out = gateApp("push", "refs/heads/release/1.2")
+		pol = none()
+		pol.Source[policy.FieldApproval] = source
+		require.NoError(t, a.checkRef(context.Background(), &pol))
+		assert.False(t, pol.ApprovalRequired, "approval from the %s is not the file's", source)
+		assert.NotContains(t, out.String(), "approval: none")
+	}
+}

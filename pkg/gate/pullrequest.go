@@ -387,6 +387,9 @@ func (t *teamReader) member(ctx context.Context, org, team, login string) (bool,
 // codeowners reads the applied commit's CODEOWNERS (through ReadFile),
 // from the first of GitHub's locations that exists; file is "" when none.
 func (g *Gate) codeowners() (rules []policy.CodeownersRule, file string, err error) {
+	if g.ReadFile == nil {
+		return nil, "", fmt.Errorf("no file reader for the applied commit")
+	}
 	for _, p := range policy.CodeownersPaths {
 		data, err := g.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
