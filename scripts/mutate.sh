@@ -5,9 +5,8 @@
 # killed / (killed + lived); mutants on lines no test runs are "not covered".
 #
 # Usage: scripts/mutate.sh [PACKAGE...]
-#   PACKAGE is a directory such as pkg/policy, or "gate": the gate's files in
-#   pkg/cli (gate.go, prgate.go, destroylabel.go), whose other files are left
-#   alone. With no PACKAGE it runs the list in DEFAULT_PACKAGES below.
+#   PACKAGE is a directory such as pkg/policy ("gate" is pkg/gate, the
+#   approval gate). With no PACKAGE it runs the list in DEFAULT_PACKAGES below.
 #
 # Environment:
 #   MUTATE_WORKERS  mutants tested at once (default 1: the machines are small)
@@ -25,8 +24,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.bin:$PATH"
 
-DEFAULT_PACKAGES=(pkg/binding pkg/policy gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
-GATE_FILES=(gate.go prgate.go prbatch.go destroylabel.go)
+DEFAULT_PACKAGES=(pkg/binding pkg/policy pkg/gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
 WORKERS="${MUTATE_WORKERS:-1}"
 TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
 OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
@@ -36,22 +34,9 @@ die() { log "error: $*"; exit 1; }
 
 target() {
   case "$1" in
-    pkg/binding | pkg/policy | gate | pkg/pipeline) echo 85 ;;
+    pkg/binding | pkg/policy | pkg/gate | pkg/pipeline) echo 85 ;;
     *) echo 75 ;;
   esac
-}
-
-# gate_excludes prints gremlins -E flags that leave out every non-test file
-# of pkg/cli except the gate's.
-gate_excludes() {
-  local f b keep
-  for f in pkg/cli/*.go; do
-    b="$(basename "$f")"
-    [[ "$b" == *_test.go ]] && continue
-    keep=
-    for g in "${GATE_FILES[@]}"; do [ "$b" = "$g" ] && keep=1; done
-    [ -n "$keep" ] || printf -- '-E\n%s$\n' "${b//./\\.}"
-  done
 }
 
 main() {
@@ -63,14 +48,9 @@ main() {
   local rows=() below=() pkg dir name args json
   for pkg in "$@"; do
     args=(unleash --workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFFICIENT")
-    if [ "$pkg" = gate ]; then
-      dir=pkg/cli
-      mapfile -t excl < <(gate_excludes)
-      args+=("${excl[@]}")
-    else
-      dir="${pkg%/}"
-      [ -d "$dir" ] || die "no package directory $dir"
-    fi
+    [ "$pkg" = gate ] && pkg=pkg/gate
+    dir="${pkg%/}"
+    [ -d "$dir" ] || die "no package directory $dir"
     name="${pkg//\//_}"
     json="$OUT/$name.json"
     log "$pkg: gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"

@@ -29,7 +29,7 @@ type app struct {
 	// approvals are the reviews that approved this apply (action mode),
 	// for its reports.
 	approvals []comment.Approval
-	// approvalMode is the mode that gated the apply (see approvalProof).
+	// approvalMode is the mode that gated the apply (see gate.Verdict).
 	approvalMode string
 
 	// identity is the comment author resolved from the token, shared by

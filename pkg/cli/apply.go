@@ -23,7 +23,7 @@ import (
 // Terraform changes anything: the binding record must match the plan file
 // and this run; the environment's policy must allow the plan's deletes and
 // replaces (destroy guard), or a valid allow-destroy label on its pull
-// request (see checkDestroyLabel);
+// request (see gate.Gate.AllowDestroys);
 // approval must be in place (a GitHub environment with required reviewers,
 // or a "yes" at the terminal). Then Terraform applies the saved plan, and
 // the report says per resource what was applied, what failed and what was

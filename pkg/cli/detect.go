@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
@@ -17,7 +15,6 @@ import (
 	gogithub "github.com/google/go-github/v60/github"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
-	"github.com/lockstep-ci/lockstep/pkg/childenv"
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/detect"
@@ -25,43 +22,15 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
 
-// EmptyMatrix is the stacks output when no stack changed. GitHub rejects it
-// as a matrix, so workflows skip the Terraform jobs when stacks equals it.
-const EmptyMatrix = `{"include":[]}`
+// EmptyMatrix is the stacks output when no stack changed (see
+// detect.EmptyMatrix).
+const EmptyMatrix = detect.EmptyMatrix
 
-// changeSet is what a run changed, and where that came from.
-type changeSet struct {
-	// source says where the files came from, for the summary.
-	source string
-	// files were added or changed; deleted are gone from the workspace.
-	// Both are repository-relative with / separators.
-	files, deleted []string
-	// everything, when set, says why every stack counts as changed: the
-	// change could not be listed, so lockstep assumes the worst.
-	everything string
-}
-
-// detection is what detect found: the stacks, which of them changed and why,
-// in which order they apply, and whether infra and app paths changed.
+// detection is what detect found (see detect.Detection), with the policy
+// file it read, for the summary.
 type detection struct {
-	changes *changeSet
-	file    *policy.File
-	// universe says how the candidate stacks were chosen, for the summary.
-	universe string
-	stacks   []detect.Stack // every candidate stack
-	changed  []string       // changed stacks, sorted
-	// deleted are stacks (or, without stacks globs, possibly modules) whose
-	// Terraform files were all deleted.
-	deleted []string
-	reasons map[string][]string // changed or deleted stack -> why
-	layers  [][]string          // changed stacks in apply order
-	// external are depends-on edges from a changed stack to one that did not
-	// change (so is not planned in this run).
-	external     []detect.Dependency
-	infraChanged bool
-	appChanged   bool
-	infraGlobs   []string
-	appGlobs     []string
+	*detect.Detection
+	file *policy.File
 }
 
 // runDetect reports which stacks a pull request or push changed, as a job
@@ -94,24 +63,24 @@ func runDetect(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	for _, dir := range d.deleted {
-		a.r.Annotate(deletedAnnotation(dir, d.reasons[dir]))
+	for _, dir := range d.Deleted {
+		a.r.Annotate(deletedAnnotation(dir, d.Reasons[dir]))
 	}
-	if d.changes.everything != "" {
-		a.r.Warnf("Every stack counts as changed: %s.", d.changes.everything)
+	if d.Changes.Everything != "" {
+		a.r.Warnf("Every stack counts as changed: %s.", d.Changes.Everything)
 	}
 	a.r.Printf("%s", d.logLine())
 
-	stacks := stacksMatrix(d.changed, a.cfg.Environment)
-	layers, err := json.Marshal(nonNil(d.layers))
+	stacks := detect.StacksMatrix(d.Changed, a.cfg.Environment)
+	layers, err := json.Marshal(nonNil(d.Layers))
 	if err != nil {
 		return fmt.Errorf("encoding the layers output: %w", err)
 	}
 	outputs := [][2]string{
 		{"stacks", stacks},
 		{"layers", string(layers)},
-		{"infra-changed", strconv.FormatBool(d.infraChanged)},
-		{"app-changed", strconv.FormatBool(d.appChanged)},
+		{"infra-changed", strconv.FormatBool(d.InfraChanged)},
+		{"app-changed", strconv.FormatBool(d.AppChanged)},
 		{"result", "success"},
 	}
 	for _, o := range outputs {
@@ -134,105 +103,52 @@ func runDetect(ctx context.Context, a *app) error {
 	return a.r.Summary(d.summary(a.cfg.Environment))
 }
 
-// detect runs change detection for this run. It is shared by the detect
-// command and by plan and apply --changed.
+// detect runs change detection for this run (see detect.Detect). It is
+// shared by the detect command and by plan and apply --changed.
 func (a *app) detect(ctx context.Context) (*detection, error) {
 	file, err := a.policyFile()
 	if err != nil {
 		return nil, err
 	}
-	d := &detection{file: file, reasons: map[string][]string{}}
-	fsys := os.DirFS(a.gh.Workspace)
-
 	explicit, err := a.explicitStacks()
 	if err != nil {
 		return nil, err
 	}
-	var globs []string
-	switch {
-	case len(explicit) > 0:
-		globs = make([]string, len(explicit))
-		for i, dir := range explicit {
-			globs[i] = quoteGlob(dir)
-		}
-		d.universe = "the working-directory input"
-	case len(file.Stacks) > 0:
-		globs = file.Stacks
-		d.universe = "the stacks globs of " + policyName(file)
-	case rootHoldsTerraform(a.gh.Workspace):
-		// The repository root is a root module and no stacks globs say
-		// otherwise: the classic single-stack repository.
-		explicit = []string{"."}
-		globs = []string{"."}
-		d.universe = "the root module at the repository root"
-	default:
-		d.universe = "every directory with Terraform files that no other calls as a module"
+	req := detect.Request{
+		FS:          os.DirFS(a.gh.Workspace),
+		Explicit:    explicit,
+		StackGlobs:  file.Stacks,
+		DependsOn:   file.DependsOn,
+		PolicyName:  policyName(file),
+		InfraGlobs:  file.InfraPaths,
+		AppGlobs:    file.AppPaths,
+		ListChanges: func() (*detect.ChangeSet, error) { return a.changedFiles(ctx) },
 	}
-	if d.stacks, err = detect.Discover(fsys, globs); err != nil {
-		return nil, fail("detect-failed", fmt.Errorf("finding the stacks: %w", err))
-	}
-
-	if d.changes, err = a.changedFiles(ctx); err != nil {
-		return nil, err
-	}
-	res := detect.Changed(d.stacks, d.changes.files, d.changes.deleted)
-	d.reasons = res.Reasons
-
-	// Which deleted directories were stacks.
-	switch {
-	case len(explicit) > 0:
-		for _, dir := range res.Deleted {
-			if slices.Contains(explicit, dir) {
-				d.deleted = append(d.deleted, dir)
-			}
-		}
-	case len(file.Stacks) > 0:
-		d.deleted = detect.MatchDirs(file.Stacks, res.Deleted)
-	default:
-		d.deleted = res.Deleted
-	}
-	if err := a.checkExplicit(explicit, d); err != nil {
-		return nil, err
-	}
-
-	changed := map[string]bool{}
-	for _, s := range res.Stacks {
-		changed[s] = true
-	}
-	all := d.changes.files
-	all = append(slices.Clone(all), d.changes.deleted...)
-	d.infraGlobs, d.appGlobs = file.InfraPaths, file.AppPaths
 	if a.cfg.Set["infra-paths"] {
-		d.infraGlobs = a.cfg.InfraPaths
+		req.InfraGlobs = a.cfg.InfraPaths
 	}
 	if a.cfg.Set["app-paths"] {
-		d.appGlobs = a.cfg.AppPaths
+		req.AppGlobs = a.cfg.AppPaths
 	}
+	d, err := detect.Detect(req)
+	var discover *detect.DiscoverError
+	var notStacks *detect.NotStacksError
+	var cycle *detect.CycleError
 	switch {
-	case d.changes.everything != "":
-		for _, s := range d.stacks {
-			changed[s.Dir] = true
-			d.reasons[s.Dir] = []string{"every stack counts as changed: " + d.changes.everything}
+	case errors.As(err, &discover):
+		return nil, fail("detect-failed", err)
+	case errors.As(err, &notStacks):
+		var errs config.Errors
+		for _, n := range notStacks.Dirs {
+			errs = append(errs, &config.InputError{Input: "working-directory", Value: n.Dir, Problem: n.Problem, Flag: a.local != nil})
 		}
-	default:
-		d.addInfraPathReasons(all, res.Deleted, changed)
-	}
-	for s := range changed {
-		d.changed = append(d.changed, s)
-	}
-	slices.Sort(d.changed)
-
-	if d.layers, err = orderStacks(d.changed, stackDirs(d.stacks), file); err != nil {
+		return nil, errs
+	case errors.As(err, &cycle):
+		return nil, &badInput{fmt.Errorf("%s: %w", policyName(file), err)}
+	case err != nil:
 		return nil, err
 	}
-	d.external = detect.ExternalDependencies(d.changed, file.DependsOn)
-
-	d.infraChanged = len(d.changed) > 0 || len(d.deleted) > 0 || detect.PathsChanged(d.infraGlobs, all)
-	d.appChanged = true
-	if len(d.appGlobs) > 0 && d.changes.everything == "" {
-		d.appChanged = detect.PathsChanged(d.appGlobs, all)
-	}
-	return d, nil
+	return &detection{Detection: d, file: file}, nil
 }
 
 // policyFile loads .lockstep.yml (or the config input's file); a missing file
@@ -279,174 +195,16 @@ func (a *app) explicitStacks() ([]string, error) {
 	return out, nil
 }
 
-// checkExplicit refuses named working directories that are neither a stack
-// nor a stack this change deleted.
-func (a *app) checkExplicit(explicit []string, d *detection) error {
-	found := map[string]bool{}
-	for _, s := range d.stacks {
-		found[s.Dir] = true
-	}
-	var errs config.Errors
-	for _, dir := range explicit {
-		if found[dir] || slices.Contains(d.deleted, dir) {
-			continue
-		}
-		problem := "is not a directory in the repository"
-		if st, err := os.Stat(filepath.Join(a.gh.Workspace, filepath.FromSlash(dir))); err == nil && st.IsDir() {
-			problem = "holds no Terraform files (*.tf, *.tf.json)"
-		}
-		errs = append(errs, &config.InputError{Input: "working-directory", Value: dir, Problem: problem, Flag: a.local != nil})
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
-
-// addInfraPathReasons handles infra-paths matches outside every stack and
-// module: files Terraform reads from elsewhere (shared tfvars, YAML read
-// with file()). lockstep cannot tell which stacks read them, so every stack
-// counts as changed. Matches inside a stack or module are already counted,
-// and so are the files of deleted directories.
-func (d *detection) addInfraPathReasons(files, deletedDirs []string, changed map[string]bool) {
-	if len(d.infraGlobs) == 0 {
-		return
-	}
-	units := map[string]bool{}
-	for _, s := range d.stacks {
-		units[s.Dir] = true
-		for _, m := range s.Modules {
-			units[m] = true
-		}
-	}
-	for _, dir := range deletedDirs {
-		units[dir] = true
-	}
-	var outside []string
-	for _, f := range files {
-		if !owned(units, f) && detect.PathsChanged(d.infraGlobs, []string{f}) {
-			outside = append(outside, f)
-		}
-	}
-	if len(outside) == 0 {
-		return
-	}
-	slices.Sort(outside)
-	outside = slices.Compact(outside)
-	for _, s := range d.stacks {
-		changed[s.Dir] = true
-		for _, f := range outside {
-			d.reasons[s.Dir] = append(d.reasons[s.Dir], "infra-paths "+f)
-		}
-	}
-}
-
-// owned reports whether file lies in one of the unit directories.
-func owned(units map[string]bool, file string) bool {
-	for dir := path.Dir(file); ; dir = path.Dir(dir) {
-		if units[dir] {
-			return true
-		}
-		if dir == "." || dir == "/" {
-			return false
-		}
-	}
-}
-
-func stackDirs(stacks []detect.Stack) []string {
-	dirs := make([]string, len(stacks))
-	for i, s := range stacks {
-		dirs[i] = s.Dir
-	}
-	return dirs
-}
-
-// orderStacks puts stacks in apply layers by the policy file's depends-on.
-// The order is computed over every stack depends-on or known names, then
-// narrowed to stacks, so an order through a stack that is not in this run
-// still holds (network before db before app, with only network and app
-// changed). A cycle anywhere is the user's to fix: bad input naming it.
+// orderStacks puts stacks in apply layers by the policy file's depends-on
+// (see detect.OrderStacks); a cycle is the user's to fix: bad input
+// naming it.
 func orderStacks(stacks, known []string, file *policy.File) ([][]string, error) {
-	all := slices.Clone(known)
-	all = append(all, stacks...)
-	for s, deps := range file.DependsOn {
-		all = append(all, s)
-		all = append(all, deps...)
+	layers, err := detect.OrderStacks(stacks, known, file.DependsOn)
+	var cycle *detect.CycleError
+	if errors.As(err, &cycle) {
+		return nil, &badInput{fmt.Errorf("%s: %w", policyName(file), err)}
 	}
-	full, err := detect.Layers(all, file.DependsOn)
-	if err != nil {
-		var cycle *detect.CycleError
-		if errors.As(err, &cycle) {
-			return nil, &badInput{fmt.Errorf("%s: %w", policyName(file), err)}
-		}
-		return nil, err
-	}
-	want := map[string]bool{}
-	for _, s := range stacks {
-		want[path.Clean(s)] = true
-	}
-	var layers [][]string
-	for _, layer := range full {
-		var keep []string
-		for _, s := range layer {
-			if want[s] {
-				keep = append(keep, s)
-			}
-		}
-		if len(keep) > 0 {
-			layers = append(layers, keep)
-		}
-	}
-	return layers, nil
-}
-
-// rootHoldsTerraform reports whether the repository root has Terraform
-// files of its own.
-func rootHoldsTerraform(root string) bool {
-	entries, err := os.ReadDir(root)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		n := e.Name()
-		if !e.IsDir() && !strings.HasPrefix(n, ".") && (strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json")) {
-			return true
-		}
-	}
-	return false
-}
-
-// quoteGlob escapes a directory so that a doublestar pattern matches it
-// literally.
-func quoteGlob(dir string) string {
-	var b strings.Builder
-	for _, r := range dir {
-		if strings.ContainsRune(`*?[]{}\`, r) {
-			b.WriteRune('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// stacksMatrix renders the stacks output. Up to detect.MaxMatrix stacks give
-// one matrix entry each. Beyond GitHub's limit of 256 jobs per matrix, the
-// stacks are packed, in order, into at most 256 entries whose directory is a
-// newline-separated list: plan and apply take such a list and run its stacks
-// in one job, in parallel (the parallelism input). No stacks give
-// EmptyMatrix.
-func stacksMatrix(stacks []string, environment string) string {
-	if len(stacks) <= detect.MaxMatrix {
-		m, _ := detect.Matrix(stacks, environment) // within the limit: cannot fail
-		return m
-	}
-	per := (len(stacks) + detect.MaxMatrix - 1) / detect.MaxMatrix
-	var packed []string
-	for start := 0; start < len(stacks); start += per {
-		packed = append(packed, strings.Join(stacks[start:min(start+per, len(stacks))], "\n"))
-	}
-	m, _ := detect.Matrix(packed, environment)
-	return m
+	return layers, err
 }
 
 func nonNil(layers [][]string) [][]string {
@@ -457,10 +215,10 @@ func nonNil(layers [][]string) [][]string {
 }
 
 // changedFiles lists what this run changed; see runDetect.
-func (a *app) changedFiles(ctx context.Context) (*changeSet, error) {
+func (a *app) changedFiles(ctx context.Context) (*detect.ChangeSet, error) {
 	ws := a.gh.Workspace
 	if a.local != nil {
-		return localChanges(ctx, ws), nil
+		return detect.LocalChanges(ctx, ws), nil
 	}
 	if a.gh.IsPullRequest() && a.gh.PullRequest > 0 {
 		return a.pullRequestChanges(ctx), nil
@@ -472,7 +230,7 @@ func (a *app) changedFiles(ctx context.Context) (*changeSet, error) {
 		what = "the merge group"
 	default:
 		if a.gh.EventName != "push" {
-			return &changeSet{source: "a " + a.gh.EventName + " run", everything: "a " + orUnknown(a.gh.EventName) + " run has no change to compare with"}, nil
+			return &detect.ChangeSet{Source: "a " + a.gh.EventName + " run", Everything: "a " + orUnknown(a.gh.EventName) + " run has no change to compare with"}, nil
 		}
 		before, after = a.gh.Before, a.gh.After
 		if after == "" {
@@ -481,17 +239,17 @@ func (a *app) changedFiles(ctx context.Context) (*changeSet, error) {
 		what = "the push"
 	}
 	if after == "" {
-		return &changeSet{source: what, everything: what + " names no commit"}, nil
+		return &detect.ChangeSet{Source: what, Everything: what + " names no commit"}, nil
 	}
 	changed, deleted, err := detect.PushChangedFiles(ctx, ws, before, after)
 	if err != nil {
-		return &changeSet{source: what, everything: err.Error()}, nil
+		return &detect.ChangeSet{Source: what, Everything: err.Error()}, nil
 	}
 	source := fmt.Sprintf("%s %s..%s (%d files)", what, short(before), short(after), len(changed)+len(deleted))
 	if strings.Trim(before, "0") == "" {
 		source = fmt.Sprintf("%s, which created the branch: every file at %s (%d files)", what, short(after), len(changed))
 	}
-	return &changeSet{source: source, files: changed, deleted: deleted}, nil
+	return &detect.ChangeSet{Source: source, Files: changed, Deleted: deleted}, nil
 }
 
 func orUnknown(s string) string {
@@ -506,114 +264,39 @@ func orUnknown(s string) string {
 // form the client keeps, so a listed file missing from the checkout (the
 // pull request's merge commit) counts as deleted; a rename's old path is
 // listed too, so it counts as deleted and the new one as changed.
-func (a *app) pullRequestChanges(ctx context.Context) *changeSet {
+func (a *app) pullRequestChanges(ctx context.Context) *detect.ChangeSet {
 	pr := a.gh.PullRequest
 	source := fmt.Sprintf("pull request #%d", pr)
 	gh, err := a.github()
 	if err != nil {
-		return &changeSet{source: source, everything: "the pull request's files cannot be listed: " + err.Error()}
+		return &detect.ChangeSet{Source: source, Everything: "the pull request's files cannot be listed: " + err.Error()}
 	}
 	paths, err := gh.PullRequestFiles(ctx, pr)
 	switch {
 	case errors.Is(err, github.ErrFilesTruncated):
-		return &changeSet{source: source, everything: fmt.Sprintf("pull request #%d changes more files than the 3,000 GitHub lists", pr)}
+		return &detect.ChangeSet{Source: source, Everything: fmt.Sprintf("pull request #%d changes more files than the 3,000 GitHub lists", pr)}
 	case err != nil:
-		return &changeSet{source: source, everything: err.Error()}
+		return &detect.ChangeSet{Source: source, Everything: err.Error()}
 	}
-	cs := splitByExistence(a.gh.Workspace, paths)
-	cs.source = fmt.Sprintf("the %d files pull request #%d changes", len(paths), pr)
-	return cs
-}
-
-// splitByExistence sorts paths into files present in the workspace and
-// files gone from it.
-func splitByExistence(root string, paths []string) *changeSet {
-	cs := &changeSet{}
-	for _, p := range paths {
-		if _, err := os.Lstat(filepath.Join(root, filepath.FromSlash(p))); err == nil {
-			cs.files = append(cs.files, p)
-		} else {
-			cs.deleted = append(cs.deleted, p)
-		}
-	}
-	slices.Sort(cs.files)
-	slices.Sort(cs.deleted)
-	cs.files = slices.Compact(cs.files)
-	cs.deleted = slices.Compact(cs.deleted)
-	return cs
-}
-
-// localChanges is CLI mode's change: the last commit (HEAD~1..HEAD, or every
-// file of a repository's first commit) plus uncommitted changes (staged or
-// not) and untracked files that are not ignored, from the current directory
-// down, relative to it. Whether a file is changed or deleted is decided by
-// the working tree, which is what plan and apply will see. Outside a git
-// repository every stack counts as changed.
-func localChanges(ctx context.Context, dir string) *changeSet {
-	source := "git: the last commit (HEAD~1..HEAD), uncommitted and untracked changes"
-	run := func(args ...string) ([]string, error) {
-		cmd := exec.CommandContext(ctx, "git", append([]string{"-c", "core.quotePath=false"}, args...)...)
-		cmd.Dir = dir
-		cmd.Env = append(childenv.Environ(), "LC_ALL=C", "GIT_TERMINAL_PROMPT=0")
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		if err := cmd.Run(); err != nil {
-			if msg := strings.TrimSpace(stderr.String()); msg != "" {
-				return nil, fmt.Errorf("git %s: %s", args[0], msg)
-			}
-			return nil, fmt.Errorf("git %s: %w", args[0], err)
-		}
-		s := strings.TrimSuffix(stdout.String(), "\x00")
-		if s == "" {
-			return nil, nil
-		}
-		return strings.Split(s, "\x00"), nil
-	}
-	if _, err := run("rev-parse", "--is-inside-work-tree"); err != nil {
-		return &changeSet{source: "git", everything: "this is not a git repository, so nothing tells what changed"}
-	}
-	var paths []string
-	add := func(args ...string) error {
-		p, err := run(args...)
-		paths = append(paths, p...)
-		return err
-	}
-	var err error
-	if _, headErr := run("rev-parse", "--verify", "-q", "HEAD"); headErr == nil {
-		if _, parentErr := run("rev-parse", "--verify", "-q", "HEAD~1"); parentErr == nil {
-			err = add("diff", "--name-only", "--no-renames", "--relative", "-z", "HEAD~1", "HEAD", "--")
-		} else {
-			err = add("ls-tree", "-r", "-z", "--name-only", "HEAD") // the first commit: all of it
-		}
-		if err == nil {
-			err = add("diff", "--name-only", "--no-renames", "--relative", "-z", "HEAD", "--")
-		}
-	}
-	if err == nil {
-		err = add("ls-files", "--others", "--exclude-standard", "-z")
-	}
-	if err != nil {
-		return &changeSet{source: "git", everything: err.Error()}
-	}
-	cs := splitByExistence(dir, paths)
-	cs.source = source
+	cs := detect.SplitByExistence(a.gh.Workspace, paths)
+	cs.Source = fmt.Sprintf("the %d files pull request #%d changes", len(paths), pr)
 	return cs
 }
 
 // logLine is detect's one-line verdict for the log.
 func (d *detection) logLine() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Changes: %s. ", d.changes.source)
-	switch len(d.changed) {
+	fmt.Fprintf(&b, "Changes: %s. ", d.Changes.Source)
+	switch len(d.Changed) {
 	case 0:
-		fmt.Fprintf(&b, "No stack changed (of %d).", len(d.stacks))
+		fmt.Fprintf(&b, "No stack changed (of %d).", len(d.Stacks))
 	default:
-		fmt.Fprintf(&b, "%d of %d stacks changed: %s.", len(d.changed), len(d.stacks), truncateList(d.changed, 20))
+		fmt.Fprintf(&b, "%d of %d stacks changed: %s.", len(d.Changed), len(d.Stacks), truncateList(d.Changed, 20))
 	}
-	if len(d.deleted) > 0 {
-		fmt.Fprintf(&b, " Deleted: %s.", truncateList(d.deleted, 20))
+	if len(d.Deleted) > 0 {
+		fmt.Fprintf(&b, " Deleted: %s.", truncateList(d.Deleted, 20))
 	}
-	fmt.Fprintf(&b, " infra-changed=%t app-changed=%t", d.infraChanged, d.appChanged)
+	fmt.Fprintf(&b, " infra-changed=%t app-changed=%t", d.InfraChanged, d.AppChanged)
 	return b.String()
 }
 
@@ -647,8 +330,8 @@ func (d *detection) jsonReport(stacks string) any {
 		Reasons      map[string][]string `json:"reasons"`
 		Source       string              `json:"source"`
 		Everything   string              `json:"everything,omitempty"`
-	}{json.RawMessage(stacks), nonNil(d.layers), d.infraChanged, d.appChanged,
-		nonNilStrings(d.changed), nonNilStrings(d.deleted), d.reasons, d.changes.source, d.changes.everything}
+	}{json.RawMessage(stacks), nonNil(d.Layers), d.InfraChanged, d.AppChanged,
+		nonNilStrings(d.Changed), nonNilStrings(d.Deleted), d.Reasons, d.Changes.Source, d.Changes.Everything}
 }
 
 func nonNilStrings(s []string) []string {
@@ -674,36 +357,36 @@ func (d *detection) summary(env string) string {
 	}
 	b.WriteString(title + "\n\n")
 	fmt.Fprintf(&b, "%d of %d stacks changed, from %s. Stacks: %s.\n\n",
-		len(d.changed), len(d.stacks), comment.EscapeText(d.changes.source), comment.EscapeText(d.universe))
-	if d.changes.everything != "" {
-		fmt.Fprintf(&b, "> [!WARNING]\n> Every stack counts as changed: %s.\n\n", comment.EscapeText(d.changes.everything))
+		len(d.Changed), len(d.Stacks), comment.EscapeText(d.Changes.Source), comment.EscapeText(d.Universe))
+	if d.Changes.Everything != "" {
+		fmt.Fprintf(&b, "> [!WARNING]\n> Every stack counts as changed: %s.\n\n", comment.EscapeText(d.Changes.Everything))
 	}
-	if len(d.changed) > 0 && d.changes.everything == "" {
+	if len(d.Changed) > 0 && d.Changes.Everything == "" {
 		b.WriteString("| Stack | Why |\n| --- | --- |\n")
-		for i, s := range d.changed {
+		for i, s := range d.Changed {
 			if i == summaryMaxStacks {
-				fmt.Fprintf(&b, "| … | %d more stacks (the `stacks` output lists them all) |\n", len(d.changed)-i)
+				fmt.Fprintf(&b, "| … | %d more stacks (the `stacks` output lists them all) |\n", len(d.Changed)-i)
 				break
 			}
-			fmt.Fprintf(&b, "| %s | %s |\n", comment.CellCode(s), reasonCell(d.reasons[s]))
+			fmt.Fprintf(&b, "| %s | %s |\n", comment.CellCode(s), reasonCell(d.Reasons[s]))
 		}
 		b.WriteString("\n")
 	}
-	if len(d.deleted) > 0 {
+	if len(d.Deleted) > 0 {
 		b.WriteString("> [!WARNING]\n> **Deleted stacks.** Their Terraform files are gone but their resources are still in their state: lockstep neither plans nor destroys them. Destroy them first (from the previous commit), or restore them.\n\n")
 		b.WriteString("| Deleted | Files |\n| --- | --- |\n")
-		for _, s := range d.deleted {
-			fmt.Fprintf(&b, "| %s | %s |\n", comment.CellCode(s), reasonCell(d.reasons[s]))
+		for _, s := range d.Deleted {
+			fmt.Fprintf(&b, "| %s | %s |\n", comment.CellCode(s), reasonCell(d.Reasons[s]))
 		}
 		b.WriteString("\n")
 	}
-	if len(d.layers) > 0 {
+	if len(d.Layers) > 0 {
 		b.WriteString("**Apply order**")
 		if len(d.file.DependsOn) > 0 {
 			b.WriteString(" (depends-on in " + comment.Code(policyName(d.file)) + ")")
 		}
 		b.WriteString(": ")
-		for i, layer := range d.layers {
+		for i, layer := range d.Layers {
 			if i > 0 {
 				b.WriteString(" → ")
 			}
@@ -719,34 +402,34 @@ func (d *detection) summary(env string) string {
 		}
 		b.WriteString("\n\n")
 	}
-	for i, dep := range d.external {
+	for i, dep := range d.External {
 		if i == 10 {
-			fmt.Fprintf(&b, "- … and %d more such dependencies\n", len(d.external)-i)
+			fmt.Fprintf(&b, "- … and %d more such dependencies\n", len(d.External)-i)
 			break
 		}
 		what := "which did not change and is not planned in this run"
-		if slices.Contains(d.deleted, dep.On) {
+		if slices.Contains(d.Deleted, dep.On) {
 			what = "which this change deletes: remove the dependency"
 		}
 		fmt.Fprintf(&b, "- %s depends on %s, %s.\n", comment.Code(dep.Stack), comment.Code(dep.On), what)
 	}
-	if len(d.external) > 0 {
+	if len(d.External) > 0 {
 		b.WriteString("\n")
 	}
 	infra := "no"
-	if d.infraChanged {
+	if d.InfraChanged {
 		infra = "yes"
 	}
 	app := "no"
-	if d.appChanged {
+	if d.AppChanged {
 		app = "yes"
 	}
 	infraWhy := "any stack changed or deleted"
-	if len(d.infraGlobs) > 0 {
+	if len(d.InfraGlobs) > 0 {
 		infraWhy = "any stack changed or deleted, or a file matches infra-paths"
 	}
 	appWhy := "no app-paths given: every run counts as an app change"
-	if len(d.appGlobs) > 0 {
+	if len(d.AppGlobs) > 0 {
 		appWhy = "a file matches app-paths"
 	}
 	fmt.Fprintf(&b, "**Infra changed:** %s (%s) · **App changed:** %s (%s)\n\n", infra, infraWhy, app, appWhy)

@@ -9,14 +9,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lockstep-ci/lockstep/pkg/detect"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 	"github.com/lockstep-ci/lockstep/test/fakegithub"
 	"github.com/lockstep-ci/lockstep/test/tftest"
@@ -374,32 +372,6 @@ func TestDetectRootModule(t *testing.T) {
 	assert.Equal(t, []string{"."}, matrixDirs(t, res.outputs["stacks"]))
 }
 
-func TestStacksMatrixSplitsPastGitHubsLimit(t *testing.T) {
-	for _, n := range []int{0, 1, 256, 257, 600, 1000} {
-		t.Run(fmt.Sprint(n), func(t *testing.T) {
-			stacks := make([]string, n)
-			for i := range stacks {
-				stacks[i] = fmt.Sprintf("stacks/s%04d", i)
-			}
-			m := stacksMatrix(stacks, "prod")
-			entries := matrixDirs(t, m)
-			assert.LessOrEqual(t, len(entries), detect.MaxMatrix)
-			var got []string
-			for _, e := range entries {
-				got = append(got, strings.Split(e, "\n")...)
-			}
-			if n == 0 {
-				assert.Equal(t, EmptyMatrix, m)
-				return
-			}
-			assert.Equal(t, stacks, got, "every stack once, in order")
-			if n <= detect.MaxMatrix {
-				assert.Len(t, entries, n, "one entry per stack up to the limit")
-			}
-		})
-	}
-}
-
 func TestOrderStacks(t *testing.T) {
 	file := &policy.File{DependsOn: map[string][]string{
 		"app": {"db"},
@@ -426,21 +398,4 @@ func TestOrderStacks(t *testing.T) {
 	_, err := orderStacks([]string{"a"}, nil, &policy.File{DependsOn: map[string][]string{"a": {"b"}, "b": {"a"}}})
 	assert.Equal(t, ExitBadInput, exitCode(err))
 	assert.ErrorContains(t, err, "a -> b -> a")
-}
-
-func TestQuoteGlob(t *testing.T) {
-	for _, dir := range []string{".", "infra/app", "odd[1]/x*y?", `we{ir}d\dir`} {
-		got := detect.MatchDirs([]string{quoteGlob(dir)}, []string{dir, "infra/other", "odd1/xay"})
-		assert.Equal(t, []string{dir}, got, "%q", dir)
-	}
-}
-
-func TestSplitByExistence(t *testing.T) {
-	root := t.TempDir()
-	require.NoError(t, os.MkdirAll(filepath.Join(root, "a"), 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(root, "a", "x.tf"), nil, 0o644))
-	cs := splitByExistence(root, []string{"a/x.tf", "b/gone.tf", "a/x.tf"})
-	assert.Equal(t, []string{"a/x.tf"}, cs.files)
-	assert.Equal(t, []string{"b/gone.tf"}, cs.deleted)
-	assert.True(t, slices.IsSorted(cs.files))
 }

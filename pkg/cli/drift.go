@@ -96,14 +96,14 @@ func (a *app) driftStacks() ([]string, error) {
 	switch {
 	case len(file.Stacks) > 0:
 		globs = file.Stacks
-	case rootHoldsTerraform(a.gh.Workspace):
+	case detect.RootHoldsTerraform(os.DirFS(a.gh.Workspace)):
 		return []string{"."}, nil
 	}
 	stacks, err := detect.Discover(os.DirFS(a.gh.Workspace), globs)
 	if err != nil {
 		return nil, fail("detect-failed", fmt.Errorf("finding the stacks: %w", err))
 	}
-	return stackDirs(stacks), nil
+	return detect.StackDirs(stacks), nil
 }
 
 // driftOne checks one stack for drift and reports it: log, outputs, job

@@ -250,11 +250,11 @@ func (a *app) targetStacks(ctx context.Context) (dirs []string, layers [][]strin
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, dir := range d.deleted {
-		a.r.Annotate(deletedAnnotation(dir, d.reasons[dir]))
+	for _, dir := range d.Deleted {
+		a.r.Annotate(deletedAnnotation(dir, d.Reasons[dir]))
 	}
 	a.r.Printf("%s", d.logLine())
-	return d.changed, d.layers, nil
+	return d.Changed, d.Layers, nil
 }
 
 // noStacks reports a --changed run that found nothing to do.

@@ -10,6 +10,13 @@
 // layers that can apply together, and Matrix and SplitMatrix render a GitHub
 // Actions job matrix.
 //
-// Everything here except PushChangedFiles is pure: no network, no
-// environment, and file access only through the fs.FS given to Discover.
+// Detect sequences one run's detection over those: the candidate stacks
+// (named, globbed, the root module, or discovered), what changed and why,
+// deleted stacks, infra-paths matches outside every stack, the apply
+// layers and the infra/app verdict. pkg/cli only gathers its inputs (the
+// policy file, the event, the GitHub client) and reports the result.
+//
+// Everything here except the git readers (PushChangedFiles, LocalChanges)
+// and SplitByExistence is pure: no network, no environment, and file
+// access only through the fs.FS given to Discover and Detect.
 package detect

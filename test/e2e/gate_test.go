@@ -227,3 +227,25 @@ func TestApplyPolicyCannotChooseThePullRequestGateOffTheDefaultBranch(t *testing
 	assert.Contains(t, r.stdout, "::warning::refs/tags/v1.2.0 is not the default branch (main): the policy file's approval-mode applies only on main")
 	assert.Empty(t, w.stateAddresses("infra"))
 }
+
+// approval: none is the policy file's largest relaxation: off the default
+// branch, where the ref's pusher wrote the file, it is ignored like the
+// others, and the environment's approval of this run is needed. On the
+// default branch, where the file was reviewed, it holds.
+func TestApplyPolicyCannotDropApprovalOffTheDefaultBranch(t *testing.T) {
+	w, gh, in := plannedProduction(t)
+	w.write(map[string]string{".lockstep.yml": "environments:\n  production:\n    apply-refs: [\"refs/heads/**\"]\n    approval: none\n"})
+	w.env["GITHUB_REF"] = "refs/heads/feature"
+	gh.SetRunApprovals("octo-org", "shop", runID) // nobody approved this run
+	r := w.action(with(in, "command", "apply"))
+	assert.Equal(t, 1, r.code, "stdout:\n%s", r.stdout)
+	assert.Equal(t, "approval-missing", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "::warning::refs/heads/feature is not the default branch (main): the policy file's approval: none applies only on main, where it was reviewed; approval is required here")
+	assert.Empty(t, w.stateAddresses("infra"))
+
+	w.env["GITHUB_REF"] = "refs/heads/main"
+	r = w.action(with(in, "command", "apply"))
+	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
+	assert.NotContains(t, r.stdout, "approval: none applies only on")
+	assert.Equal(t, []string{"terraform_data.steady"}, w.stateAddresses("infra"))
+}

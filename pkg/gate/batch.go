@@ -1,4 +1,4 @@
-package cli
+package gate
 
 import (
 	"context"
@@ -80,7 +80,7 @@ func pushBatch(ctx context.Context, head github.PullRequest, commits []string, s
 		if err != nil {
 			return nil, fmt.Errorf("listing the pull requests of commit %s: %w", short(c), err)
 		}
-		p, ok := mergedPullRequest(prs, c)
+		p, ok := MergedPullRequest(prs, c)
 		if !ok {
 			return nil, &commitWithoutPR{sha: c, prs: prs, head: head}
 		}
@@ -97,36 +97,36 @@ func pushBatch(ctx context.Context, head github.PullRequest, commits []string, s
 	return batch, nil
 }
 
-// pushedPullRequests is pushBatch for this run: on a push event, the merged
+// PushedPullRequests is pushBatch for this run: on a push event, the merged
 // pull requests that brought in before..GITHUB_SHA; on any other event (a
 // workflow_dispatch has no range) and for a push that created the branch,
 // head alone.
-func (a *app) pushedPullRequests(ctx context.Context, c *github.Client, head github.PullRequest) ([]github.PullRequest, error) {
-	before := a.gh.Before
-	if a.gh.EventName != "push" || strings.Trim(before, "0") == "" {
+func (g *Gate) PushedPullRequests(ctx context.Context, c PullRequests, head github.PullRequest) ([]github.PullRequest, error) {
+	before := g.Run.Before
+	if g.Run.EventName != "push" || strings.Trim(before, "0") == "" {
 		return []github.PullRequest{head}, nil
 	}
-	commits, err := c.CommitsBetween(ctx, before, a.gh.SHA, maxPushCommits)
+	commits, err := c.CommitsBetween(ctx, before, g.Run.SHA, maxPushCommits)
 	if errors.Is(err, github.ErrTooManyCommits) {
 		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: the push %s..%s brings in more than %d commits, too many to map each to its pull request: "+
-			"merge fewer pull requests per push (a smaller merge queue batch), or use approval-mode: environment with required reviewers: %w", a.cfg.Environment, short(before), short(a.gh.SHA), maxPushCommits, err))
+			"merge fewer pull requests per push (a smaller merge queue batch), or use approval-mode: environment with required reviewers: %w", g.Environment, short(before), short(g.Run.SHA), maxPushCommits, err))
 	}
 	if errors.Is(err, github.ErrNotAhead) {
 		return nil, refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: the push moved %s from %s to %s, which does not descend from it (a force push): "+
 			"applying it could bring back an older approved commit, or changes that no pull request merged. Protect %s against force pushes, or apply with approval-mode: environment: %w",
-			a.cfg.Environment, orNone(a.gh.Ref), short(before), short(a.gh.SHA), orNone(a.gh.Ref), err))
+			g.Environment, orNone(g.Run.Ref), short(before), short(g.Run.SHA), orNone(g.Run.Ref), err))
 	}
 	if err != nil {
-		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: listing the commits of the push %s..%s (the job needs contents: read): %w", a.cfg.Environment, short(before), short(a.gh.SHA), err))
+		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: listing the commits of the push %s..%s (the job needs contents: read): %w", g.Environment, short(before), short(g.Run.SHA), err))
 	}
 	batch, err := pushBatch(ctx, head, commits, batchSource{pullsOf: c.PullRequestsWithCommit, commitsOf: c.PullRequestCommits})
 	var orphan *commitWithoutPR
 	if errors.As(err, &orphan) {
 		return nil, refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: %w. "+
-			"Protect %s so that every change arrives through an approved pull request, or use approval-mode: environment with required reviewers", a.cfg.Environment, err, orNone(a.gh.Ref)))
+			"Protect %s so that every change arrives through an approved pull request, or use approval-mode: environment with required reviewers", g.Environment, err, orNone(g.Run.Ref)))
 	}
 	if err != nil {
-		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: mapping the commits of the push %s..%s to their pull requests: %w", a.cfg.Environment, short(before), short(a.gh.SHA), err))
+		return nil, refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: mapping the commits of the push %s..%s to their pull requests: %w", g.Environment, short(before), short(g.Run.SHA), err))
 	}
 	return batch, nil
 }
@@ -135,7 +135,7 @@ func (a *app) pushedPullRequests(ctx context.Context, c *github.Client, head git
 // dir or any Terraform file (.tf, .tf.json, .tfvars, .hcl): a change the
 // stack's plan may depend on. A file list GitHub truncated counts as
 // touching.
-func touchesTerraform(ctx context.Context, c *github.Client, pr int, dir string) (bool, string, error) {
+func touchesTerraform(ctx context.Context, c PullRequests, pr int, dir string) (bool, string, error) {
 	files, err := c.PullRequestFiles(ctx, pr)
 	if errors.Is(err, github.ErrFilesTruncated) {
 		return true, "more files than GitHub lists", nil

@@ -1,4 +1,4 @@
-package cli
+package gate
 
 import (
 	"context"
@@ -11,16 +11,6 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
-
-// labelSource is what the allow-destroy label check reads from GitHub;
-// *github.Client implements it.
-type labelSource interface {
-	PullRequestsForCommit(ctx context.Context, sha string) ([]int, error)
-	IssueLabels(ctx context.Context, n int) ([]string, error)
-	LastLabelEvent(ctx context.Context, n int, label string) (*github.LabelEvent, error)
-	CollaboratorPermission(ctx context.Context, login string) (github.Permission, error)
-	FindComment(ctx context.Context, pr int, marker string) (*github.Comment, error)
-}
 
 // labelGrant is a valid allow-destroy label: who added it to which pull
 // request, when.
@@ -53,7 +43,7 @@ type labelRequest struct {
 // changed; and that comment shows the plan being applied (same full
 // fingerprint). Otherwise it returns a *labelDenied saying which condition
 // failed, or the error of a GitHub read: never a grant on a failed read.
-func checkDestroyLabel(ctx context.Context, gh labelSource, req labelRequest) (labelGrant, error) {
+func checkDestroyLabel(ctx context.Context, gh Labels, req labelRequest) (labelGrant, error) {
 	prs, err := gh.PullRequestsForCommit(ctx, req.Commit)
 	if err != nil {
 		return labelGrant{}, err
@@ -84,7 +74,7 @@ func checkDestroyLabel(ctx context.Context, gh labelSource, req labelRequest) (l
 // failed condition is the one reported.
 var errNoLabel = &labelDenied{"the pull request does not carry it"}
 
-func checkLabelOn(ctx context.Context, gh labelSource, pr int, req labelRequest) (labelGrant, error) {
+func checkLabelOn(ctx context.Context, gh Labels, pr int, req labelRequest) (labelGrant, error) {
 	label := policy.AllowDestroyLabel
 	labels, err := gh.IssueLabels(ctx, pr)
 	if err != nil {
@@ -155,19 +145,17 @@ func prList(prs []int) string {
 	return strings.Join(s, ", ")
 }
 
-// allowDestroysByLabel is the destroy guard's last chance in action mode:
-// the pull request's allow-destroy label (see checkDestroyLabel). It
-// returns nil when the label allows them, else a refusal naming the
-// resources refused and why the label did not allow them.
-func (a *app) allowDestroysByLabel(ctx context.Context, dir, fingerprint string, refused *policy.DestroyRefusedError) error {
-	if a.local != nil {
-		refused.Label = "lockstep reads it only in GitHub Actions, not when run locally"
-		return refuse("destroy-not-allowed", refused)
-	}
-	gh, err := a.github()
-	var g labelGrant
+// AllowDestroys is the destroy guard's last chance in action mode: the
+// pull request's allow-destroy label (see checkDestroyLabel) for the plan
+// of dir with fingerprint, on this run's commit. It returns nil when the
+// label allows its deletes and replaces, else a *Refusal
+// (destroy-not-allowed) of refused, whose Label says why the label did not
+// allow them. A failed GitHub read never allows them.
+func (g *Gate) AllowDestroys(ctx context.Context, dir, fingerprint string, refused *policy.DestroyRefusedError) error {
+	gh, err := g.github()
+	var grant labelGrant
 	if err == nil {
-		g, err = checkDestroyLabel(ctx, gh, labelRequest{Commit: a.gh.SHA, Dir: dir, Env: a.cfg.Environment, Fingerprint: fingerprint})
+		grant, err = checkDestroyLabel(ctx, gh, labelRequest{Commit: g.Run.SHA, Dir: dir, Env: g.Environment, Fingerprint: fingerprint})
 	}
 	var denied *labelDenied
 	switch {
@@ -178,7 +166,7 @@ func (a *app) allowDestroysByLabel(ctx context.Context, dir, fingerprint string,
 		refused.Label = fmt.Sprintf("lockstep could not check it, so it does not count (the apply job needs the permission pull-requests: read): %v", err)
 		return refuse("destroy-not-allowed", refused)
 	}
-	a.r.Printf("Deletes and replaces allowed by the label %s on PR #%d, added by %s (%s) at %s, after lockstep's plan comment for this plan.",
-		policy.AllowDestroyLabel, g.PR, g.Actor, g.Role, g.At.UTC().Format(time.RFC3339))
+	g.Log.Printf("Deletes and replaces allowed by the label %s on PR #%d, added by %s (%s) at %s, after lockstep's plan comment for this plan.",
+		policy.AllowDestroyLabel, grant.PR, grant.Actor, grant.Role, grant.At.UTC().Format(time.RFC3339))
 	return nil
 }

@@ -1,12 +1,10 @@
-package cli
+package gate
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -14,13 +12,6 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
-
-// approvalProof is what the gate proved: which mode gated the apply and
-// the approvals that count.
-type approvalProof struct {
-	mode      string // policy.ModeEnvironment or policy.ModePullRequest; "" when no approval was required
-	approvals []comment.Approval
-}
 
 // checkPullRequest is pull-request mode: the commit being applied came from
 // a merged pull request with at least pol.MinApprovals approving reviews
@@ -36,73 +27,73 @@ type approvalProof struct {
 // request, its reviews, permissions and team memberships from GitHub; only
 // lockstep's own plan comments (FindComment ignores anyone else's); the
 // CODEOWNERS file of the applied commit, which the same review covered.
-func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []string) (approvalProof, error) {
-	env := a.cfg.Environment
+func (g *Gate) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []string) (Verdict, error) {
+	env := g.Environment
 	notApproved := func(format string, args ...any) error {
 		return refuse("pr-not-approved", fmt.Errorf("pull-request approval mode for %q: "+format, append([]any{env}, args...)...))
 	}
 	unverifiable := func(what string, err error) error {
 		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: %s: %w", env, what, err))
 	}
-	c, err := a.github()
+	c, err := g.github()
 	if err != nil {
-		return approvalProof{}, unverifiable("lockstep cannot read the pull request", err)
+		return Verdict{}, unverifiable("lockstep cannot read the pull request", err)
 	}
-	if a.gh.SHA == "" {
-		return approvalProof{}, notApproved("GITHUB_SHA is not set, so lockstep cannot tell which pull request this commit came from")
+	if g.Run.SHA == "" {
+		return Verdict{}, notApproved("GITHUB_SHA is not set, so lockstep cannot tell which pull request this commit came from")
 	}
 	if pol.ProductionLike && !pol.SkipBranchPolicy {
-		if err := a.checkPullRequestBranchPolicy(ctx, c); err != nil {
-			return approvalProof{}, err
+		if err := g.checkPullRequestBranchPolicy(ctx, c); err != nil {
+			return Verdict{}, err
 		}
 	}
-	prs, err := c.PullRequestsWithCommit(ctx, a.gh.SHA)
+	prs, err := c.PullRequestsWithCommit(ctx, g.Run.SHA)
 	if err != nil {
-		return approvalProof{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(a.gh.SHA)), err)
+		return Verdict{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(g.Run.SHA)), err)
 	}
-	pr, ok := mergedPullRequest(prs, a.gh.SHA)
+	pr, ok := MergedPullRequest(prs, g.Run.SHA)
 	if !ok {
 		if len(prs) == 0 {
-			return approvalProof{}, notApproved("no pull request is associated with commit %s, so no review approved it. "+
-				"Merge changes through a pull request (protect the branch and require reviews), or use approval-mode: environment with required reviewers", short(a.gh.SHA))
+			return Verdict{}, notApproved("no pull request is associated with commit %s, so no review approved it. "+
+				"Merge changes through a pull request (protect the branch and require reviews), or use approval-mode: environment with required reviewers", short(g.Run.SHA))
 		}
 		var open []string
 		for _, p := range prs {
 			open = append(open, fmt.Sprintf("#%d", p.Number))
 		}
-		return approvalProof{}, notApproved("commit %s belongs to %s, none of them merged: apply only what a merged pull request brought in", short(a.gh.SHA), strings.Join(open, ", "))
+		return Verdict{}, notApproved("commit %s belongs to %s, none of them merged: apply only what a merged pull request brought in", short(g.Run.SHA), strings.Join(open, ", "))
 	}
 
-	batch, err := a.pushedPullRequests(ctx, c, pr)
+	batch, err := g.PushedPullRequests(ctx, c, pr)
 	if err != nil {
-		return approvalProof{}, err
+		return Verdict{}, err
 	}
-	proof := approvalProof{mode: policy.ModePullRequest}
+	v := Verdict{Mode: policy.ModePullRequest}
 	planned := map[string]bool{} // stacks some pull request of the push has a plan comment for
 	approvers := map[string]bool{}
 	for _, p := range batch {
-		counted, err := a.checkMergedPullRequest(ctx, c, pol, dirs, p, batch, planned)
+		counted, err := g.checkMergedPullRequest(ctx, c, pol, dirs, p, batch, planned)
 		if err != nil {
-			return approvalProof{}, err
+			return Verdict{}, err
 		}
 		for _, r := range counted {
 			if !approvers[strings.ToLower(r.Login)] {
 				approvers[strings.ToLower(r.Login)] = true
-				proof.approvals = append(proof.approvals, comment.Approval{Login: r.Login, URL: r.URL})
+				v.Approvals = append(v.Approvals, comment.Approval{Login: r.Login, URL: r.URL})
 			}
 		}
-		a.r.Printf("Approval (pull-request mode): PR #%d (%s) was merged with approving reviews by %s on its final commit %s.", p.Number, p.URL, reviewLogins(counted), short(p.HeadSHA))
+		g.Log.Printf("Approval (pull-request mode): PR #%d (%s) was merged with approving reviews by %s on its final commit %s.", p.Number, p.URL, reviewLogins(counted), short(p.HeadSHA))
 	}
 	for _, dir := range dirs {
 		if !planned[dir] {
-			return approvalProof{}, notApproved("none of the pull requests this push merged (%s) has a plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
+			return Verdict{}, notApproved("none of the pull requests this push merged (%s) has a plan comment of lockstep's for %s → %s, so no approver can have seen the plan. "+
 				"Plan on the pull request with comments on (comment: auto) and have it approved after the plan comment appears", prNumbers(batch), dir, env)
 		}
 	}
 	if len(batch) > 1 {
-		a.r.Printf("Approval (pull-request mode): this push merged %d pull requests (%s), as a merge queue batch does; each of them was approved.", len(batch), prNumbers(batch))
+		g.Log.Printf("Approval (pull-request mode): this push merged %d pull requests (%s), as a merge queue batch does; each of them was approved.", len(batch), prNumbers(batch))
 	}
-	return proof, nil
+	return v, nil
 }
 
 // checkMergedPullRequest holds one merged pull request of the push to the
@@ -113,8 +104,8 @@ func (a *app) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []st
 // there because it did not change the stack, and needs no CODEOWNERS or
 // team approver for it; planned records the stacks that some pull request
 // of the push has a plan comment for.
-func (a *app) checkMergedPullRequest(ctx context.Context, c *github.Client, pol policy.Policy, dirs []string, pr github.PullRequest, batch []github.PullRequest, planned map[string]bool) ([]policy.Review, error) {
-	env := a.cfg.Environment
+func (g *Gate) checkMergedPullRequest(ctx context.Context, c GitHub, pol policy.Policy, dirs []string, pr github.PullRequest, batch []github.PullRequest, planned map[string]bool) ([]policy.Review, error) {
+	env := g.Environment
 	which := fmt.Sprintf("PR #%d", pr.Number)
 	if len(batch) > 1 {
 		which = fmt.Sprintf("PR #%d (one of the %d pull requests this push merged, as a merge queue batch does: %s; each must be approved)", pr.Number, len(batch), prNumbers(batch))
@@ -190,7 +181,7 @@ func (a *app) checkMergedPullRequest(ctx context.Context, c *github.Client, pol 
 	// Owners and teams approve changes to the stacks: a pull request of a
 	// batch that changed none of them needs only its approvals.
 	if len(mine) > 0 {
-		if err := a.checkApproverOwners(ctx, c, pol, mine, pr.Number, v.Counted); err != nil {
+		if err := g.checkApproverOwners(ctx, c, pol, mine, pr.Number, v.Counted); err != nil {
 			return nil, err
 		}
 	}
@@ -214,8 +205,8 @@ func prNumbers(prs []github.PullRequest) string {
 // has no environments in private repositories), is not refused: the ref is
 // already the default branch or one apply-refs allows (checkRef), and the
 // merged pull request's reviews are the gate.
-func (a *app) checkPullRequestBranchPolicy(ctx context.Context, c *github.Client) error {
-	env := a.cfg.Environment
+func (g *Gate) checkPullRequestBranchPolicy(ctx context.Context, c Environments) error {
+	env := g.Environment
 	e, err := c.Environment(ctx, env)
 	if err != nil {
 		return refuse("approval-unverifiable", fmt.Errorf("pull-request approval mode for %q: reading its GitHub environment for its deployment branch policy: %w", env, err))
@@ -223,15 +214,15 @@ func (a *app) checkPullRequestBranchPolicy(ctx context.Context, c *github.Client
 	if !e.Exists || e.BranchPolicy == nil {
 		return nil
 	}
-	refType, refName := splitRef(a.gh.Ref)
-	return a.checkBranchPolicy(ctx, c, e, refType, refName)
+	refType, refName := splitRef(g.Run.Ref)
+	return g.checkBranchPolicy(ctx, c, e, refType, refName)
 }
 
-// mergedPullRequest picks the merged pull request that brought commit sha
+// MergedPullRequest picks the merged pull request that brought commit sha
 // in: the one whose merge made it (merge, squash or rebase), else the one
 // whose head it is (a fast-forward), else the first merged one GitHub
 // associates with it. Open and closed-unmerged pull requests never count.
-func mergedPullRequest(prs []github.PullRequest, sha string) (github.PullRequest, bool) {
+func MergedPullRequest(prs []github.PullRequest, sha string) (github.PullRequest, bool) {
 	var head, first *github.PullRequest
 	for i := range prs {
 		p := &prs[i]
@@ -259,10 +250,10 @@ func mergedPullRequest(prs []github.PullRequest, sha string) (github.PullRequest
 // checkApproverOwners applies the policy's approvers: codeowners and
 // approver-teams: some counted approver must own each stack directory, and
 // some must belong to one of the teams.
-func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol policy.Policy, dirs []string, pr int, counted []policy.Review) error {
-	env := a.cfg.Environment
+func (g *Gate) checkApproverOwners(ctx context.Context, c Teams, pol policy.Policy, dirs []string, pr int, counted []policy.Review) error {
+	env := g.Environment
 	if pol.RequireCodeowner {
-		rules, file, err := a.codeowners()
+		rules, file, err := g.codeowners()
 		if err != nil {
 			return refuse("approval-unverifiable", fmt.Errorf("approvers: codeowners for %q: reading CODEOWNERS: %w", env, err))
 		}
@@ -274,7 +265,7 @@ func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol pol
 			if len(owners) == 0 {
 				return refuse("pr-not-approved", fmt.Errorf("approvers: codeowners for %q, but %s names no owner of %s", env, file, dir))
 			}
-			ok, err := a.anyApproverIn(ctx, c, owners, counted)
+			ok, err := g.anyApproverIn(ctx, c, owners, counted)
 			if err != nil {
 				return refuse("approval-unverifiable", fmt.Errorf("approvers: codeowners for %q: %w", env, err))
 			}
@@ -289,7 +280,7 @@ func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol pol
 		for i, t := range pol.ApproverTeams {
 			teams[i] = "@" + t
 		}
-		ok, err := a.anyApproverIn(ctx, c, teams, counted)
+		ok, err := g.anyApproverIn(ctx, c, teams, counted)
 		if err != nil {
 			return refuse("approval-unverifiable", fmt.Errorf("approver-teams for %q: %w", env, err))
 		}
@@ -303,8 +294,8 @@ func (a *app) checkApproverOwners(ctx context.Context, c *github.Client, pol pol
 
 // anyApproverIn reports whether one of the approvers is one of owners:
 // @user by login, @org/team by active team membership, read with
-// a.teamReader. Email owners cannot be matched to a login and never match.
-func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []string, counted []policy.Review) (bool, error) {
+// g.teamReader. Email owners cannot be matched to a login and never match.
+func (g *Gate) anyApproverIn(ctx context.Context, c Teams, owners []string, counted []policy.Review) (bool, error) {
 	var teams *teamReader
 	for _, r := range counted {
 		for _, o := range owners {
@@ -321,7 +312,7 @@ func (a *app) anyApproverIn(ctx context.Context, c *github.Client, owners []stri
 			}
 			if teams == nil {
 				var err error
-				if teams, err = a.teamReader(c); err != nil {
+				if teams, err = g.teamReader(c); err != nil {
 					return false, err
 				}
 			}
@@ -349,20 +340,23 @@ const ApproverTokenEnv = "LOCKSTEP_APPROVER_TOKEN"
 // the token can see it, so that a hidden team is an error rather than "not
 // a member".
 type teamReader struct {
-	c       *github.Client
+	c       Teams
 	source  string // which token: ApproverTokenEnv or the github-token input
 	visible map[string]bool
 }
 
-func (a *app) teamReader(c *github.Client) (*teamReader, error) {
-	tok := a.env.Getenv(ApproverTokenEnv)
-	if tok == "" {
+// teamReader builds the team reader of one check: ApproverTeams' client
+// when it gives one, else c, the run's.
+func (g *Gate) teamReader(c Teams) (*teamReader, error) {
+	if g.ApproverTeams == nil {
 		return &teamReader{c: c, source: "github-token", visible: map[string]bool{}}, nil
 	}
-	a.r.Mask(tok)
-	tc, err := github.New(a.githubOptions(tok))
+	tc, err := g.ApproverTeams()
 	if err != nil {
 		return nil, fmt.Errorf("building the client for %s: %w", ApproverTokenEnv, err)
+	}
+	if tc == nil {
+		return &teamReader{c: c, source: "github-token", visible: map[string]bool{}}, nil
 	}
 	return &teamReader{c: tc, source: ApproverTokenEnv, visible: map[string]bool{}}, nil
 }
@@ -390,11 +384,14 @@ func (t *teamReader) member(ctx context.Context, org, team, login string) (bool,
 	return member, nil
 }
 
-// codeowners reads the applied commit's CODEOWNERS from the workspace,
+// codeowners reads the applied commit's CODEOWNERS (through ReadFile),
 // from the first of GitHub's locations that exists; file is "" when none.
-func (a *app) codeowners() (rules []policy.CodeownersRule, file string, err error) {
+func (g *Gate) codeowners() (rules []policy.CodeownersRule, file string, err error) {
+	if g.ReadFile == nil {
+		return nil, "", fmt.Errorf("no file reader for the applied commit")
+	}
 	for _, p := range policy.CodeownersPaths {
-		data, err := os.ReadFile(filepath.Join(a.gh.Workspace, filepath.FromSlash(p)))
+		data, err := g.ReadFile(p)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}

@@ -1,4 +1,4 @@
-package cli
+package gate
 
 import (
 	"bytes"
@@ -12,21 +12,20 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
-	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
 
 // The gate's checks of the event and the ref, in-process: the end-to-end
 // tests prove them through the binary, where `make mutate` cannot see them.
 
-// gateApp is an app in action mode on event and ref, with the default branch
-// known from the event payload.
-func gateApp(event, ref string) (*app, *bytes.Buffer) {
+// gateApp is a gate in action mode on event and ref, with the default
+// branch known from the event payload, logging as the action does.
+func gateApp(event, ref string) (*Gate, *bytes.Buffer) {
 	var out bytes.Buffer
-	return &app{
-		cfg: &config.Config{Environment: "production"},
-		gh:  &config.Context{EventName: event, Ref: ref, DefaultBranch: "main"},
-		r:   actions.NewActionReporter(&out, func(string) string { return "" }),
+	return &Gate{
+		Environment: "production",
+		Run:         Run{EventName: event, Ref: ref, DefaultBranch: "main"},
+		Log:         actions.NewActionReporter(&out, func(string) string { return "" }),
 	}, &out
 }
 
@@ -36,9 +35,9 @@ func refusalReason(t *testing.T, err error) string {
 	if err == nil {
 		return ""
 	}
-	var f *failure
-	require.True(t, errors.As(err, &f), "not a refusal: %v", err)
-	return f.Reason
+	var r *Refusal
+	require.True(t, errors.As(err, &r), "not a refusal: %v", err)
+	return r.Code
 }
 
 func TestCheckEvent(t *testing.T) {
@@ -123,4 +122,41 @@ func TestPullRequestGateNotes(t *testing.T) {
 
 	assert.Equal(t, "alice, bob", reviewLogins([]policy.Review{alice, {Login: "bob"}}))
 	assert.Empty(t, reviewLogins(nil))
+}
+
+// Off the default branch the policy file is the ref's pusher's: its
+// approval: none would let them apply to production with nobody's
+// approval, so it is ignored there, as its other relaxations are. The
+// input (require-approval) and the default branch's file still decide.
+func TestCheckRefIgnoresTheFilesApprovalNoneOffTheDefaultBranch(t *testing.T) {
+	none := func() policy.Policy {
+		return policy.Policy{ProductionLike: true, ApplyRefs: []string{"refs/heads/release/*"}, ApprovalMode: policy.ModeAuto,
+			Source: map[string]string{policy.FieldApproval: policy.SourceFile}}
+	}
+	a, out := gateApp("push", "refs/heads/release/1.2")
+	pol := none()
+	require.NoError(t, a.checkRef(context.Background(), &pol))
+	assert.True(t, pol.ApprovalRequired, "approval: none from the file is dropped off the default branch")
+	assert.Contains(t, out.String(), "::warning::refs/heads/release/1.2 is not the default branch (main): the policy file's approval: none applies only on main, where it was reviewed; approval is required here")
+
+	// Decide goes on to require approval: here nothing can give it.
+	a, _ = gateApp("push", "refs/heads/release/1.2")
+	a.GitHub = func() (GitHub, error) { return nil, errors.New("no token") }
+	_, err := a.Decide(context.Background(), none(), []string{"infra"})
+	assert.Equal(t, "approval-unverifiable", refusalReason(t, err))
+
+	a, out = gateApp("push", "refs/heads/main")
+	pol = none()
+	require.NoError(t, a.checkRef(context.Background(), &pol))
+	assert.False(t, pol.ApprovalRequired, "on the default branch the reviewed file decides")
+	assert.Empty(t, out.String())
+
+	for _, source := range []string{policy.SourceInput, policy.SourceDefault} {
+		a, out = gateApp("push", "refs/heads/release/1.2")
+		pol = none()
+		pol.Source[policy.FieldApproval] = source
+		require.NoError(t, a.checkRef(context.Background(), &pol))
+		assert.False(t, pol.ApprovalRequired, "approval from the %s is not the file's", source)
+		assert.NotContains(t, out.String(), "approval: none")
+	}
 }

@@ -1,9 +1,7 @@
-package cli
+package gate
 
 import (
 	"testing"
-
-	"github.com/lockstep-ci/lockstep/pkg/config"
 )
 
 func TestSplitRef(t *testing.T) {
@@ -38,8 +36,8 @@ func TestTriggeredBy(t *testing.T) {
 		{"", "", "alice", false},
 	}
 	for _, tt := range tests {
-		a := &app{gh: &config.Context{Actor: tt.actor, TriggeringActor: tt.triggering}}
-		if got := a.triggeredBy(tt.login); got != tt.want {
+		g := &Gate{Run: Run{Actor: tt.actor, TriggeringActor: tt.triggering}}
+		if got := g.triggeredBy(tt.login); got != tt.want {
 			t.Errorf("actor %q, triggering actor %q: triggeredBy(%q) = %v, want %v", tt.actor, tt.triggering, tt.login, got, tt.want)
 		}
 	}

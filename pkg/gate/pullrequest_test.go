@@ -1,4 +1,4 @@
-package cli
+package gate
 
 import (
 	"context"
@@ -33,7 +33,7 @@ func TestMergedPullRequest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := mergedPullRequest(tt.prs, sha)
+			got, ok := MergedPullRequest(tt.prs, sha)
 			assert.Equal(t, tt.wantOK, ok)
 			assert.Equal(t, tt.want, got.Number)
 		})
