@@ -340,7 +340,7 @@ type QueryResult struct {
 	// MaxSamples of them (sorted by labels), Total how many there were.
 	Fired   bool
 	Samples []Sample
-	Total int
+	Total   int
 	// FiredAt is when, after the window's start, it returned them.
 	FiredAt time.Duration
 	// Err is the last evaluation's error ("" when it succeeded); Bad means
