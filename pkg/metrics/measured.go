@@ -68,7 +68,8 @@ func Measured(q string) (string, bool) {
 }
 
 // skipString returns the index of the quote closing the string that opens
-// at q[i] (backslash escapes in "" and ”; none in “).
+// at q[i]: backslash escapes inside double and single quotes, none inside
+// backquotes.
 func skipString(q string, i int) int {
 	quote := q[i]
 	for j := i + 1; j < len(q); j++ {
