@@ -14,8 +14,8 @@ import (
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/config"
-	"github.com/lockstep-ci/lockstep/pkg/metrics"
 	"github.com/lockstep-ci/lockstep/pkg/github"
+	"github.com/lockstep-ci/lockstep/pkg/metrics"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )

@@ -82,12 +82,6 @@ type Config struct {
 	CanaryBake     time.Duration
 	ExpectStatus   StatusSet
 	Watch          time.Duration
-	// PrometheusURL is the metrics gate's Prometheus ("" = no gate); it may
-	// carry credentials, so it is never shown as given.
-	PrometheusURL      string
-	MetricsQueries     []string
-	MetricsInterval    time.Duration
-	MetricsRequireData bool
 	InfraPaths     []string
 	AppPaths       []string
 	Parallelism    int
@@ -101,6 +95,13 @@ type Config struct {
 	// PromoteFrom is the environment a commit must have succeeded on
 	// before apply and deploy take it to this one; "" turns it off.
 	PromoteFrom string
+
+	// PrometheusURL is the metrics gate's Prometheus ("" = no gate); it may
+	// carry credentials, so it is never shown as given.
+	PrometheusURL      string
+	MetricsQueries     []string
+	MetricsInterval    time.Duration
+	MetricsRequireData bool
 
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
