@@ -81,11 +81,17 @@ func (m *metricsReports) deciding() (metrics.Report, bool) {
 // watchMetrics runs the gate over window and logs its outcome.
 func watchMetrics(ctx context.Context, a *app, g *metrics.Gate, window time.Duration, what string) metrics.Report {
 	rep := g.Watch(ctx, window, what)
+	logMetrics(a, rep)
+	return rep
+}
+
+// logMetrics logs a gate's outcome and warns of queries that measured
+// nothing.
+func logMetrics(a *app, rep metrics.Report) {
 	a.r.Printf("%s", rep.Summary())
 	for _, w := range rep.NoDataWarnings() {
 		a.r.Warnf("%s", w)
 	}
-	return rep
 }
 
 // deployGate adapts the metrics gate to a canary step's bake.

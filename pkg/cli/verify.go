@@ -142,7 +142,9 @@ func watch(ctx context.Context, a *app, checker *verify.Checker, gate *metrics.G
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			metRep = watchMetrics(wctx, a, gate, a.cfg.Watch, "watch")
+			// Logged after the wait: warnings and lines from two goroutines
+			// would interleave.
+			metRep = gate.Watch(wctx, a.cfg.Watch, "watch")
 			if !metRep.OK() {
 				cancel()
 			}
@@ -163,6 +165,7 @@ func watch(ctx context.Context, a *app, checker *verify.Checker, gate *metrics.G
 		}
 	}
 	if gate != nil {
+		logMetrics(a, metRep)
 		b.WriteString("\n" + metRep.Markdown())
 		if !metRep.OK() && (metRep.Err == nil || out.interrupted) {
 			out.ok = false

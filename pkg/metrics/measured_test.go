@@ -20,6 +20,8 @@ func TestMeasured(t *testing.T) {
 		{"operator inside a backquoted string", "rate(x{a=`<=`}[5m]) < 1", "rate(x{a=`<=`}[5m])", true},
 		{"escaped quote", `x{a="\"<"} > 1`, `x{a="\"<"}`, true},
 		{"comment", "x > 1 # alert when > 1", "x", true},
+		{"or inside parentheses", `(sum(rate(errors[1m])) or vector(0)) / sum(rate(requests[1m])) > 0.02`,
+			`(sum(rate(errors[1m])) or vector(0)) / sum(rate(requests[1m]))`, true},
 		{"operator inside parentheses only", `(x > 1)`, "", false},
 		{"no comparison", `sum(rate(errors[1m]))`, "", false},
 		{"two comparisons", `x > 1 < 5`, "", false},
