@@ -22,6 +22,14 @@ func metricsGate(a *app) (*metrics.Gate, error) {
 	if err != nil {
 		return nil, &badInput{&config.InputError{Input: "prometheus-url", Flag: a.local != nil, Problem: err.Error()}}
 	}
+	if a.cfg.MetricsRequireData {
+		for _, q := range a.cfg.MetricsQueries {
+			if _, ok := metrics.Measured(q); !ok {
+				return nil, &badInput{&config.InputError{Input: "metrics-queries", Value: q, Flag: a.local != nil,
+					Problem: "has no single top-level comparison (like ratio > 0.05), so metrics-require-data cannot tell which value must have data: add one, or set metrics-require-data to false"}}
+			}
+		}
+	}
 	return &metrics.Gate{
 		Endpoint:    e,
 		Queries:     a.cfg.MetricsQueries,
@@ -99,7 +107,8 @@ func deployGate(a *app, g *metrics.Gate, reports *metricsReports) deploy.Gate {
 	return func(ctx context.Context, bake time.Duration, what string) (bool, string) {
 		rep := watchMetrics(ctx, a, g, bake, what)
 		reports.add(rep)
-		return rep.OK(), rep.Summary()
+		// The step's error says "metrics gate failed: " before these.
+		return rep.OK(), rep.Details()
 	}
 }
 

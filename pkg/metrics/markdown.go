@@ -61,14 +61,20 @@ func (r Report) Summary() string {
 	if len(failed) == 0 && r.Err == nil {
 		return fmt.Sprintf("metrics: %s clean", countQueries(len(r.Results)))
 	}
+	return fmt.Sprintf("metrics gate failed for %d of %s: %s", len(failed), countQueries(len(r.Results)), r.Details())
+}
+
+// Details say how each failed query failed, in one line: what a canary
+// step's failure shows after "metrics gate failed:". "" when none failed.
+func (r Report) Details() string {
 	var parts []string
-	for _, q := range failed {
+	for _, q := range r.Failed() {
 		parts = append(parts, fmt.Sprintf("%s: %s", q.Query, details(q)))
 	}
 	if r.Err != nil {
 		parts = append(parts, r.Err.Error())
 	}
-	return fmt.Sprintf("metrics gate failed for %d of %s: %s", len(failed), countQueries(len(r.Results)), strings.Join(parts, "; "))
+	return strings.Join(parts, "; ")
 }
 
 func verdict(q QueryResult) string {

@@ -188,7 +188,7 @@ func TestMetricsGateStopsARisingErrorRatioAtTheFirstStepAndRollsBack(t *testing.
 	assert.Contains(t, r.summary, "`"+errorRatio+"`")
 	assert.Contains(t, r.summary, `{version="v2-flaky"}`, "the sample's labels")
 	assert.Contains(t, r.summary, "Rolled back from `v2-flaky` to `app:v1-infra:"+infra+"`")
-	assert.Contains(t, r.stderr+r.stdout, "canary step 1 of 3 (10%): metrics gate failed: metrics gate failed for 1 of 1 query")
+	assert.Contains(t, r.stderr+r.stdout, "canary step 1 of 3 (10%): metrics gate failed: "+errorRatio+": 1 sample(s): {version=\"v2-flaky\"} ")
 
 	deps := gh.Deployments(owner, repo)
 	require.Len(t, deps, 3)
@@ -281,4 +281,15 @@ func TestVerifyWatchWithTheMetricsGateRollsBack(t *testing.T) {
 	assert.Contains(t, r.summary, `{version="v2-flaky"}`)
 	assert.Contains(t, r.stdout, "⏳ watch: metrics gate")
 	assert.Contains(t, r.summary, "app:v1-infra:"+infra)
+}
+
+func TestMetricsRequireDataRefusesAQueryWithoutAComparison(t *testing.T) {
+	w := newWorkspace(t)
+	r := w.action(map[string]string{
+		"command": "deploy", "working-directory": "infra", "environment": "production", "app-version": "v1",
+		"infra-version": "abc1234", "deploy-command": "true", "prometheus-url": "http://127.0.0.1:1", "metrics-queries": "sum(up)",
+		"metrics-require-data": "true",
+	})
+	requireCode(t, 2, r)
+	assert.Contains(t, r.stdout, `input "metrics-queries": "sum(up)" has no single top-level comparison (like ratio > 0.05), so metrics-require-data cannot tell which value must have data`)
 }
