@@ -56,7 +56,7 @@ type Server struct {
 // prometheus on PATH.
 func Binary() (string, error) {
 	if p := os.Getenv(EnvBinary); p != "" {
-		return p, nil
+		return exec.LookPath(p)
 	}
 	return exec.LookPath("prometheus")
 }
