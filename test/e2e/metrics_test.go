@@ -293,3 +293,33 @@ func TestMetricsRequireDataRefusesAQueryWithoutAComparison(t *testing.T) {
 	requireCode(t, 2, r)
 	assert.Contains(t, r.stdout, `input "metrics-queries": "sum(up)" has no single top-level comparison (like ratio > 0.05), so metrics-require-data cannot tell which value must have data`)
 }
+
+// verify with Prometheus down judges nothing: it fails, but neither marks
+// the deployment failed nor rolls the app back.
+func TestVerifyWithPrometheusDownFailsWithoutRollingBack(t *testing.T) {
+	w := newWorkspace(t)
+	appliedStack(w)
+	gh := fakeGitHub(w)
+	app := newFakeApp(w)
+	deployInputs := map[string]string{
+		"command": "deploy", "working-directory": "infra", "environment": "staging", "deploy-command": app.command(),
+	}
+	requireCode(t, 0, w.action(merge(deployInputs, map[string]string{"app-version": "v1"})))
+	requireCode(t, 0, w.action(merge(deployInputs, map[string]string{"app-version": "v2"})))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	addr := ln.Addr().String()
+	require.NoError(t, ln.Close())
+
+	r := w.action(merge(deployInputs, map[string]string{
+		"command": "verify", "app-version": "v2", "prometheus-url": "http://" + addr, "metrics-queries": errorRatio,
+	}))
+	requireCode(t, 1, r)
+	assert.Equal(t, "metrics-unavailable", r.outputs["failure-reason"])
+	assert.Equal(t, []string{"v1 100", "v2 100"}, app.deploys(), "no rollback")
+	assert.Contains(t, r.summary, "The metrics gate could not run; the app was neither judged nor rolled back.")
+	assert.Contains(t, r.summary, "connection refused")
+	deps := gh.Deployments(owner, repo)
+	require.Len(t, deps, 2)
+	assert.Equal(t, "success", latestState(gh, deps[1]), "v2 is not marked failed")
+}
