@@ -23,10 +23,13 @@ func (r Report) Markdown() string {
 		return b.String()
 	case len(failed) == 0 && r.Err == nil:
 		fmt.Fprintf(&b, "### ✅ Metrics gate passed\n\n%s returned no sample from Prometheus at %s (evaluated %s).\n\n",
-			countQueries(len(r.Results)), comment.CellCode(r.Address), window)
+			countQueries(len(r.Results)), comment.Code(r.Address), window)
+	case len(failed) == 0:
+		fmt.Fprintf(&b, "### ⚠️ Metrics gate interrupted\n\n%s returned no sample from Prometheus at %s until the gate stopped (evaluated %s).\n\n",
+			countQueries(len(r.Results)), comment.Code(r.Address), window)
 	default:
 		fmt.Fprintf(&b, "### ❌ Metrics gate failed\n\n%d of %s failed against Prometheus at %s (evaluated %s; a query that returns any sample fails).\n\n",
-			len(failed), countQueries(len(r.Results)), comment.CellCode(r.Address), window)
+			len(failed), countQueries(len(r.Results)), comment.Code(r.Address), window)
 	}
 	b.WriteString("| Query | Result | Rounds | Details |\n| --- | --- | ---: | --- |\n")
 	for _, q := range r.Results {
@@ -36,7 +39,11 @@ func (r Report) Markdown() string {
 		if !q.Fired {
 			continue
 		}
-		fmt.Fprintf(&b, "\nSamples of %s after %s:\n\n```\n", comment.CellCode(q.Query), dur(q.FiredAt))
+		when := ""
+		if q.FiredAt > 0 {
+			when = " after " + dur(q.FiredAt)
+		}
+		fmt.Fprintf(&b, "\nSamples of %s%s:\n\n```\n", comment.Code(q.Query), when)
 		for _, s := range q.Samples {
 			b.WriteString(fence(s.String()) + "\n")
 		}
@@ -58,8 +65,11 @@ func (r Report) Markdown() string {
 // descriptions and canary step details.
 func (r Report) Summary() string {
 	failed := r.Failed()
-	if len(failed) == 0 && r.Err == nil {
+	switch {
+	case len(failed) == 0 && r.Err == nil:
 		return fmt.Sprintf("metrics: %s clean", countQueries(len(r.Results)))
+	case len(failed) == 0:
+		return r.Err.Error()
 	}
 	return fmt.Sprintf("metrics gate failed for %d of %s: %s", len(failed), countQueries(len(r.Results)), r.Details())
 }
