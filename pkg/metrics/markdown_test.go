@@ -33,10 +33,10 @@ func TestMarkdownGolden(t *testing.T) {
 				Samples: []Sample{{Labels: `{version="v2"}`, Value: "0.5"}}},
 			{Query: latency, OK: true, Rounds: 3, HadData: true, DataQuery: "y"},
 		}},
-		"many samples and a pipe": {Address: "http://127.0.0.1:9090", Results: []QueryResult{
+		"many-samples-and-a-pipe": {Address: "http://127.0.0.1:9090", Results: []QueryResult{
 			{Query: `up{job=~"a|b"} == 0`, Rounds: 1, Fired: true, Total: 14, Samples: many},
 		}},
-		"bad query and no data": {Address: "http://127.0.0.1:9090", Window: time.Minute, Interval: 15 * time.Second, RequireData: true, Results: []QueryResult{
+		"bad-query-and-no-data": {Address: "http://127.0.0.1:9090", Window: time.Minute, Interval: 15 * time.Second, RequireData: true, Results: []QueryResult{
 			{Query: "sum(rate(x[1m])", Rounds: 1, Bad: true, ErrorRounds: 1,
 				Err: `bad_data: invalid parameter "query": 1:16: parse error: unclosed left parenthesis`},
 			{Query: "sum(rate(missing[1m])) > 1", DataQuery: "sum(rate(missing[1m]))", Rounds: 5, NoData: true},
@@ -44,7 +44,7 @@ func TestMarkdownGolden(t *testing.T) {
 		"unreachable": {Address: "http://127.0.0.1:9090", Window: time.Minute, Interval: time.Second, Results: []QueryResult{
 			{Query: "up == 0", Rounds: 3, ErrorRounds: 3, Err: "dial tcp 127.0.0.1:9090: connect: connection refused"},
 		}},
-		"no data warning and interrupted": {Address: "http://127.0.0.1:9090", Window: time.Minute, Interval: time.Second,
+		"no-data-warning-and-interrupted": {Address: "http://127.0.0.1:9090", Window: time.Minute, Interval: time.Second,
 			Err: errors.New("metrics gate interrupted: context canceled"), Results: []QueryResult{
 				{Query: "sum(rate(missing[1m])) > 1", DataQuery: "sum(rate(missing[1m]))", OK: true, Rounds: 2},
 			}},
