@@ -191,7 +191,10 @@ func deploySummary(a *app, res deploy.Result, reports []verify.Report, mreps *me
 		}
 		b.WriteString(metricsSection(r))
 	}
-	if r, ok := decidingReport(reports); ok {
+	// A step the metrics gate stopped ran no smoke checks: a report now is
+	// the rollback's, which its own table already shows.
+	f, failed := res.Outcome.FailedStep()
+	if r, ok := decidingReport(reports); ok && !(failed && f.GateFailed) {
 		b.WriteString("\n")
 		if !r.OK() {
 			b.WriteString("The checks that stopped the rollout:\n\n")

@@ -164,7 +164,11 @@ func (r Runner) Run(ctx context.Context, s Strategy, t Target, req Request, chec
 		if canary {
 			what = fmt.Sprintf("canary step %d of %d (%d%%)", i+1, len(out.Weights), w)
 		}
-		r.tell(fmt.Sprintf("▶ %s: deploying", what))
+		if canary {
+			r.tell(fmt.Sprintf("▶ %s: deploying", what))
+		} else {
+			r.tell("▶ " + what)
+		}
 		start := r.now()
 		req.Weight, req.Step, req.Steps = w, i+1, len(out.Weights)
 		step.Err = t.Deploy(ctx, req)

@@ -243,6 +243,7 @@ func (g *Gate) Watch(ctx context.Context, window time.Duration, what string) Rep
 	}
 	start := g.now()
 	deadline := start.Add(window)
+	var lastLine time.Time
 	for {
 		stop := g.round(ctx, &rep, start)
 		if err := ctx.Err(); err != nil {
@@ -253,14 +254,19 @@ func (g *Gate) Watch(ctx context.Context, window time.Duration, what string) Rep
 		if stop || remaining <= 0 {
 			break
 		}
-		if g.Progress != nil {
-			g.Progress(progress.Line(fmt.Sprintf("%s: metrics gate, %s clean after %d round(s)", what, countQueries(len(rep.Results)), rep.Results[0].Rounds), remaining))
-		}
 		wait := min(interval, remaining)
+		rounds := rep.Results[0].Rounds
 		tell := func(left time.Duration) {
-			if left < wait && g.Progress != nil { // the round's own line covered the slice's start
-				g.Progress(progress.Line(what+": metrics gate, next round in "+left.Round(time.Second).String(), remaining-(wait-left)))
+			// A line when the next chance to print (this slice's end) would
+			// leave the log silent for longer than progress.Every: with a
+			// short interval, not one per round.
+			now := g.now()
+			if g.Progress == nil || (!lastLine.IsZero() && now.Sub(lastLine)+min(left, progress.Every) <= progress.Every) {
+				return
 			}
+			lastLine = now
+			g.Progress(progress.Line(fmt.Sprintf("%s: metrics gate, %s clean after %d round(s)", what, countQueries(len(rep.Results)), rounds),
+				remaining-(wait-left)))
 		}
 		if err := progress.Wait(ctx, wait, g.Sleep, tell); err != nil {
 			rep.Err = fmt.Errorf("metrics gate interrupted: %w", err)

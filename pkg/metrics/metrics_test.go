@@ -189,14 +189,32 @@ func TestWatchPrintsProgressAtLeastEveryTenSeconds(t *testing.T) {
 	rep := g.Watch(promtest.Context(t), 40*time.Second, "canary step 1 of 2 (50%)")
 	require.True(t, rep.OK(), rep.Summary())
 	assert.Equal(t, 4, rep.Results[0].Rounds, "at 0s, 15s, 30s and 40s")
-	require.NotEmpty(t, lines)
-	assert.Equal(t, "⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 1 round(s): 40s left", lines[0])
-	assert.Contains(t, lines[1], "⏳ canary step 1 of 2 (50%): metrics gate, next round in 5s: 30s left")
+	assert.Equal(t, []string{
+		"⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 1 round(s): 40s left",
+		"⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 1 round(s): 30s left",
+		"⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 2 round(s): 25s left",
+		"⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 2 round(s): 15s left",
+		"⏳ canary step 1 of 2 (50%): metrics gate, 1 query clean after 3 round(s): 10s left",
+	}, lines)
 	prev := time.Duration(0)
 	for i, a := range append(at, 40*time.Second) {
 		assert.LessOrEqual(t, a-prev, 10*time.Second, "silent from %s to %s (line %d)", prev, a, i)
 		prev = a
 	}
+}
+
+// A short interval makes a round a second, not a line a second.
+func TestWatchWithAShortIntervalPrintsAboutEveryTenSeconds(t *testing.T) {
+	p := serveGauge(t, "short", 1)
+	clock := newClock()
+	var at []time.Duration
+	g := &Gate{Endpoint: endpoint(t, p.URL), Queries: []string{`lockstep_test_errors{case="short"} > 5`},
+		Interval: time.Second, Now: clock.now, Sleep: clock.sleep,
+		Progress: func(string) { at = append(at, clock.elapsed()) }}
+	rep := g.Watch(promtest.Context(t), 30*time.Second, "watch")
+	require.True(t, rep.OK(), rep.Summary())
+	assert.Equal(t, 31, rep.Results[0].Rounds)
+	assert.Equal(t, []time.Duration{0, 10 * time.Second, 20 * time.Second}, at)
 }
 
 func TestNewEndpointRefusesWhatIsNoURL(t *testing.T) {

@@ -188,6 +188,8 @@ func TestMetricsGateStopsARisingErrorRatioAtTheFirstStepAndRollsBack(t *testing.
 	assert.Contains(t, r.summary, "`"+errorRatio+"`")
 	assert.Contains(t, r.summary, `{version="v2-flaky"}`, "the sample's labels")
 	assert.Contains(t, r.summary, "Rolled back from `v2-flaky` to `app:v1-infra:"+infra+"`")
+	assert.NotContains(t, r.summary, "Smoke checks passed", "the failed step ran no smoke checks; the rollback's table shows its own")
+	assert.Contains(t, r.stdout, "▶ deploying at 100%\n", "the rollback")
 	assert.Contains(t, r.stderr+r.stdout, "canary step 1 of 3 (10%): metrics gate failed: "+errorRatio+": 1 sample(s): {version=\"v2-flaky\"} ")
 
 	deps := gh.Deployments(owner, repo)
