@@ -7,13 +7,14 @@
 # Usage: scripts/install-tools.sh [TOOL...]
 #   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act, jq,
 #   the shellcheck linter, pulumi (the Pulumi CLI, its YAML language host and
-#   lockstep's test provider), gremlins. With no TOOL it installs terraform,
-#   actionlint, act, shellcheck, jq (the act tests run pipeline.yml's jq steps)
-#   and pulumi; tofu (5 to 12 minutes to build once) is `make tofu`'s, which
-#   `make test` runs; gremlins, the mutation tester, only `make mutate` asks for.
+#   lockstep's test provider), prometheus, gremlins. With no TOOL it installs
+#   terraform, actionlint, act, shellcheck, jq (the act tests run pipeline.yml's
+#   jq steps), pulumi and prometheus (the metrics gate's tests run a real one);
+#   tofu (5 to 12 minutes to build once) is `make tofu`'s, which `make test`
+#   runs; gremlins, the mutation tester, only `make mutate` asks for.
 #
-# Go tools come from the Go module proxy with `go install`; shellcheck and jq come
-# from Debian's packages. Nothing downloads a prebuilt binary, so this works on
+# Go tools come from the Go module proxy with `go install`; shellcheck, jq and
+# prometheus come from Debian's packages. Nothing downloads a prebuilt binary, so this works on
 # a machine that reaches only the package registries.
 set -euo pipefail
 
@@ -190,6 +191,38 @@ ensure_apt_tool() {
   DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "$name" >/dev/null
 }
 
+# ensure_prometheus installs Debian's prometheus package when the command is
+# missing. The tests run the binary themselves (test/promtest), on loopback
+# with a temporary storage directory; the package's own service is never
+# started: apt-get runs with a policy-rc.d that denies service starts (a
+# container usually has one already), and without systemd there is nothing
+# else that would start it.
+ensure_prometheus() {
+  if command -v prometheus >/dev/null 2>&1; then
+    log "prometheus is installed ($(command -v prometheus))"
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 ||
+    die "prometheus is missing and there is no apt-get: install Prometheus 2.x by hand (the tests run it; LOCKSTEP_PROMETHEUS names the binary)"
+  local sudo=() policy=/usr/sbin/policy-rc.d added=
+  if [ "$(id -u)" -ne 0 ]; then
+    command -v sudo >/dev/null 2>&1 || die "prometheus is missing: need root or sudo to apt-get install it"
+    sudo=(sudo)
+  fi
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\n# install-tools.sh: no service starts while it installs prometheus\nexit 101\n' |
+      "${sudo[@]}" tee "$policy" >/dev/null
+    "${sudo[@]}" chmod +x "$policy"
+    added=1
+  fi
+  log "apt-get install prometheus (its service is not started)"
+  "${sudo[@]}" apt-get update -qq
+  local rc=0
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends prometheus >/dev/null || rc=$?
+  [ -z "$added" ] || "${sudo[@]}" rm -f "$policy"
+  [ "$rc" -eq 0 ] || die "apt-get install prometheus failed ($rc)"
+}
+
 # --- Pulumi ----------------------------------------------------------------
 # The Pulumi CLI is built from github.com/pulumi/pulumi/pkg/v3 through the tools
 # module test/tools/pulumi (its go.mod copies Pulumi's replace of
@@ -242,7 +275,7 @@ ensure_pulumi() {
 
 main() {
   command -v go >/dev/null 2>&1 || die "go is not on PATH"
-  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq pulumi
+  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq pulumi prometheus
   local tool
   for tool in "$@"; do
     case "$tool" in
@@ -254,7 +287,8 @@ main() {
       gremlins) ensure_go_tool github.com/go-gremlins/gremlins/cmd/gremlins "$GREMLINS_VERSION" gremlins ;;
       shellcheck | jq) ensure_apt_tool "$tool" ;;
       pulumi) ensure_pulumi ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq, pulumi or gremlins)" ;;
+      prometheus) ensure_prometheus ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq, pulumi, prometheus or gremlins)" ;;
     esac
   done
 }

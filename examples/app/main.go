@@ -7,7 +7,14 @@
 //
 // A broken release is easy to make on purpose, to show lockstep's smoke checks
 // and rollback: with APP_BROKEN=1, or a version containing "broken", /healthz
-// answers 503.
+// answers 503. A release that passes its smoke checks but fails its users, to
+// show lockstep's metrics gate: APP_ERROR_RATE=0.5 (a fraction from 0 to 1)
+// answers that share of the requests to / and /version with 500, evenly
+// spread; /healthz stays healthy.
+//
+// /metrics serves Prometheus metrics: http_requests_total, labelled with the
+// status code, the handler and the app's version, counts every request to
+// the other endpoints.
 //
 // On SIGTERM or SIGINT it stops taking connections and finishes the requests
 // under way before it exits.
@@ -25,9 +32,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -41,6 +53,8 @@ type config struct {
 	addr    string
 	version string
 	broken  bool
+	// errorRate is the share of / and /version requests answered 500.
+	errorRate float64
 }
 
 func main() {
@@ -66,7 +80,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return fmt.Errorf("listening on %s: %w", cfg.addr, err)
 	}
 	logger := log.New(stderr, "app: ", log.LstdFlags)
-	logger.Printf("version %s listening on %s (broken=%t)", cfg.version, ln.Addr(), cfg.broken)
+	logger.Printf("version %s listening on %s (broken=%t, error rate %g)", cfg.version, ln.Addr(), cfg.broken, cfg.errorRate)
 	return serve(ctx, ln, newHandler(cfg), logger)
 }
 
@@ -125,21 +139,45 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		cfg.version = "dev"
 	}
 	cfg.broken = getenv("APP_BROKEN") == "1" || strings.Contains(cfg.version, "broken")
+	if v := getenv("APP_ERROR_RATE"); v != "" {
+		rate, err := strconv.ParseFloat(v, 64)
+		if err != nil || rate < 0 || rate > 1 {
+			return config{}, fmt.Errorf("APP_ERROR_RATE %q is not a fraction from 0 to 1, like 0.5", v)
+		}
+		cfg.errorRate = rate
+	}
 	return cfg, nil
 }
 
-// newHandler routes the service's three endpoints.
+// newHandler routes the service's endpoints; every request but those to
+// /metrics is counted in http_requests_total.
 func newHandler(cfg config) http.Handler {
-	mux := http.NewServeMux()
+	reg := prometheus.NewRegistry()
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name:        "http_requests_total",
+		Help:        "HTTP requests answered, by status code and handler.",
+		ConstLabels: prometheus.Labels{"version": cfg.version},
+	}, []string{"code", "handler"})
+	reg.MustRegister(requests)
+
+	var served atomic.Uint64
+	// failing spreads errorRate evenly: request n fails when it takes the
+	// count of failures so far, floor(n*rate), one higher.
+	failing := func() bool {
+		n := served.Add(1)
+		return uint64(float64(n)*cfg.errorRate) > uint64(float64(n-1)*cfg.errorRate)
+	}
 	versionHandler := func(w http.ResponseWriter, r *http.Request) {
+		if failing() {
+			http.Error(w, "internal error (APP_ERROR_RATE)", http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(struct {
 			Version string `json:"version"`
 		}{cfg.version})
 	}
-	mux.HandleFunc("GET /{$}", versionHandler)
-	mux.HandleFunc("GET /version", versionHandler)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+	healthHandler := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if cfg.broken {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -147,6 +185,15 @@ func newHandler(cfg config) http.Handler {
 			return
 		}
 		_, _ = io.WriteString(w, "ok")
-	})
+	}
+	counted := func(name string, h http.HandlerFunc) http.Handler {
+		return promhttp.InstrumentHandlerCounter(requests.MustCurryWith(prometheus.Labels{"handler": name}), h)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", counted("/", versionHandler))
+	mux.Handle("GET /version", counted("/version", versionHandler))
+	mux.Handle("GET /healthz", counted("/healthz", healthHandler))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", counted("other", http.NotFound))
 	return mux
 }

@@ -83,6 +83,9 @@ func TestParseConfig(t *testing.T) {
 		{name: "APP_BROKEN", env: map[string]string{"APP_BROKEN": "1"}, want: config{addr: ":8080", version: "dev", broken: true}},
 		{name: "broken version", env: map[string]string{"APP_VERSION": "1.3.0-broken"}, want: config{addr: ":8080", version: "1.3.0-broken", broken: true}},
 		{name: "APP_BROKEN=0 is healthy", env: map[string]string{"APP_BROKEN": "0"}, want: config{addr: ":8080", version: "dev"}},
+		{name: "APP_ERROR_RATE", env: map[string]string{"APP_ERROR_RATE": "0.25"}, want: config{addr: ":8080", version: "dev", errorRate: 0.25}},
+		{name: "APP_ERROR_RATE above 1", env: map[string]string{"APP_ERROR_RATE": "2"}, wantErr: true},
+		{name: "APP_ERROR_RATE not a number", env: map[string]string{"APP_ERROR_RATE": "half"}, wantErr: true},
 		{name: "unknown flag", args: []string{"--nope"}, wantErr: true},
 		{name: "stray argument", args: []string{"serve"}, wantErr: true},
 	}
@@ -130,4 +133,62 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("serve did not return after its context was cancelled")
 	}
+}
+
+func TestMetricsCountRequestsByStatusCode(t *testing.T) {
+	srv := httptest.NewServer(newHandler(config{version: "1.4.0", errorRate: 0.5}))
+	defer srv.Close()
+	get := func(path string) int {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode
+	}
+	var codes []int
+	for range 4 {
+		codes = append(codes, get("/"))
+	}
+	if want := []int{200, 500, 200, 500}; !equalInts(codes, want) {
+		t.Errorf("half the requests to / fail, evenly: got %v, want %v", codes, want)
+	}
+	if c := get("/healthz"); c != 200 {
+		t.Errorf("/healthz answered %d; an error rate leaves it healthy", c)
+	}
+	get("/nope")
+
+	resp, err := http.Get(srv.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	for _, want := range []string{
+		`http_requests_total{code="200",handler="/",version="1.4.0"} 2`,
+		`http_requests_total{code="500",handler="/",version="1.4.0"} 2`,
+		`http_requests_total{code="200",handler="/healthz",version="1.4.0"} 1`,
+		`http_requests_total{code="404",handler="other",version="1.4.0"} 1`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics lacks %s:\n%s", want, body)
+		}
+	}
+	if strings.Contains(string(body), `handler="/metrics"`) {
+		t.Errorf("scrapes are counted:\n%s", body)
+	}
+}
+
+func equalInts(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }

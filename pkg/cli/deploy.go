@@ -98,6 +98,25 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 	if len(required) > 0 {
 		a.r.Printf("Infra contract: the app's %d required output(s) are present (from %s).", len(required), source)
 	}
+	strategy := deployStrategy(a, pol)
+	gate, err := metricsGate(a)
+	if err != nil {
+		return err
+	}
+	var metricsRep metricsReports
+	var stepGate deploy.Gate
+	if gate != nil {
+		if _, canary := strategy.(deploy.Canary); canary {
+			// Before anything is recorded or deployed: a gate that cannot
+			// be evaluated must not be found out at the first step.
+			if err := checkMetrics(ctx, a, gate); err != nil {
+				return refusedDeploy(a, err)
+			}
+			stepGate = deployGate(a, gate, &metricsRep)
+		} else {
+			a.r.Printf("Metrics gate: a direct deploy has no canary steps to gate; verify evaluates metrics-queries through its watch window.")
+		}
+	}
 	ledger, where, err := deployLedger(ctx, a, pol)
 	if err != nil {
 		return err
@@ -111,10 +130,10 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 			a.r.Printf("%s", r.Summary())
 		})
 	}
-	strategy := deployStrategy(a, pol)
-	d := &deploy.Deployer{Ledger: ledger, Target: target, Check: check, Now: a.env.Now}
+	progressLine := func(line string) { a.r.Printf("%s", line) }
+	d := &deploy.Deployer{Ledger: ledger, Target: target, Check: check, Gate: stepGate, Progress: progressLine, Now: a.env.Now}
 	a.r.Printf("Deploying app %s on infra %s to %s: %s (from %s); recording it in %s.",
-		v.app, v.infra, a.cfg.Environment, strategyName(strategy), strategySource(a, pol), where)
+		v.app, v.infra, a.cfg.Environment, strategyName(a, strategy), strategySource(a, pol), where)
 	res, err := d.Deploy(ctx, deploy.Plan{
 		Environment:  a.cfg.Environment,
 		AppVersion:   v.app,
@@ -131,7 +150,7 @@ func deployApp(ctx context.Context, a *app, o deployOptions) error {
 		if err := a.r.SetOutput("deployment-id", res.Entry.ID); err != nil {
 			return err
 		}
-		if err := a.r.Summary(deploySummary(a, res, reports, v)); err != nil {
+		if err := a.r.Summary(deploySummary(a, res, reports, &metricsRep, v)); err != nil {
 			return err
 		}
 	}
@@ -159,10 +178,23 @@ func refusedDeploy(a *app, err error) error {
 
 // deploySummary is the job summary of a deploy: the rollout, the checks
 // that decided it, and the traceability line.
-func deploySummary(a *app, res deploy.Result, reports []verify.Report, v deployVersion) string {
+func deploySummary(a *app, res deploy.Result, reports []verify.Report, mreps *metricsReports, v deployVersion) string {
 	var b strings.Builder
 	b.WriteString(res.Markdown())
-	if r, ok := decidingReport(reports); ok {
+	if res.Outcome.Strategy == "canary" {
+		fmt.Fprintf(&b, "\nEach canary step bakes %s before its checks (%s).\n", res.Outcome.Bake, bakeSource(a))
+	}
+	if r, ok := mreps.deciding(); ok {
+		b.WriteString("\n")
+		if !r.OK() {
+			b.WriteString("The metrics gate that stopped the rollout:\n\n")
+		}
+		b.WriteString(metricsSection(r))
+	}
+	// A step the metrics gate stopped ran no smoke checks: a report now is
+	// the rollback's, which its own table already shows.
+	f, failed := res.Outcome.FailedStep()
+	if r, ok := decidingReport(reports); ok && !(failed && f.GateFailed) {
 		b.WriteString("\n")
 		if !r.OK() {
 			b.WriteString("The checks that stopped the rollout:\n\n")
@@ -173,7 +205,7 @@ func deploySummary(a *app, res deploy.Result, reports []verify.Report, v deployV
 	if !res.OK() && a.cfg.Rollback == config.Never {
 		b.WriteString("\n#### ↩️ No rollback\n\n`rollback` is `never`: the failed version stays deployed.\n")
 	}
-	if len(a.cfg.SmokeURLs) == 0 {
+	if len(a.cfg.SmokeURLs) == 0 && a.cfg.PrometheusURL == "" {
 		b.WriteString("\n> [!NOTE]\n> No `smoke-urls` given: the app was deployed without checking its health; only a failing deploy triggers a rollback.\n")
 	}
 	fmt.Fprintf(&b, "\n**Traceability:** `%s=%s`", deploy.EnvDeploymentVersion, v.deployment())
@@ -284,6 +316,7 @@ func deployTarget(a *app) (deploy.Target, error) {
 			OnRun: func(r deploy.WorkflowRun) {
 				a.r.Printf("Waiting for deploy workflow %s run %d: %s", a.cfg.DeployWorkflow, r.ID, r.URL)
 			},
+			Progress: func(line string) { a.r.Printf("%s", line) },
 		}, nil
 	}
 	return nil, nil
@@ -481,15 +514,23 @@ func deployStrategy(a *app, pol policy.Policy) deploy.Strategy {
 	return deploy.Direct{}
 }
 
-func strategyName(s deploy.Strategy) string {
+func strategyName(a *app, s deploy.Strategy) string {
 	if c, ok := s.(deploy.Canary); ok {
 		parts := make([]string, len(c.Steps))
 		for i, w := range c.Steps {
 			parts[i] = fmt.Sprintf("%d%%", w)
 		}
-		return fmt.Sprintf("canary %s, %s bake", strings.Join(parts, " → "), c.Bake)
+		return fmt.Sprintf("canary %s, %s bake after each step (%s)", strings.Join(parts, " → "), c.Bake, bakeSource(a))
 	}
 	return s.Name()
+}
+
+// bakeSource says whether canary-bake was given or is the default.
+func bakeSource(a *app) string {
+	if a.cfg.Set["canary-bake"] {
+		return "the canary-bake input"
+	}
+	return "the canary-bake default"
 }
 
 // strategySource says where the strategy came from, for the log.
@@ -508,7 +549,8 @@ func strategySource(a *app, pol policy.Policy) string {
 
 // smokeChecker probes smoke-urls with the run's HTTP client and clock.
 func smokeChecker(a *app) *verify.Checker {
-	return &verify.Checker{Client: a.env.HTTPClient, Now: a.env.Now, Expect: a.cfg.ExpectStatus}
+	return &verify.Checker{Client: a.env.HTTPClient, Now: a.env.Now, Expect: a.cfg.ExpectStatus,
+		Progress: func(line string) { a.r.Printf("%s", line) }}
 }
 
 // deployActor is who deploys: the workflow's actor, or the local user.

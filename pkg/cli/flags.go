@@ -16,7 +16,7 @@ var errHelp = errors.New("help requested")
 // (--var-files a.tfvars --var-files b.tfvars).
 var listInputs = map[string]bool{
 	"working-directory": true, "var-files": true, "backend-config": true,
-	"smoke-urls": true, "infra-paths": true, "app-paths": true, "secret-env": true,
+	"smoke-urls": true, "metrics-queries": true, "infra-paths": true, "app-paths": true, "secret-env": true,
 }
 
 // boolInputs may be given as a bare flag (--allow-destroy).

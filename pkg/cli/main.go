@@ -15,6 +15,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
+	"github.com/lockstep-ci/lockstep/pkg/metrics"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
 	"github.com/lockstep-ci/lockstep/pkg/version"
 )
@@ -274,6 +275,8 @@ func maskSecrets(r *actions.Reporter, cfg *config.Config, getenv func(string) st
 	for _, name := range cfg.SecretEnv {
 		secrets = append(secrets, getenv(name))
 	}
+	// The metrics gate's Prometheus URL may carry basic-auth credentials.
+	secrets = append(secrets, metrics.Credentials(cfg.PrometheusURL)...)
 	r.Mask(secrets...)
 }
 

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/deploy"
+	"github.com/lockstep-ci/lockstep/pkg/metrics"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 	"github.com/lockstep-ci/lockstep/pkg/verify"
 )
@@ -23,7 +26,11 @@ func runVerify(ctx context.Context, a *app) error {
 		return err
 	}
 	urls := a.cfg.SmokeURLs
-	if len(urls) == 0 {
+	gate, err := metricsGate(a)
+	if err != nil {
+		return err
+	}
+	if len(urls) == 0 && gate == nil {
 		a.r.Printf("verify: no smoke-urls given, so there is nothing to check.")
 		if err := a.r.Summary("### Verify\n\nNo `smoke-urls` given: nothing was checked, so nothing is proven healthy.\n\n"); err != nil {
 			return err
@@ -42,19 +49,34 @@ func runVerify(ctx context.Context, a *app) error {
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Verify %s%s\n\n", "`"+v.deployment()+"`", toEnvironment(a.cfg.Environment))
+	if gate != nil {
+		// An unreachable Prometheus or a rejected query says nothing about
+		// the app: fail without marking it failed or rolling it back.
+		if err := checkMetrics(ctx, a, gate); err != nil {
+			var r *refusal
+			if errors.As(err, &r) {
+				b.WriteString("> [!CAUTION]\n> **The metrics gate could not run; the app was neither judged nor rolled back.** " + comment.EscapeText(r.Err.Error()) + "\n")
+				_ = a.r.Summary(b.String())
+				return fail(r.Reason, r.Err)
+			}
+			return err
+		}
+	}
 	checker := smokeChecker(a)
-	a.r.Printf("Smoke checks on %d URL(s), retrying for up to %s…", len(urls), a.cfg.SmokeTimeout)
-	rep := checker.Smoke(ctx, urls, a.cfg.SmokeTimeout)
-	a.r.Printf("%s", rep.Summary())
-	b.WriteString(rep.Markdown())
-	ok, reason, interrupted := rep.OK(), rep.Summary(), rep.Err != nil
-	if ok && a.cfg.Watch > 0 {
-		a.r.Printf("Watching %d URL(s) for %s…", len(urls), a.cfg.Watch)
-		w := checker.Watch(ctx, urls, a.cfg.Watch, 0, verify.DefaultMaxErrorRate)
-		a.r.Printf("%s", w.Summary())
-		b.WriteString("\n")
-		b.WriteString(w.Markdown())
-		ok, reason, interrupted = w.OK(), w.Summary(), w.Err != nil
+	ok, reason, interrupted := true, "", false
+	if len(urls) > 0 {
+		a.r.Printf("Smoke checks on %d URL(s), retrying for up to %s…", len(urls), a.cfg.SmokeTimeout)
+		rep := checker.Smoke(ctx, urls, a.cfg.SmokeTimeout)
+		a.r.Printf("%s", rep.Summary())
+		b.WriteString(rep.Markdown())
+		ok, reason, interrupted = rep.OK(), rep.Summary(), rep.Err != nil
+	}
+	unavailable := false
+	if ok {
+		var w watchOutcome
+		w, unavailable = watch(ctx, a, checker, gate, urls)
+		b.WriteString(w.markdown)
+		ok, reason, interrupted = w.ok, w.reason, w.interrupted
 	}
 	if ok {
 		b.WriteString("\n")
@@ -70,11 +92,89 @@ func runVerify(ctx context.Context, a *app) error {
 		_ = a.r.Summary(b.String())
 		return fail("verify-interrupted", checkErr)
 	}
+	if unavailable {
+		// Prometheus stopped answering: the same, health unknown.
+		b.WriteString("\n> [!CAUTION]\n> The metrics gate could not evaluate its queries: the app was neither marked failed nor rolled back.\n")
+		_ = a.r.Summary(b.String())
+		return fail("metrics-unavailable", checkErr)
+	}
 	err = verifyFailed(ctx, a, &b, v, reason, checkErr)
 	if sumErr := a.r.Summary(b.String()); sumErr != nil {
 		return errors.Join(err, sumErr)
 	}
 	return err
+}
+
+// watchOutcome is the watch window's verdict.
+type watchOutcome struct {
+	ok, interrupted bool
+	reason          string
+	markdown        string
+}
+
+// watch keeps probing the smoke URLs (when watch is set) and evaluating the
+// metrics gate (through the watch window, or once when watch is 0) at the
+// same time; the first to fail stops the other. unavailable is true when
+// the gate failed because Prometheus could not evaluate a query.
+func watch(ctx context.Context, a *app, checker *verify.Checker, gate *metrics.Gate, urls []string) (out watchOutcome, unavailable bool) {
+	out.ok = true
+	probe := len(urls) > 0 && a.cfg.Watch > 0
+	if !probe && gate == nil {
+		return out, false
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var urlRep verify.Report
+	var metRep metrics.Report
+	if probe {
+		a.r.Printf("Watching %d URL(s) for %s…", len(urls), a.cfg.Watch)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			urlRep = checker.Watch(wctx, urls, a.cfg.Watch, 0, verify.DefaultMaxErrorRate)
+			if !urlRep.OK() {
+				cancel()
+			}
+		}()
+	}
+	if gate != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Logged after the wait: warnings and lines from two goroutines
+			// would interleave.
+			metRep = gate.Watch(wctx, a.cfg.Watch, "watch")
+			if !metRep.OK() {
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	var b strings.Builder
+	var reasons []string
+	// A check cut short because the other failed is not interrupted; one
+	// cut short because the run was canceled is.
+	out.interrupted = ctx.Err() != nil
+	if probe {
+		a.r.Printf("%s", urlRep.Summary())
+		b.WriteString("\n" + urlRep.Markdown())
+		if !urlRep.OK() && (urlRep.Err == nil || out.interrupted) {
+			out.ok = false
+			reasons = append(reasons, urlRep.Summary())
+		}
+	}
+	if gate != nil {
+		logMetrics(a, metRep)
+		b.WriteString("\n" + metRep.Markdown())
+		if !metRep.OK() && (metRep.Err == nil || out.interrupted) {
+			out.ok = false
+			reasons = append(reasons, metRep.Summary())
+			unavailable = metRep.Unavailable()
+		}
+	}
+	out.reason, out.markdown = strings.Join(reasons, "; "), b.String()
+	return out, unavailable && !out.interrupted
 }
 
 // verifyFailed records the failure and rolls the app back when it may,
@@ -128,10 +228,11 @@ func verifyFailed(ctx context.Context, a *app, b *strings.Builder, v deployVersi
 
 	a.r.Printf("Rolling the app back to the last version that succeeded on infra %s in %s (never the infrastructure)…", v.infra, env)
 	d := &deploy.Deployer{
-		Ledger: ledger,
-		Target: target,
-		Check:  smokeChecker(a).SmokeCheck(a.cfg.SmokeURLs, a.cfg.SmokeTimeout, nil),
-		Now:    a.env.Now,
+		Ledger:   ledger,
+		Target:   target,
+		Check:    smokeChecker(a).SmokeCheck(a.cfg.SmokeURLs, a.cfg.SmokeTimeout, nil),
+		Now:      a.env.Now,
+		Progress: func(line string) { a.r.Printf("%s", line) },
 	}
 	rb, err := d.Rollback(ctx, deploy.RollbackRequest{
 		Environment:      env,

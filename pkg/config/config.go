@@ -102,6 +102,13 @@ type Config struct {
 	// before apply and deploy take it to this one; "" turns it off.
 	PromoteFrom string
 
+	// PrometheusURL is the metrics gate's Prometheus ("" = no gate); it may
+	// carry credentials, so it is never shown as given.
+	PrometheusURL      string
+	MetricsQueries     []string
+	MetricsInterval    time.Duration
+	MetricsRequireData bool
+
 	// Set is the set of inputs the user gave explicitly (not defaulted), so that
 	// an input can override a policy file only when it was given.
 	Set map[string]bool
@@ -206,6 +213,19 @@ func Load(src Source) (*Config, error) {
 	c.CanaryBake = l.duration("canary-bake")
 	c.ExpectStatus = l.statusSet("expect-status")
 	c.Watch = l.duration("watch")
+	c.PrometheusURL = l.prometheusURL("prometheus-url")
+	c.MetricsQueries = l.lines("metrics-queries")
+	c.MetricsInterval = l.duration("metrics-interval")
+	if c.MetricsInterval < time.Second && l.set["metrics-interval"] && !l.failed("metrics-interval") {
+		l.fail("metrics-interval", l.raw("metrics-interval"), "must be at least 1s")
+	}
+	c.MetricsRequireData = l.boolean("metrics-require-data")
+	switch {
+	case c.PrometheusURL != "" && len(c.MetricsQueries) == 0:
+		l.fail("metrics-queries", "", "is needed with prometheus-url: one PromQL query per line that returns a sample when the app is unhealthy, like sum(rate(http_requests_total{code=~\"5..\"}[1m])) / sum(rate(http_requests_total[1m])) > 0.05")
+	case c.PrometheusURL == "" && len(c.MetricsQueries) > 0 && !l.failed("prometheus-url"):
+		l.fail("prometheus-url", "", "is needed with metrics-queries: the Prometheus server to evaluate them on, like http://prometheus:9090")
+	}
 	c.InfraPaths = l.globs("infra-paths")
 	c.AppPaths = l.globs("app-paths")
 	c.Parallelism = l.parallelism("parallelism")
@@ -591,6 +611,35 @@ func (l *loader) canarySteps(name string) []int {
 		return nil
 	}
 	return steps
+}
+
+// prometheusURL is an http(s) URL. A bad one is reported without its
+// value: it may carry a password.
+func (l *loader) prometheusURL(name string) string {
+	v := l.raw(name)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		l.fail(name, "", "is not an http:// or https:// URL (its value is not shown: it may carry credentials)")
+		return ""
+	case strings.ContainsAny(v, "\n\r"):
+		l.fail(name, "", "must be a single line")
+		return ""
+	}
+	return v
+}
+
+// failed reports whether input name already has an error.
+func (l *loader) failed(name string) bool {
+	for _, e := range l.errs {
+		if e.Input == name {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *loader) urls(name string) []string {

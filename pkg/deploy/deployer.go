@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/lockstep-ci/lockstep/pkg/progress"
 	"github.com/lockstep-ci/lockstep/pkg/trace"
 )
 
@@ -24,6 +25,13 @@ type Deployer struct {
 	// Sleep waits d or until ctx is done (canary bake); nil means a real
 	// timer.
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Gate, when set, watches each canary step of a deployment for its bake
+	// time (the metrics gate). A rollback never runs it: the metrics still
+	// show the failed version for a while, and only the smoke checks judge
+	// the version rolled back to.
+	Gate Gate
+	// Progress, when set, gets the rollout's progress lines.
+	Progress progress.Func
 }
 
 // Plan is one app deployment to make.
@@ -151,7 +159,9 @@ func (d *Deployer) Deploy(ctx context.Context, p Plan) (Result, error) {
 		Outputs:           p.Outputs,
 		LockstepID:        entry.ID,
 	}
-	res := Result{Outcome: d.runner().Run(ctx, strategy, d.Target, req, d.Check)}
+	rollout := d.runner()
+	rollout.Gate = d.Gate
+	res := Result{Outcome: rollout.Run(ctx, strategy, d.Target, req, d.Check)}
 
 	status, desc := trace.StatusSuccess, "healthy at 100%"
 	switch {
@@ -366,7 +376,7 @@ func (d *Deployer) validate(app, infra string) error {
 	return nil
 }
 
-func (d *Deployer) runner() Runner { return Runner{Now: d.Now, Sleep: d.Sleep} }
+func (d *Deployer) runner() Runner { return Runner{Now: d.Now, Sleep: d.Sleep, Progress: d.Progress} }
 
 func (d *Deployer) now() time.Time {
 	if d.Now != nil {

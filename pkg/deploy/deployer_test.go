@@ -133,7 +133,7 @@ func TestDeployCanaryFailsAndRollsBack(t *testing.T) {
 
 	assert.Equal(t, []string{"v3@10", "v3@50", "v2@100"}, h.deployed(), "stops at the failing step, then redeploys v2 at 100%")
 	assert.Equal(t, []string{"v3@10", "v3@50", "v2@100"}, h.checks, "the rollback is checked too")
-	assert.Equal(t, []time.Duration{time.Minute, time.Minute}, h.clock.Sleeps(), "bake after each canary step; none for the rollback")
+	assert.Equal(t, repeat(10*time.Second, 12), h.clock.Sleeps(), "a minute's bake after each canary step, in 10s slices; none for the rollback")
 
 	f, _ := res.Outcome.FailedStep()
 	assert.Equal(t, 2, f.Step)
@@ -161,7 +161,7 @@ func TestDeployCanaryFailsAndRollsBack(t *testing.T) {
 
 	md := res.Markdown()
 	assert.Contains(t, md, "### ❌ Deploying `app:v3-infra:infraA` to production failed\n")
-	assert.Contains(t, md, "**Canary 10,50,100: ❌ stopped at step 2 of 3 (50%).**")
+	assert.Contains(t, md, "**Canary 10,50,100 (1m0s bake per step): ❌ stopped at step 2 of 3 (50%).**")
 	assert.Contains(t, md, "#### ↩️ Rolled back from `v3` to `app:v2-infra:infraA`\n")
 	assert.Contains(t, md, "| 3 | 100% | ⏭️ not run | | |\n")
 }

@@ -3,7 +3,9 @@
 // dispatched GitHub Actions workflow it waits for), with a Strategy (direct,
 // or canary steps with a bake time and checks after each step), records the
 // deployment in a trace.Ledger, and on failure rolls back only the app, to
-// the last version that succeeded on the same infra version.
+// the last version that succeeded on the same infra version. A Gate (the
+// metrics gate) may watch each canary step through its bake instead of a
+// silent wait; every wait reports its progress at least every 10 seconds.
 //
 // Nothing here calls Terraform or rolls back infrastructure:
 // RefuseInfraRollback explains the controlled process instead. GitHub is

@@ -4,16 +4,24 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lockstep-ci/lockstep/pkg/comment"
+	"github.com/lockstep-ci/lockstep/pkg/progress"
 )
 
 // Check tells whether the app is healthy after a step: ok, and details for
 // the report (which URLs failed and how). verify.Checker.SmokeCheck makes
 // one.
 type Check func(ctx context.Context) (ok bool, details string)
+
+// Gate watches a canary step for its bake time, in place of a silent wait:
+// ok, and details when it failed. what names the step ("canary step 1 of 3
+// (10%)") for progress lines. The metrics gate (pkg/metrics) makes one; a
+// zero bake asks for one evaluation.
+type Gate func(ctx context.Context, bake time.Duration, what string) (ok bool, details string)
 
 // Strategy is how an app version is rolled out: the traffic weights to
 // deploy at, in order, and how long to let each step bake before its checks.
@@ -84,8 +92,10 @@ type StepResult struct {
 	// Err is why the deploy (or the bake) failed; nil when it succeeded.
 	Err error
 	// Details are the checks' details ("" when the deploy failed first).
-	Details  string
-	Duration time.Duration
+	Details string
+	// GateFailed is true when the Gate, not the Check, failed the step.
+	GateFailed bool
+	Duration   time.Duration
 }
 
 // Outcome is the result of a rollout.
@@ -94,8 +104,10 @@ type Outcome struct {
 	// Weights are all planned weights; Steps the steps that ran, the last
 	// being the failing one when OK is false.
 	Weights []int
-	Steps   []StepResult
-	OK      bool
+	// Bake is the wait after each step before its checks.
+	Bake  time.Duration
+	Steps []StepResult
+	OK    bool
 	// Err says why the rollout failed: which step, and what went wrong. It
 	// wraps ctx's error when the rollout was canceled.
 	Err error
@@ -120,6 +132,12 @@ func (o Outcome) Canceled() bool {
 type Runner struct {
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
+	// Gate, when set, watches each canary step for its bake time (and fails
+	// it early) instead of a plain wait; direct deploys do not use it.
+	Gate Gate
+	// Progress, when set, gets a line as each step starts and ends, and at
+	// least every progress.Every while a step bakes.
+	Progress progress.Func
 }
 
 // Run rolls req out with the real clock; see Runner.Run.
@@ -134,33 +152,52 @@ func (r Runner) Run(ctx context.Context, s Strategy, t Target, req Request, chec
 	if s == nil {
 		s = Direct{}
 	}
-	out := Outcome{Strategy: s.Name(), Weights: s.Weights()}
+	out := Outcome{Strategy: s.Name(), Weights: s.Weights(), Bake: s.BakeTime()}
 	if err := validateWeights(s); err != nil {
 		out.Err = err
 		return out
 	}
+	canary := s.Name() == "canary"
 	for i, w := range out.Weights {
 		step := StepResult{Step: i + 1, Weight: w}
+		what := fmt.Sprintf("deploying at %d%%", w)
+		if canary {
+			what = fmt.Sprintf("canary step %d of %d (%d%%)", i+1, len(out.Weights), w)
+		}
+		if canary {
+			r.tell(fmt.Sprintf("▶ %s: deploying", what))
+		} else {
+			r.tell("▶ " + what)
+		}
 		start := r.now()
 		req.Weight, req.Step, req.Steps = w, i+1, len(out.Weights)
 		step.Err = t.Deploy(ctx, req)
-		if step.Err == nil && s.BakeTime() > 0 {
-			if err := r.sleep(ctx, s.BakeTime()); err != nil {
+		step.OK = step.Err == nil
+		switch {
+		case step.Err != nil:
+		case canary && r.Gate != nil:
+			step.OK, step.Details = r.Gate(ctx, s.BakeTime(), what)
+			step.GateFailed = !step.OK
+			if err := ctx.Err(); err != nil && !step.OK {
 				step.Err = fmt.Errorf("baking for %s: %w", s.BakeTime(), err)
 			}
-		}
-		if step.Err == nil {
-			step.OK = true
-			if check != nil {
-				step.OK, step.Details = check(ctx)
+		case s.BakeTime() > 0:
+			if err := progress.Wait(ctx, s.BakeTime(), r.sleep, progress.Tell(r.Progress, "baking "+what)); err != nil {
+				step.Err = fmt.Errorf("baking for %s: %w", s.BakeTime(), err)
+				step.OK = false
 			}
+		}
+		if step.OK && check != nil {
+			step.OK, step.Details = check(ctx)
 		}
 		step.Duration = r.now().Sub(start)
 		out.Steps = append(out.Steps, step)
 		if !step.OK {
 			out.Err = out.stepError(step)
+			r.tell(fmt.Sprintf("✖ %s failed after %s: %s", what, comment.Duration(step.Duration), errText(out.Err)))
 			return out
 		}
+		r.tell(fmt.Sprintf("✔ %s healthy after %s", what, comment.Duration(step.Duration)))
 	}
 	out.OK = true
 	return out
@@ -175,10 +212,20 @@ func (o Outcome) stepError(step StepResult) error {
 	if step.Err != nil {
 		return fmt.Errorf("%s: %w", where, step.Err)
 	}
-	if step.Details == "" {
-		return fmt.Errorf("%s: checks failed", where)
+	what := "checks"
+	if step.GateFailed {
+		what = "metrics gate"
 	}
-	return fmt.Errorf("%s: checks failed: %s", where, step.Details)
+	if step.Details == "" {
+		return fmt.Errorf("%s: %s failed", where, what)
+	}
+	return fmt.Errorf("%s: %s failed: %s", where, what, step.Details)
+}
+
+func (r Runner) tell(line string) {
+	if r.Progress != nil {
+		r.Progress(line)
+	}
 }
 
 func (r Runner) now() time.Time {
@@ -202,6 +249,9 @@ func (o Outcome) Markdown() string {
 	name := "Direct deploy"
 	if o.Strategy == "canary" {
 		name = strings.TrimSpace("Canary " + joinInts(o.Weights))
+		if o.Bake > 0 {
+			name += fmt.Sprintf(" (%s bake per step)", comment.Duration(o.Bake))
+		}
 	}
 	switch {
 	case o.OK:
@@ -224,6 +274,8 @@ func (o Outcome) Markdown() string {
 		switch {
 		case s.Err != nil:
 			result, details = "❌ deploy failed", errText(s.Err)
+		case s.GateFailed:
+			result = "❌ metrics gate failed"
 		case !s.OK:
 			result = "❌ checks failed"
 		}

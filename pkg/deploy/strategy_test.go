@@ -27,6 +27,14 @@ func checkFailingAt(target *fakeTarget, weight int, checked *[]int) Check {
 	}
 }
 
+func repeat(d time.Duration, n int) []time.Duration {
+	out := make([]time.Duration, n)
+	for i := range out {
+		out[i] = d
+	}
+	return out
+}
+
 func weights(reqs []Request) []int {
 	var out []int
 	for _, r := range reqs {
@@ -59,12 +67,13 @@ func TestRunStrategies(t *testing.T) {
 		{
 			name: "canary all healthy", strategy: Canary{Steps: []int{10, 50, 100}, Bake: time.Minute}, wantOK: true,
 			wantDeploys: []int{10, 50, 100}, wantChecked: []int{10, 50, 100},
-			wantSleeps: []time.Duration{time.Minute, time.Minute, time.Minute},
+			// A minute's bake, in the slices between progress lines.
+			wantSleeps: repeat(10*time.Second, 18),
 		},
 		{
 			name: "canary stops at the failing step", strategy: Canary{Steps: []int{10, 50, 100}, Bake: time.Minute}, failCheckAt: 50,
 			wantDeploys: []int{10, 50}, wantChecked: []int{10, 50},
-			wantSleeps: []time.Duration{time.Minute, time.Minute},
+			wantSleeps: repeat(10*time.Second, 12),
 			wantErr:    "canary step 2 of 3 (50%): checks failed: smoke failed for 1 of 1 URL: https://app/healthz: 503 after 7 attempts",
 		},
 		{

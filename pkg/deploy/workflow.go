@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/lockstep-ci/lockstep/pkg/progress"
 )
 
 // Defaults of WorkflowTarget.
@@ -92,6 +94,9 @@ type WorkflowTarget struct {
 	// NewID makes the random part of each dispatch's lockstep-id; nil means
 	// crypto/rand.
 	NewID func() string
+	// Progress, when set, gets a line at least every progress.Every while
+	// lockstep waits for the run: its state and the time left.
+	Progress progress.Func
 }
 
 var _ Target = (*WorkflowTarget)(nil)
@@ -170,7 +175,21 @@ func (t *WorkflowTarget) Deploy(ctx context.Context, req Request) error {
 		if run == nil {
 			wait = min(wait, findTimeout-elapsed)
 		}
-		if err := t.sleep(ctx, min(wait, timeout-elapsed)); err != nil {
+		var what string
+		limit := timeout - elapsed
+		if run == nil {
+			what = fmt.Sprintf("waiting for the run of deploy workflow %s (lockstep-id %s) to appear", t.Workflow, id)
+			limit = findTimeout - elapsed
+		} else {
+			what = fmt.Sprintf("waiting for deploy workflow %s run %d (%s)", t.Workflow, run.ID, orString(run.Status, "no status yet"))
+		}
+		slice := min(wait, timeout-elapsed)
+		tell := func(left time.Duration) {
+			if t.Progress != nil {
+				t.Progress(progress.Line(what, limit-(slice-left)))
+			}
+		}
+		if err := progress.Wait(ctx, slice, t.sleep, tell); err != nil {
 			if run != nil {
 				return fmt.Errorf("waiting for deploy workflow %s run %d (%s): %w", t.Workflow, run.ID, run.URL, err)
 			}

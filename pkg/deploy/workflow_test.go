@@ -215,3 +215,30 @@ func TestWorkflowTargetDistinctIDsPerDispatch(t *testing.T) {
 	assert.Regexp(t, `^41-10-[0-9a-f]{8}$`, a)
 	assert.NotEqual(t, a, b)
 }
+
+func TestWorkflowTargetSaysWhatItWaitsForAtLeastEveryTenSeconds(t *testing.T) {
+	d, _, _ := scriptedRuns(1, run("queued", ""), run("in_progress", ""), run("completed", "success"))
+	c := newFakeClock()
+	target := workflowTarget(d, c)
+	target.PollInterval = 25 * time.Second
+	target.Timeout = 10 * time.Minute
+	var lines []string
+	var at []time.Duration
+	target.Progress = func(l string) { lines = append(lines, l); at = append(at, c.Now().Sub(t0)) }
+
+	require.NoError(t, target.Deploy(context.Background(), deployReq))
+	assert.Equal(t, []string{
+		"⏳ waiting for the run of deploy workflow deploy.yml (lockstep-id 41-10-r4nd) to appear: 2m0s left",
+		"⏳ waiting for the run of deploy workflow deploy.yml (lockstep-id 41-10-r4nd) to appear: 1m50s left",
+		"⏳ waiting for the run of deploy workflow deploy.yml (lockstep-id 41-10-r4nd) to appear: 1m40s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (queued): 9m35s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (queued): 9m25s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (queued): 9m15s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (in_progress): 9m10s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (in_progress): 9m0s left",
+		"⏳ waiting for deploy workflow deploy.yml run 99 (in_progress): 8m50s left",
+	}, lines)
+	for i := 1; i < len(at); i++ {
+		assert.LessOrEqual(t, at[i]-at[i-1], 10*time.Second, "silent before %q", lines[i])
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/config"
+	"github.com/lockstep-ci/lockstep/pkg/progress"
 )
 
 // Defaults of the Checker's knobs.
@@ -50,6 +51,9 @@ type Checker struct {
 	Expect config.StatusSet
 	// AttemptTimeout bounds each request; zero means DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
+	// Progress, when set, gets a line for each failed smoke attempt and each
+	// watch round, and at least every progress.Every while a check waits.
+	Progress progress.Func
 }
 
 // Result is what one URL answered.
@@ -146,6 +150,27 @@ func (c *Checker) sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
+// wait sleeps d, telling Progress what it waits for and how much of total
+// (the check's time left, d included) is left, at least every
+// progress.Every.
+func (c *Checker) wait(ctx context.Context, d time.Duration, what string, total time.Duration) error {
+	var tell func(time.Duration)
+	if c.Progress != nil {
+		tell = func(left time.Duration) { c.Progress(progress.Line(what, total-(d-left))) }
+	}
+	return progress.Wait(ctx, d, c.sleep, tell)
+}
+
+// watchProgress says how the watch stands after a round.
+func watchProgress(results []Result) string {
+	probes, failures := 0, 0
+	for _, r := range results {
+		probes += r.Probes
+		failures += r.Failures
+	}
+	return fmt.Sprintf("watch of %s: %d of %d probes failed so far", countURLs(len(results)), failures, probes)
+}
+
 func (c *Checker) attemptTimeout() time.Duration {
 	if c.AttemptTimeout > 0 {
 		return c.AttemptTimeout
@@ -235,7 +260,9 @@ func (c *Checker) smokeOne(ctx context.Context, hc *http.Client, u string, timeo
 		if remaining <= 0 || ctx.Err() != nil {
 			break
 		}
-		if err := c.sleep(ctx, min(backoff, remaining)); err != nil {
+		wait := min(backoff, remaining)
+		what := fmt.Sprintf("smoke %s answered %s (attempt %d), retrying in %s", u, answer(res), res.Attempts, wait)
+		if err := c.wait(ctx, wait, what, remaining); err != nil {
 			break
 		}
 		backoff = min(2*backoff, MaxBackoff)
@@ -303,7 +330,7 @@ func (c *Checker) Watch(ctx context.Context, urls []string, window, interval tim
 		if doomed || remaining <= 0 {
 			break
 		}
-		if err := c.sleep(ctx, min(interval, remaining)); err != nil {
+		if err := c.wait(ctx, min(interval, remaining), watchProgress(rep.Results), remaining); err != nil {
 			rep.Err = fmt.Errorf("watch interrupted: %w", err)
 			break
 		}

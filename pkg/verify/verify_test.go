@@ -90,7 +90,7 @@ func TestSmoke(t *testing.T) {
 		{
 			"never healthy: backoff capped at 15s, last attempt at the timeout",
 			[]int{503}, "", s(40), false, 7, 503,
-			[]time.Duration{s(1), s(2), s(4), s(8), s(15), s(10)},
+			[]time.Duration{s(1), s(2), s(4), s(8), s(10), s(5), s(10)}, // the 15s backoff in two slices, a progress line before each
 		},
 		{"zero timeout: one attempt", []int{500}, "", 0, false, 1, 500, nil},
 		{"expected 204 exactly", []int{200, 204}, "204", s(10), true, 2, 204, []time.Duration{s(1)}},

@@ -22,6 +22,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/pkg/cli"
+	"github.com/lockstep-ci/lockstep/test/promtest"
 	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
@@ -54,6 +55,7 @@ func TestMain(m *testing.M) {
 		os.Exit(3)
 	}
 	code := m.Run()
+	promtest.StopShared()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
