@@ -126,6 +126,10 @@ type Gate struct {
 	// error satisfies errors.Is(err, fs.ErrNotExist).
 	ReadFile func(name string) ([]byte, error)
 	Log      Reporter
+
+	// defaultBranch is the default branch as checkRef resolved it (from
+	// Run or GitHub), for the checks after it in the same Decide.
+	defaultBranch string
 }
 
 // Verdict is what the gate proved when it lets the apply run: which mode
@@ -167,6 +171,7 @@ var NotApplyEvents = []string{"pull_request", "pull_request_target", "merge_grou
 // What is trusted: the Run from the runner, the default branch and every
 // approval from GitHub; the policy file comes from the commit being applied.
 func (g *Gate) Decide(ctx context.Context, pol policy.Policy, dirs []string) (Verdict, error) {
+	g.defaultBranch = ""
 	if err := g.checkEvent(); err != nil {
 		return Verdict{}, err
 	}
@@ -261,6 +266,7 @@ func (g *Gate) checkRef(ctx context.Context, pol *policy.Policy) error {
 			return refuse("approval-unverifiable", fmt.Errorf("%q is production-like, so it applies only from the default branch, but lockstep cannot tell which branch that is: %w", env, err))
 		}
 	}
+	g.defaultBranch = def // for the checks after this one, in this Decide
 	if !pol.RefAllowed(ref, def) {
 		return refuse("branch-not-allowed", fmt.Errorf("%s may not apply to the production-like environment %q: only the default branch (%s) may. "+
 			"Merge the change to %s, or list the ref under apply-refs for %s in .lockstep.yml (globs such as refs/heads/release/*)",

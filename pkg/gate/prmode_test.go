@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"strings"
 	"testing"
 	"time"
 
@@ -316,5 +317,39 @@ func files(m map[string]string) func(string) ([]byte, error) {
 			return []byte(s), nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+}
+
+// Off the default branch, pull-request mode applies only a push that moves
+// the ref forward: a new branch's first push, a tag, or a dispatch could
+// point at any old approved commit (an infrastructure rollback nobody
+// approved now).
+func TestPullRequestModeOffTheDefaultBranchNeedsAPushRange(t *testing.T) {
+	prod := policy.Policy{Environment: "production", ProductionLike: true, ApprovalRequired: true, ApprovalMode: policy.ModePullRequest, MinApprovals: 1,
+		ApplyRefs: []string{"refs/heads/release/*", "refs/tags/v*"}}
+	for _, tt := range []struct {
+		name, ref, event, before, want, msg string
+	}{
+		{name: "a new release branch at an old approved commit", ref: "refs/heads/release/1", event: "push", before: strings.Repeat("0", 40),
+			want: "pr-not-approved", msg: "the first push of refs/heads/release/1 names no range of commits"},
+		{name: "a dispatch on a release branch", ref: "refs/heads/release/1", event: "workflow_dispatch",
+			want: "pr-not-approved", msg: "a workflow_dispatch run on refs/heads/release/1 names no range"},
+		{name: "a new tag", ref: "refs/tags/v1", event: "push", before: strings.Repeat("0", 40),
+			want: "pr-not-approved", msg: "the first push of refs/tags/v1"},
+		{name: "a dispatch on the default branch runs its head", ref: "refs/heads/main", event: "workflow_dispatch"},
+		{name: "a push that moves the release branch forward", ref: "refs/heads/release/1", event: "push", before: "base7"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			gh := approvedPRGitHub()
+			gh.commits = []string{"merge7"}
+			g, _ := fakeGate(gh)
+			g.Run.Ref, g.Run.EventName, g.Run.Before = tt.ref, tt.event, tt.before
+			_, err := g.Decide(context.Background(), prod, []string{"infra"})
+			require.Equal(t, tt.want, refusalReason(t, err), "%v", err)
+			if tt.want != "" {
+				assert.Contains(t, err.Error(), tt.msg)
+				assert.Contains(t, err.Error(), "approval-mode: environment")
+			}
+		})
 	}
 }

@@ -47,6 +47,21 @@ func (g *Gate) checkPullRequest(ctx context.Context, pol policy.Policy, dirs []s
 			return Verdict{}, err
 		}
 	}
+	// Off the default branch (an apply-refs ref), only a push that moves an
+	// existing ref forward says what it brings in. A new branch or tag (its
+	// first push has no previous head) or a workflow_dispatch on one can
+	// point at any old approved commit: applying it would take production
+	// back to an older infrastructure that nobody approved for now.
+	if pol.ProductionLike && g.Run.Ref != "refs/heads/"+g.defaultBranch &&
+		(g.Run.EventName != "push" || strings.Trim(g.Run.Before, "0") == "") {
+		what := "the first push of " + orNone(g.Run.Ref)
+		if g.Run.EventName != "push" {
+			what = "a " + orNone(g.Run.EventName) + " run on " + orNone(g.Run.Ref)
+		}
+		return Verdict{}, notApproved("%s is not the default branch, and %s names no range of commits it brings in: it could be any old approved commit, "+
+			"and applying that would take the infrastructure back without a new approval. Apply from a push that moves %s forward (merge a pull request into it), "+
+			"or use approval-mode: environment with required reviewers", orNone(g.Run.Ref), what, orNone(g.Run.Ref))
+	}
 	prs, err := c.PullRequestsWithCommit(ctx, g.Run.SHA)
 	if err != nil {
 		return Verdict{}, unverifiable(fmt.Sprintf("listing the pull requests of commit %s (the job needs pull-requests: read)", short(g.Run.SHA)), err)
