@@ -18,6 +18,7 @@ import (
 	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/detect"
+	"github.com/lockstep-ci/lockstep/pkg/engine"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/policy"
 )
@@ -123,6 +124,9 @@ func (a *app) detect(ctx context.Context) (*detection, error) {
 		InfraGlobs:  file.InfraPaths,
 		AppGlobs:    file.AppPaths,
 		ListChanges: func() (*detect.ChangeSet, error) { return a.changedFiles(ctx) },
+		// A Pulumi project or a CloudFormation template is a directory,
+		// not Terraform files and modules.
+		WholeDirectories: a.cfg.Engine == engine.Pulumi || a.cfg.Engine == engine.CloudFormation,
 	}
 	if a.cfg.Set["infra-paths"] {
 		req.InfraGlobs = a.cfg.InfraPaths

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -176,7 +177,11 @@ func Load(src Source) (*Config, error) {
 	if c.Engine == "opentofu" && (!l.set["terraform-path"] || c.TerraformPath == "terraform") {
 		c.TerraformPath = "tofu"
 	}
-	c.Stack = l.stack("stack", c.Engine)
+	// Only the commands that run the engine need its stack and template
+	// (detect, gate, deploy, verify and the others get the engine input too,
+	// from the same workflow, without them).
+	runsEngine := slices.Contains([]string{"validate", "plan", "apply", "drift", "run"}, c.Command)
+	c.Stack = l.stack("stack", c.Engine, runsEngine)
 	if c.Engine == "pulumi" {
 		if !l.set["terraform-path"] || c.TerraformPath == "terraform" {
 			c.TerraformPath = "pulumi"
@@ -185,7 +190,7 @@ func Load(src Source) (*Config, error) {
 			l.fail("terraform-version", c.TerraformVersion, "is for engine terraform and opentofu: engine pulumi runs the pulumi on PATH (or terraform-path)")
 		}
 	}
-	c.Template = l.cfnFile("template", c.Engine, true)
+	c.Template = l.cfnFile("template", c.Engine, runsEngine)
 	c.ParametersFile = l.cfnFile("parameters-file", c.Engine, false)
 	if c.Engine == "cloudformation" && c.TerraformVersion != "" {
 		l.fail("terraform-version", c.TerraformVersion, "is for engine terraform and opentofu: engine cloudformation runs no binary (it talks to the CloudFormation API)")
@@ -294,13 +299,15 @@ var cloudFormationStack = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]{0,127}$`)
 
 // stack is the Pulumi or CloudFormation stack's name: required with those
 // engines, refused with the others (which have no stacks of that kind).
-func (l *loader) stack(name, engine string) string {
+func (l *loader) stack(name, engine string, required bool) string {
 	v := l.raw(name)
 	switch {
 	case engine != "pulumi" && engine != "cloudformation" && v != "":
 		l.fail(name, v, "names a Pulumi or CloudFormation stack; engine "+engine+" has none (set engine: pulumi or cloudformation, or leave stack empty)")
 		return ""
 	case engine != "pulumi" && engine != "cloudformation":
+		return ""
+	case v == "" && !required:
 		return ""
 	case v == "" && engine == "cloudformation":
 		l.fail(name, "", "is required with engine cloudformation: name the stack to plan and apply, like shop-prod")

@@ -41,6 +41,12 @@ type Request struct {
 	// ListChanges lists what the run changed; it is called once the
 	// stacks are found.
 	ListChanges func() (*ChangeSet, error)
+	// WholeDirectories is for engines whose stack is a directory rather
+	// than Terraform files and modules (a Pulumi project, a CloudFormation
+	// template): the candidate stacks are the Explicit directories that
+	// exist, else the directories the StackGlobs match, else the repository
+	// root, and a stack changed when any file under it did.
+	WholeDirectories bool
 }
 
 // Detection is what Detect found: the stacks, which of them changed and
@@ -119,7 +125,11 @@ func Detect(req Request) (*Detection, error) {
 		d.Universe = "every directory with Terraform files that no other calls as a module"
 	}
 	var err error
-	if d.Stacks, err = Discover(req.FS, globs); err != nil {
+	if req.WholeDirectories {
+		if explicit, d.Stacks, err = wholeDirectories(req, explicit, d); err != nil {
+			return nil, &DiscoverError{err}
+		}
+	} else if d.Stacks, err = Discover(req.FS, globs); err != nil {
 		return nil, &DiscoverError{err}
 	}
 	if d.Changes, err = req.ListChanges(); err != nil {
@@ -142,7 +152,7 @@ func Detect(req Request) (*Detection, error) {
 	default:
 		d.Deleted = res.Deleted
 	}
-	if err := checkExplicit(req.FS, explicit, d); err != nil {
+	if err := checkExplicit(req.FS, explicit, d, req.WholeDirectories); err != nil {
 		return nil, err
 	}
 
@@ -180,9 +190,51 @@ func Detect(req Request) (*Detection, error) {
 	return d, nil
 }
 
+// wholeDirectories finds the candidate stacks of Request.WholeDirectories:
+// the explicit directories that exist (checkExplicit refuses the others),
+// else every directory the stacks globs match, else the root (which it
+// returns as the explicit list).
+func wholeDirectories(req Request, explicit []string, d *Detection) ([]string, []Stack, error) {
+	var dirs []string
+	switch {
+	case len(explicit) > 0:
+		for _, dir := range explicit {
+			if st, err := fs.Stat(req.FS, dir); err == nil && st.IsDir() {
+				dirs = append(dirs, dir)
+			}
+		}
+	case len(req.StackGlobs) > 0:
+		var all []string
+		err := fs.WalkDir(req.FS, ".", func(p string, e fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if e.IsDir() {
+				if p != "." && strings.HasPrefix(e.Name(), ".") {
+					return fs.SkipDir // .git, .github, .terraform
+				}
+				all = append(all, p)
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		dirs = MatchDirs(req.StackGlobs, all)
+	default:
+		explicit, dirs = []string{"."}, []string{"."}
+		d.Universe = "the repository root (this engine's stack is a whole directory: name others in working-directory)"
+	}
+	stacks := make([]Stack, len(dirs))
+	for i, dir := range dirs {
+		stacks[i] = Stack{Dir: dir}
+	}
+	return explicit, stacks, nil
+}
+
 // checkExplicit refuses named working directories that are neither a stack
 // nor a stack this change deleted.
-func checkExplicit(fsys fs.FS, explicit []string, d *Detection) error {
+func checkExplicit(fsys fs.FS, explicit []string, d *Detection, wholeDirs bool) error {
 	found := map[string]bool{}
 	for _, s := range d.Stacks {
 		found[s.Dir] = true
@@ -193,7 +245,7 @@ func checkExplicit(fsys fs.FS, explicit []string, d *Detection) error {
 			continue
 		}
 		problem := "is not a directory in the repository"
-		if st, err := fs.Stat(fsys, dir); err == nil && st.IsDir() {
+		if st, err := fs.Stat(fsys, dir); err == nil && st.IsDir() && !wholeDirs {
 			problem = "holds no Terraform files (*.tf, *.tf.json)"
 		}
 		bad = append(bad, NotAStack{Dir: dir, Problem: problem})

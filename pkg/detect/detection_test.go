@@ -190,3 +190,38 @@ func TestDetectErrors(t *testing.T) {
 	_, err = Detect(Request{FS: repo(), ListChanges: func() (*ChangeSet, error) { return nil, boom }})
 	assert.ErrorIs(t, err, boom)
 }
+
+// A Pulumi project or a CloudFormation template is a whole directory: the
+// named working directories are the stacks without any Terraform file, a
+// stack changed when any file under it did, the stacks globs match plain
+// directories, and with neither the repository root is the one stack.
+func TestDetectWholeDirectories(t *testing.T) {
+	fsys := fstest.MapFS{
+		"cfn/stack.yaml":      {Data: []byte("Resources: {}\n")},
+		"cfn/params.json":     {Data: []byte("{}\n")},
+		"pulumi/Pulumi.yaml":  {Data: []byte("name: shop\n")},
+		"stacks/a/stack.yaml": {Data: []byte("Resources: {}\n")},
+		"stacks/b/stack.yaml": {Data: []byte("Resources: {}\n")},
+		"app/main.go":         {Data: []byte("package main\n")},
+	}
+	d, err := Detect(Request{FS: fsys, Explicit: []string{"cfn", "pulumi"}, WholeDirectories: true, ListChanges: changes("cfn/params.json")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"cfn", "pulumi"}, StackDirs(d.Stacks))
+	assert.Equal(t, []string{"cfn"}, d.Changed)
+	assert.Equal(t, []string{"cfn/params.json"}, d.Reasons["cfn"])
+
+	d, err = Detect(Request{FS: fsys, StackGlobs: []string{"stacks/*"}, WholeDirectories: true, ListChanges: changes("stacks/b/stack.yaml")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"stacks/a", "stacks/b"}, StackDirs(d.Stacks))
+	assert.Equal(t, []string{"stacks/b"}, d.Changed)
+
+	d, err = Detect(Request{FS: fsys, WholeDirectories: true, ListChanges: changes("app/main.go")})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"."}, StackDirs(d.Stacks))
+	assert.Equal(t, []string{"."}, d.Changed, "the root holds every file")
+
+	_, err = Detect(Request{FS: fsys, Explicit: []string{"nowhere"}, WholeDirectories: true, ListChanges: changes()})
+	var bad *NotStacksError
+	require.ErrorAs(t, err, &bad)
+	assert.Equal(t, "working-directory: nowhere is not a directory in the repository", err.Error())
+}

@@ -300,8 +300,12 @@ type world struct {
 	// inputs (the ENGINE and TERRAFORM_VERSION vars); "" leaves the
 	// workflow's defaults.
 	engine, terraformVersion string
-	// pulumiStack is the stack input (the STACK var), for engine pulumi.
-	pulumiStack string
+	// pulumiStack is the stack input (the STACK var), for engine pulumi
+	// and cloudformation; template and parametersFile are CloudFormation's
+	// (the TEMPLATE and PARAMETERS_FILE vars).
+	pulumiStack, template, parametersFile string
+	// terraformEnv are more NAME=value lines of the TERRAFORM_ENV secret.
+	terraformEnv []string
 	// inputLog is where every lockstep step records its engine inputs
 	// (recordingBinary).
 	inputLog  string
@@ -556,7 +560,7 @@ func (w *world) act(event string) result {
 	require.NoError(w.t, os.WriteFile(eventFile, w.eventPayload(event), 0o644))
 	secretValues := map[string]string{
 		"GITHUB_TOKEN":  "ghs_actTestToken0123456789",
-		"TERRAFORM_ENV": "# exported by pipeline.yml's Export TERRAFORM_ENV step\nTF_VAR_api_token=" + apiToken + "\nTF_VAR_greeting=" + greeting + "\n",
+		"TERRAFORM_ENV": "# exported by pipeline.yml's Export TERRAFORM_ENV step\nTF_VAR_api_token=" + apiToken + "\nTF_VAR_greeting=" + greeting + "\n" + strings.Join(w.terraformEnv, "\n"),
 		"DEPLOY_ENV":    "DEPLOY_TARGET=" + deployTarget,
 	}
 	if w.planKey != "" {
@@ -576,6 +580,8 @@ func (w *world) act(event string) result {
 		"ENGINE":            w.engine,
 		"TERRAFORM_VERSION": w.terraformVersion,
 		"STACK":             w.pulumiStack,
+		"TEMPLATE":          w.template,
+		"PARAMETERS_FILE":   w.parametersFile,
 		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,

@@ -86,7 +86,7 @@ func TestCLI(t *testing.T) {
 
 	r = w.cli("deploy-everything")
 	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, `unknown command "deploy-everything"; valid commands: action, apply, cleanup, deploy, detect, drift, help, history, plan, rollback, run, validate, verify, version`)
+	assert.Contains(t, r.stderr, `unknown command "deploy-everything"; valid commands: action, apply, cleanup, deploy, detect, drift, gate, help, history, plan, rollback, run, validate, verify, version`)
 
 	r = w.cli("aply")
 	assert.Equal(t, 2, r.code)
