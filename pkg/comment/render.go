@@ -68,7 +68,7 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 	}
 	r := &renderer{s: s, m: m, p: p, dangerous: s.Dangerous(), runURL: safeURL(m.RunURL)}
 	r.redactor = redact.New(s.Secrets, redacted)
-	pt := preparePlanText(text, r.redactor, p.maxLine, p.measure)
+	pt := preparePlanText(text, r.redactor, planKeep(s, r.redactor), p.maxLine, p.measure)
 
 	head, next, foot := r.head(), r.next(), r.footer()
 	levels := []level{
@@ -204,14 +204,22 @@ func lastRune(s string) (rune, int) {
 	return 0, len(s)
 }
 
-func (r *renderer) redact(s string) string { return r.redactor.Replace(s) }
+// Redaction replaces values, never names: addresses (for_each keys
+// included), resource types, attribute names, map keys and output names are
+// structural, and a sensitive value that happens to equal one of them ("bar"
+// and null_resource.bar) must not blank it. Values are hidden whole when a
+// secret occurs in them (hidden); the plan text is redacted except inside
+// the addresses and resource headers it names (planKeep).
+
+// hidden reports whether a secret occurs in the value v.
+func (r *renderer) hidden(v string) bool { return r.redactor.Contains(v) }
 
 // address returns a change's address ready for code().
 func (r *renderer) address(addr string) string {
 	if addr == "" {
 		return "(no address)"
 	}
-	return truncate(r.redact(addr), maxAddress)
+	return truncate(addr, maxAddress)
 }
 
 func num(n int) string {
@@ -579,7 +587,7 @@ func (r *renderer) names(names []string, code func(string) string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(code(truncate(r.redact(n), maxName)))
+		b.WriteString(code(truncate(n, maxName)))
 	}
 	return b.String()
 }
@@ -683,7 +691,7 @@ func (r *renderer) groupRows(sec *section, cs []plan.Change, maxGroups int) {
 		if typ == "" {
 			typ = "(no type)"
 		}
-		sec.add("| " + label(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(r.redact(typ), maxName)) + " | |\n")
+		sec.add("| " + label(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(typ, maxName)) + " | |\n")
 	}
 }
 
@@ -808,7 +816,7 @@ func (r *renderer) drift(d detail) (string, bool) {
 				sec.add("| … | " + plural(len(gs)-i, "more type", "more types") + " | |\n")
 				break
 			}
-			sec.add("| " + driftLabel(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(r.redact(g.typ), maxName)) + " | |\n")
+			sec.add("| " + driftLabel(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(g.typ, maxName)) + " | |\n")
 		}
 	}
 	sec.add("\n</details>\n")
@@ -836,7 +844,10 @@ func (r *renderer) value(v string) string {
 	case plan.ValueAbsent, "":
 		return plan.ValueAbsent
 	}
-	return cellCode(truncate(r.redact(v), plan.MaxValueRunes))
+	if r.hidden(v) {
+		return "*" + EscapeText(plan.ValueSensitive) + "*"
+	}
+	return cellCode(truncate(v, plan.MaxValueRunes))
 }
 
 // outputs is the collapsed section of changed outputs.
@@ -868,7 +879,7 @@ func (r *renderer) outputs(d detail) (string, bool) {
 				after = "*" + EscapeText(plan.ValueSensitive) + "*"
 			}
 		}
-		sec.add("| " + outputLabel(o.Action) + " | " + cellCode(truncate(r.redact(o.Name), maxName)) + " | " + before + " | " + after + " |\n")
+		sec.add("| " + outputLabel(o.Action) + " | " + cellCode(truncate(o.Name, maxName)) + " | " + before + " | " + after + " |\n")
 	}
 	sec.add("\n</details>\n")
 	return sec.result()

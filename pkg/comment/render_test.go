@@ -167,17 +167,53 @@ func TestSensitiveOutputNeverShowsValue(t *testing.T) {
 	assert.Contains(t, body, "| ✏️ changed | `pw` | *(sensitive)* | *(sensitive)* |")
 }
 
-func TestRedactsSecretsEverywhere(t *testing.T) {
+// TestRedactsValuesNotNames: a secret is replaced in values (a value that
+// holds one is hidden whole; the plan text has it replaced), never in an
+// address, even when the address holds the secret's text.
+func TestRedactsValuesNotNames(t *testing.T) {
 	s := &plan.Summary{
 		Add:     1,
-		Changes: []plan.Change{{Address: `x.y["hunter2-key"]`, Action: plan.ActionCreate, Type: "x"}},
+		Changes: []plan.Change{{Address: `x.y["hunter2-key"]`, Action: plan.ActionCreate, Type: "x", Name: "y"}},
 		Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"pre hunter2-key post"`}},
 		Secrets: []string{"hunter2-key"},
 	}
-	text := "  + resource \"x\" \"y\" {\n      + k = \"hunter2-key\"\n    }\n"
+	text := "  # x.y[\"hunter2-key\"] will be created\n  + resource \"x\" \"y\" {\n      + k = \"hunter2-key\"\n    }\n"
 	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
-		assert.NotContains(t, body, "hunter2-key")
-		assert.Equal(t, 3, strings.Count(body, "(sensitive value)"), body)
+		assert.Contains(t, body, "| ➕ create | `x.y[\"hunter2-key\"]` |")
+		assert.Contains(t, body, "| ➕ new | `o` | — | *(sensitive)* |")
+		assert.Contains(t, body, "  # x.y[\"hunter2-key\"] will be created\n+   resource \"x\" \"y\" {\n+       k = \"(sensitive value)\"\n")
+		assert.NotContains(t, body, "pre hunter2-key")
+		assert.NotContains(t, body, `"hunter2-key"\n`)
+	}
+}
+
+// TestSensitiveValueEqualToAName is issue 19's case: a sensitive output
+// whose value is "bar" beside null_resource.bar. The address, its header in
+// the plan text and the attribute names stay; the values go.
+func TestSensitiveValueEqualToAName(t *testing.T) {
+	s := &plan.Summary{
+		Add: 1,
+		Changes: []plan.Change{{Address: "null_resource.bar", Type: "null_resource", Name: "bar", Mode: "managed",
+			Action: plan.ActionCreate}},
+		Outputs: []plan.OutputChange{{Name: "bar", Action: plan.ActionCreate, Sensitive: true, Before: plan.ValueAbsent, After: plan.ValueSensitive}},
+		Secrets: []string{"bar"},
+	}
+	text := "Terraform will perform the following actions:\n\n" +
+		"  # null_resource.bar will be created\n" +
+		"  + resource \"null_resource\" \"bar\" {\n" +
+		"      + id       = (known after apply)\n" +
+		"      + triggers = {\n" +
+		"          + \"k\" = \"bar\"\n" +
+		"        }\n" +
+		"    }\n"
+	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
+		assert.Contains(t, body, "| ➕ create | `null_resource.bar` |")
+		assert.Contains(t, body, "\n  # null_resource.bar will be created\n")
+		assert.Contains(t, body, "+   resource \"null_resource\" \"bar\" {\n")
+		assert.Contains(t, body, "+           \"k\" = \"(sensitive value)\"\n")
+		assert.Contains(t, body, "| ➕ new | `bar` | — | *(sensitive)* |")
+		assert.NotContains(t, body, "null_resource.(sensitive value)")
+		assert.NotContains(t, body, "= \"bar\"")
 	}
 }
 
