@@ -39,8 +39,9 @@ const (
 // cut and ends with "…".
 const MaxValueRunes = 200
 
-// Change is one resource instance change. It never holds attribute values:
-// only names, paths and flags.
+// Change is one resource instance change: names, paths and flags, and in
+// Attributes the non-sensitive values of the attributes an update or replace
+// changes.
 type Change struct {
 	// Address is the absolute resource instance address, for example
 	// module.net.aws_subnet.private["a"].
@@ -63,6 +64,11 @@ type Change struct {
 	// ChangedAttributes are the top-level attribute names whose value differs
 	// or becomes unknown, for updates and replaces, sorted.
 	ChangedAttributes []string
+	// Attributes describes each of ChangedAttributes, in the same order:
+	// before and after of a scalar, the changed keys of a map, the count of
+	// changed list elements, or only that it is sensitive. Nil for other
+	// actions and for drift.
+	Attributes []AttributeChange `json:",omitempty"`
 	// ReplacePaths are the attributes forcing replacement, rendered like
 	// engine_version, tags["a"] or ingress[0].cidr_blocks.
 	ReplacePaths []string
@@ -169,7 +175,7 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		if k.action == ActionNoOp {
 			continue
 		}
-		c := newChange(rc, k)
+		c := newChange(rc, k, true)
 		s.count(c)
 		s.Changes = append(s.Changes, c)
 	}
@@ -189,7 +195,7 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		if k.action == ActionNoOp || k.action == ActionMove || k.action == ActionImport {
 			continue
 		}
-		s.Drift = append(s.Drift, newChange(rc, k))
+		s.Drift = append(s.Drift, newChange(rc, k, false))
 	}
 
 	for name, oc := range p.OutputChanges {
