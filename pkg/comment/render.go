@@ -40,6 +40,9 @@ const (
 type level struct {
 	table, drift, outputs detail
 	warn                  int
+	// values shows, in the table's rows, how each changed attribute of an
+	// update or replace changes: the first thing given up for room.
+	values bool
 }
 
 // Display limits for untrusted names, in runes.
@@ -60,6 +63,7 @@ type renderer struct {
 	redactor  *redact.Replacer
 	dangerous []plan.Change
 	runURL    string
+	values    bool // the level being rendered shows attribute values
 }
 
 func render(s *plan.Summary, text string, m Meta, p profile) string {
@@ -72,14 +76,19 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 
 	head, next, foot := r.head(), r.next(), r.footer()
 	levels := []level{
-		{full, full, full, p.maxWarn},
-		{grouped, grouped, grouped, p.maxWarn},
-		{capped, capped, capped, p.maxWarn},
-		{counts, capped, capped, min(p.maxWarn, 5)},
-		{counts, capped, capped, 0},
+		{full, full, full, p.maxWarn, true},
+		{full, full, full, p.maxWarn, false},
+		{grouped, grouped, grouped, p.maxWarn, false},
+		{capped, capped, capped, p.maxWarn, false},
+		{counts, capped, capped, min(p.maxWarn, 5), false},
+		{counts, capped, capped, 0, false},
 	}
 	stub := r.planStub(pt)
 	for _, lv := range levels {
+		if lv.values && !hasAttributes(s.Changes) {
+			continue // the same as the next level
+		}
+		r.values = lv.values
 		room := 0
 		if lv.table == capped {
 			// Even delete and replace rows are capped now, and the plan text
@@ -99,6 +108,10 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 		after := []string{next, foot}
 		used := r.size(before) + r.size(after) + 2 // the separators around the plan section
 		if used+p.measure(stub) > p.budget {
+			continue
+		}
+		if lv.values && !r.planWhole(pt, p.budget-used) {
+			// Values fold before a single plan line is cut.
 			continue
 		}
 		planSec := textBlock(stub)
@@ -631,7 +644,101 @@ func (s *section) result() (string, bool) {
 const tableHeader = "| action | resource | what changes |\n| --- | --- | --- |\n"
 
 func (r *renderer) row(c plan.Change) string {
-	return "| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + r.why(c, cellCode) + " |\n"
+	why := r.why(c, cellCode)
+	if r.values && len(c.Attributes) > 0 {
+		why = r.whyWithValues(c)
+	}
+	return "| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + why + " |\n"
+}
+
+// whyWithValues is why for an update or replace, with each changed
+// attribute on a line of its own and how it changes.
+func (r *renderer) whyWithValues(c plan.Change) string {
+	var lines []string
+	if c.Action == plan.ActionUpdate {
+		if c.Moved() {
+			lines = append(lines, "moved from "+cellCode(r.address(c.PreviousAddress)))
+		}
+		if c.Importing {
+			lines = append(lines, "imported")
+		}
+	} else if why := r.why(c, cellCode); why != "" {
+		lines = append(lines, why)
+	}
+	// What the configuration changes first; values merely not known until
+	// apply (ids and other computed attributes) after them.
+	attrs := slices.Clone(c.Attributes)
+	slices.SortStableFunc(attrs, func(a, b plan.AttributeChange) int {
+		return cmp.Compare(unknownRank(a), unknownRank(b))
+	})
+	for i, a := range attrs {
+		if i == r.p.maxAttrs {
+			lines = append(lines, "… and "+plural(len(attrs)-i, "more attribute", "more attributes"))
+			break
+		}
+		lines = append(lines, r.attribute(a))
+	}
+	return strings.Join(lines, "<br>")
+}
+
+func unknownRank(a plan.AttributeChange) int {
+	if a.Kind == plan.KindValue && a.After == plan.ValueUnknown {
+		return 1
+	}
+	return 0
+}
+
+// attribute renders how one attribute changes, for a table cell: every name
+// and value in a code span (which GitHub renders as text, whatever it
+// holds), placeholders in italics, a value that holds a secret hidden.
+func (r *renderer) attribute(a plan.AttributeChange) string {
+	name := cellCode(truncate(a.Name, maxName))
+	switch a.Kind {
+	case plan.KindSensitive:
+		return name + ": *" + EscapeText(redacted) + "*"
+	case plan.KindValue:
+		if a.Before == "" {
+			return name + " → " + r.attrValue(a.After)
+		}
+		return name + ": " + r.attrValue(a.Before) + " → " + r.attrValue(a.After)
+	case plan.KindMap:
+		var parts []string
+		for _, kind := range []struct {
+			what string
+			keys []string
+		}{{"changed", a.Changed}, {"added", a.Added}, {"removed", a.Removed}} {
+			if len(kind.keys) == 0 {
+				continue
+			}
+			keys := make([]string, len(kind.keys))
+			for i, k := range kind.keys {
+				keys[i] = cellCode(truncate(k, maxName))
+			}
+			parts = append(parts, kind.what+" "+strings.Join(keys, ", "))
+		}
+		if a.KeysLeft > 0 {
+			parts = append(parts, "and "+plural(a.KeysLeft, "more key", "more keys"))
+		}
+		if len(parts) == 0 {
+			return name
+		}
+		return name + ": " + strings.Join(parts, "; ")
+	case plan.KindList:
+		return name + ": " + plural(a.Elements, "element", "elements") + " changed (" + num(a.Length) + " now)"
+	default:
+		return name
+	}
+}
+
+// attrValue renders one attribute value for a table cell.
+func (r *renderer) attrValue(v string) string {
+	switch {
+	case v == plan.ValueUnknown || v == plan.ValueSensitive:
+		return "*" + EscapeText(v) + "*"
+	case r.hidden(v):
+		return "*" + EscapeText(redacted) + "*"
+	}
+	return cellCode(truncate(v, plan.MaxAttributeValueRunes))
 }
 
 // group is the changes of one action and resource type.
@@ -948,6 +1055,26 @@ func (b block) writeTo(w *strings.Builder) {
 	}
 }
 
+// hasAttributes reports whether any change describes its attributes.
+func hasAttributes(cs []plan.Change) bool {
+	for _, c := range cs {
+		if len(c.Attributes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// planWhole reports whether the whole plan text fits in room.
+func (r *renderer) planWhole(pt planText, room int) bool {
+	if pt.count() == 0 {
+		return true
+	}
+	total := plural(pt.count(), "line", "lines")
+	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + pt.fence + "diff\n" + pt.fence + "\n" + "\n</details>\n"
+	return r.p.measure(fullWrap)+pt.total <= room
+}
+
 // planSection is the collapsed full plan, trimmed to room if needed.
 func (r *renderer) planSection(pt planText, room int) block {
 	if pt.count() == 0 {
@@ -956,8 +1083,7 @@ func (r *renderer) planSection(pt planText, room int) block {
 	total := plural(pt.count(), "line", "lines")
 	open := pt.fence + "diff\n"
 	closeFence := pt.fence + "\n"
-	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + open + closeFence + "\n</details>\n"
-	if r.p.measure(fullWrap)+pt.total <= room {
+	if r.planWhole(pt, room) {
 		return block{pt: pt, pieces: []piece{
 			{text: "<details><summary>Full plan · " + total + "</summary>\n\n" + open, from: 0, to: pt.count()},
 			{text: closeFence + "\n</details>\n"},
