@@ -96,15 +96,19 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 			base, _ := r.table(capped, 0)
 			others, _ := r.drift(lv.drift)
 			outs, _ := r.outputs(lv.outputs)
-			room = p.budget - r.size([]string{head, r.warning(lv.warn), base, others, outs, next, foot}) - 2 - p.measure(stub)
+			acts, _ := r.actions(lv.outputs)
+			later, _ := r.deferred(lv.outputs)
+			room = p.budget - r.size([]string{head, r.warning(lv.warn), base, acts, later, others, outs, next, foot}) - 2 - p.measure(stub)
 		}
 		table, ok1 := r.table(lv.table, room)
 		drift, ok2 := r.drift(lv.drift)
 		outputs, ok3 := r.outputs(lv.outputs)
-		if !ok1 || !ok2 || !ok3 {
+		actions, ok4 := r.actions(lv.outputs)
+		deferred, ok5 := r.deferred(lv.outputs)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 			continue
 		}
-		before := []string{head, r.warning(lv.warn), table, drift, outputs}
+		before := []string{head, r.warning(lv.warn), table, actions, deferred, drift, outputs}
 		after := []string{next, foot}
 		used := r.size(before) + r.size(after) + 2 // the separators around the plan section
 		if used+p.measure(stub) > p.budget {
@@ -313,6 +317,13 @@ func (r *renderer) headline() string {
 	var parts []string
 	if !s.HasResourceChanges() && s.Add+s.Change+s.Destroy == 0 {
 		switch {
+		case s.RefreshOnly && len(s.Drift) > 0:
+			// Terraform's own words for a refresh-only plan with drift.
+			parts = append(parts, "**Refresh-only plan:** "+plural(len(s.Drift), "resource", "resources")+" changed outside "+
+				EscapeText(r.engine())+"; applying records the new values in the state without changing any real resource")
+		case len(s.Deferred) > 0:
+			parts = append(parts, "**No current changes.** This plan requires another plan to be applied first; "+
+				plural(len(s.Deferred), "change is", "changes are")+" deferred (see below)")
 		case len(s.Outputs) > 0:
 			saves := "; applying saves the new values to the state"
 			if len(s.Outputs) == 1 {
@@ -322,7 +333,7 @@ func (r *renderer) headline() string {
 		default:
 			parts = append(parts, "**No changes.** Your infrastructure matches the configuration")
 		}
-		if len(s.Drift) > 0 {
+		if len(s.Drift) > 0 && !s.RefreshOnly {
 			parts = append(parts, plural(len(s.Drift), "resource", "resources")+" changed outside "+EscapeText(r.engine())+" (see below)")
 		}
 	} else {
@@ -341,6 +352,12 @@ func (r *renderer) headline() string {
 		}
 		if s.Read > 0 {
 			parts = append(parts, plural(s.Read, "data source", "data sources")+" read during apply")
+		}
+		if n := len(s.Actions); n > 0 {
+			parts = append(parts, plural(n, "action", "actions")+" to invoke")
+		}
+		if n := len(s.Deferred); n > 0 {
+			parts = append(parts, plural(n, "change", "changes")+" deferred to a later plan")
 		}
 	}
 	if c := sanitize(r.m.Commit, false); c != "" {
@@ -925,6 +942,77 @@ func (r *renderer) drift(d detail) (string, bool) {
 			}
 			sec.add("| " + driftLabel(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(g.typ, maxName)) + " | |\n")
 		}
+	}
+	sec.add("\n</details>\n")
+	return sec.result()
+}
+
+// actions is the list of actions the plan invokes on apply: not collapsed,
+// since they do things. Capped like outputs.
+func (r *renderer) actions(d detail) (string, bool) {
+	as := r.s.Actions
+	if len(as) == 0 {
+		return "", true
+	}
+	what := plural(len(as), "action", "actions") + " to invoke"
+	if d >= capped {
+		return "**Actions:** " + what + "." + r.seeSummary() + "\n", true
+	}
+	sec := r.newSection()
+	sec.add("**Actions:** " + what + " on apply\n\n| | action | when |\n| --- | --- | --- |\n")
+	for i, a := range as {
+		if d == grouped && i == r.p.maxOuts {
+			sec.add("| … | " + plural(len(as)-i, "more action", "more actions") + " | |\n")
+			break
+		}
+		when := "invoked by this apply"
+		if a.Trigger != "" {
+			when = EscapeText(truncate(strings.ReplaceAll(a.Event, "_", " "), maxName)) + " of " + cellCode(r.address(a.Trigger))
+		}
+		sec.add("| ⚡ | " + cellCode(r.address(a.Address)) + " | " + when + " |\n")
+	}
+	return sec.result()
+}
+
+// deferredReason says why Terraform deferred a change, in a few words.
+func deferredReason(reason string) string {
+	switch reason {
+	case "instance_count_unknown":
+		return "its count or for_each is not known yet"
+	case "resource_config_unknown":
+		return "its configuration is not known yet"
+	case "provider_config_unknown":
+		return "its provider's configuration is not known yet"
+	case "absent_prereq":
+		return "something it depends on does not exist yet"
+	case "deferred_prereq":
+		return "something it depends on is deferred"
+	case "":
+		return ""
+	default:
+		return EscapeText(truncate(reason, maxName))
+	}
+}
+
+// deferred is the collapsed list of changes Terraform deferred to a later
+// plan (a partial plan).
+func (r *renderer) deferred(d detail) (string, bool) {
+	ds := r.s.Deferred
+	if len(ds) == 0 {
+		return "", true
+	}
+	what := plural(len(ds), "change", "changes") + " deferred: this is a partial plan, they can only be planned in the next plan and apply"
+	if d >= capped {
+		return "**Deferred:** " + what + "." + r.seeSummary() + "\n", true
+	}
+	sec := r.newSection()
+	sec.add("<details><summary>Deferred: " + what + "</summary>\n\n| action | resource | why deferred |\n| --- | --- | --- |\n")
+	for i, c := range ds {
+		if d == grouped && i == r.p.maxOuts {
+			sec.add("| … | " + plural(len(ds)-i, "more change", "more changes") + " | |\n")
+			break
+		}
+		sec.add("| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + deferredReason(c.DeferredReason) + " |\n")
 	}
 	sec.add("\n</details>\n")
 	return sec.result()

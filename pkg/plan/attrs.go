@@ -1,7 +1,9 @@
 package plan
 
 import (
+	"encoding/json"
 	"slices"
+	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
 )
@@ -178,4 +180,58 @@ func attrValue(v any) string {
 		return ValueUnknown
 	}
 	return TruncateRunes(j, MaxAttributeValueRunes)
+}
+
+// relevance is the plan's relevant_attributes: per resource address, the
+// top-level attributes that contributed to the planned changes, or all of
+// them when a path is empty.
+type relevance map[string]relevantAttrs
+
+type relevantAttrs struct {
+	all   bool
+	names map[string]bool
+}
+
+// relevantAttributes reads the plan's relevant_attributes; nil for a plan
+// whose format predates them (format_version 1.0, before Terraform 1.2),
+// where all drift is shown as those versions showed it.
+func relevantAttributes(p *tfjson.Plan) relevance {
+	if p.FormatVersion == "" || strings.HasPrefix(p.FormatVersion, "0.") || p.FormatVersion == "1.0" {
+		return nil
+	}
+	r := relevance{}
+	for _, ra := range p.RelevantAttributes {
+		e := r[ra.Resource]
+		if e.names == nil {
+			e.names = map[string]bool{}
+		}
+		var first string
+		if len(ra.Attribute) == 0 || json.Unmarshal(ra.Attribute[0], &first) != nil {
+			e.all = true // a path we cannot read: keep everything
+		} else {
+			e.names[first] = true
+		}
+		r[ra.Resource] = e
+	}
+	return r
+}
+
+// keep reports whether Terraform shows the drift c, and narrows an update's
+// ChangedAttributes to the relevant ones.
+func (r relevance) keep(c *Change) bool {
+	e, ok := r[c.Address]
+	if !ok {
+		return false
+	}
+	if e.all || c.Action != ActionUpdate {
+		return true
+	}
+	var kept []string
+	for _, n := range c.ChangedAttributes {
+		if e.names[n] {
+			kept = append(kept, n)
+		}
+	}
+	c.ChangedAttributes = kept
+	return len(kept) > 0
 }

@@ -82,10 +82,25 @@ type Change struct {
 	// Deposed is the deposed object key when the change is to a deposed
 	// object (left over from a failed create_before_destroy); empty otherwise.
 	Deposed string
+	// DeferredReason is why Terraform deferred the change (a change in
+	// Summary.Deferred), such as "resource_config_unknown".
+	DeferredReason string `json:",omitempty"`
 }
 
 // Moved reports whether the change moves the resource from another address.
 func (c Change) Moved() bool { return c.PreviousAddress != "" && c.PreviousAddress != c.Address }
+
+// ActionInvocation is one action the plan invokes on apply. Its
+// configuration values are never kept.
+type ActionInvocation struct {
+	// Address is the action's address, such as action.aws_lambda_invoke.x.
+	Address string
+	// Trigger is the address of the resource whose change triggers the
+	// action, and Event the lifecycle event (before_create, after_update,
+	// ...); both empty for an action invoked from the command line
+	// (terraform apply -invoke).
+	Trigger, Event string
+}
 
 // OutputChange is one root module output whose value changes.
 type OutputChange struct {
@@ -116,8 +131,24 @@ type Summary struct {
 	// then address, then deposed key.
 	Changes []Change
 	// Drift lists changes Terraform detected outside of Terraform since the
-	// last apply (resource_drift), ordered like Changes.
+	// last apply (resource_drift), ordered like Changes, by Terraform's
+	// rule: only the resources and attributes that relevant_attributes names
+	// (those that contributed to the planned changes), except in a
+	// refresh-only plan, which shows all drift, moves included.
 	Drift []Change
+	// RefreshOnly is set for a refresh-only plan (terraform plan
+	// -refresh-only): it plans no resource changes, and applying it only
+	// records the drift in the state. Terraform's JSON does not say so; a
+	// plan that has drift and no resource_changes at all is one, because a
+	// normal plan lists every resource in the state there.
+	RefreshOnly bool `json:",omitempty"`
+	// Deferred lists the changes Terraform deferred to a later plan (a
+	// partial plan: deferred_changes), ordered like Changes; they are not
+	// counted in Add, Change or Destroy.
+	Deferred []Change `json:",omitempty"`
+	// Actions lists the action invocations the plan makes on apply
+	// (Terraform 1.14 action blocks: action_invocations), in plan order.
+	Actions []ActionInvocation `json:",omitempty"`
 	// Outputs lists the root outputs whose value changes, sorted by name.
 	Outputs []OutputChange
 	// Engine is the engine that made the plan, as the `engine` input
@@ -180,6 +211,8 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		s.Changes = append(s.Changes, c)
 	}
 
+	s.RefreshOnly = len(p.ResourceChanges) == 0 && len(p.ResourceDrift) > 0
+	relevant := relevantAttributes(p)
 	for i, rc := range p.ResourceDrift {
 		if rc == nil || rc.Change == nil {
 			return nil, fmt.Errorf("summarizing resource drift %d: change is missing", i)
@@ -190,12 +223,47 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		if err != nil {
 			return nil, fmt.Errorf("summarizing drift: %w", err)
 		}
-		// Outside refresh-only mode Terraform shows moves with the planned
-		// changes, not as drift, and hides drift that changes nothing.
-		if k.action == ActionNoOp || k.action == ActionMove || k.action == ActionImport {
+		if k.action == ActionNoOp || k.action == ActionImport {
 			continue
 		}
-		s.Drift = append(s.Drift, newChange(rc, k, false))
+		// Outside refresh-only mode Terraform shows moves with the planned
+		// changes, not as drift, and only drift that contributed to them.
+		if !s.RefreshOnly && k.action == ActionMove {
+			continue
+		}
+		c := newChange(rc, k, false)
+		if !s.RefreshOnly && relevant != nil && !relevant.keep(&c) {
+			continue
+		}
+		s.Drift = append(s.Drift, c)
+	}
+
+	for i, dc := range p.DeferredChanges {
+		if dc == nil || dc.ResourceChange == nil || dc.ResourceChange.Change == nil {
+			return nil, fmt.Errorf("summarizing deferred change %d: change is missing", i)
+		}
+		rc := dc.ResourceChange
+		secrets.addMarked(rc.Change.Before, rc.Change.BeforeSensitive)
+		secrets.addMarked(rc.Change.After, rc.Change.AfterSensitive)
+		k, err := classify(rc)
+		if err != nil {
+			return nil, fmt.Errorf("summarizing deferred change: %w", err)
+		}
+		c := newChange(rc, k, false)
+		c.DeferredReason = dc.Reason
+		s.Deferred = append(s.Deferred, c)
+	}
+
+	for i, ai := range p.ActionInvocations {
+		if ai == nil {
+			return nil, fmt.Errorf("summarizing action invocation %d: it is null", i)
+		}
+		secrets.addMarked(ai.ConfigValues, ai.ConfigSensitive)
+		a := ActionInvocation{Address: ai.Address}
+		if t := ai.LifecycleActionTrigger; t != nil {
+			a.Trigger, a.Event = t.TriggeringResourceAddress, t.ActionTriggerEvent
+		}
+		s.Actions = append(s.Actions, a)
 	}
 
 	for name, oc := range p.OutputChanges {
@@ -218,6 +286,7 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 
 	sortChanges(s.Changes)
 	sortChanges(s.Drift)
+	sortChanges(s.Deferred)
 	slices.SortFunc(s.Outputs, func(a, b OutputChange) int { return cmp.Compare(a.Name, b.Name) })
 	s.Secrets = secrets.list()
 	return s, nil
@@ -255,12 +324,15 @@ func (s *Summary) count(c Change) {
 }
 
 // HasResourceChanges reports whether applying the plan would change any
-// resource or the state's record of one: a create, update, delete, replace,
-// import, move or forget. Data source reads and output-only changes do not
-// count.
+// resource or the state's record of one, or invoke an action: a create,
+// update, delete, replace, import, move or forget, or an action invocation.
+// Data source reads and output-only changes do not count.
 func (s *Summary) HasResourceChanges() bool {
 	if s == nil {
 		return false
+	}
+	if len(s.Actions) > 0 {
+		return true
 	}
 	for _, c := range s.Changes {
 		if c.Action != ActionRead {
