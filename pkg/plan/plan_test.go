@@ -514,4 +514,3 @@ func TestCompareAddressesEdges(t *testing.T) {
 		assert.Equal(t, c.want, CompareAddresses(c.a, c.b), "%q vs %q", c.a, c.b)
 	}
 }
-
