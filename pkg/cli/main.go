@@ -113,7 +113,8 @@ Commands:
              deploy, verify, history; stops at the first failing stage
 
 Locally, deployments are recorded in --state-dir (default .lockstep).
-Run "lockstep <command> --help" for the flags.
+Run "lockstep <command> --help" (or "lockstep help <command>") for the flags
+that command reads and an example.
 `
 
 // Main runs lockstep and returns its exit code. It never panics: a panic is
@@ -127,7 +128,7 @@ func Main(ctx context.Context, e Env) (code int) {
 		}
 	}()
 	if len(e.Args) == 0 {
-		fmt.Fprint(e.Stderr, usage)
+		fmt.Fprintln(e.Stderr, `lockstep: no command given; "lockstep --help" lists the commands`)
 		return ExitBadInput
 	}
 	switch name := e.Args[0]; name {
@@ -137,6 +138,10 @@ func Main(ctx context.Context, e Env) (code int) {
 		fmt.Fprintf(e.Stdout, "lockstep %s\n", version.Version)
 		return ExitOK
 	case "help", "--help", "-h":
+		if len(e.Args) > 1 && e.Args[0] == "help" {
+			// lockstep help plan is lockstep plan --help.
+			return runLocal(ctx, e, e.Args[1], []string{"--help"})
+		}
 		fmt.Fprint(e.Stdout, usage)
 		return ExitOK
 	default:
@@ -207,11 +212,11 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 			known = known || c == name
 		}
 		if !known && name != "run" {
-			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q%s; valid commands: %s\n", name, suggestCommand(name), validCommands())
+			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q%s; valid commands: %s (\"lockstep --help\" says what each does)\n", name, suggestCommand(name), validCommands())
 			return ExitBadInput
 		}
 	}
-	fl, err := parseFlags(name, args, e.Stderr)
+	fl, err := parseFlags(name, args, e.Stdout)
 	if errors.Is(err, errHelp) {
 		return ExitOK
 	}
