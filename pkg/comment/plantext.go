@@ -2,7 +2,6 @@ package comment
 
 import (
 	"math"
-	"strconv"
 	"strings"
 
 	"github.com/lockstep-ci/lockstep/pkg/plan"
@@ -147,18 +146,5 @@ func planKeep(s *plan.Summary, r *redact.Replacer) *redact.Keep {
 	if r == nil {
 		return nil
 	}
-	var words []string
-	for _, cs := range [][]plan.Change{s.Changes, s.Drift} {
-		for _, c := range cs {
-			words = append(words, c.Address, c.PreviousAddress)
-			if c.Type != "" && c.Name != "" {
-				kw := "resource"
-				if c.Mode == "data" {
-					kw = "data"
-				}
-				words = append(words, kw+" "+strconv.Quote(c.Type)+" "+strconv.Quote(c.Name))
-			}
-		}
-	}
-	return redact.NewKeep(words)
+	return redact.NewKeep(s.Names())
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -430,3 +431,30 @@ func CompareAddresses(a, b string) int {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// Names lists the structural strings the summary names, which redaction
+// leaves whole (see redact.Keep): every address and previous address, and
+// the resource headers Terraform prints for them (resource "type" "name",
+// data "type" "name").
+func (s *Summary) Names() []string {
+	if s == nil {
+		return nil
+	}
+	var words []string
+	for _, cs := range [][]Change{s.Changes, s.Drift, s.Deferred} {
+		for _, c := range cs {
+			words = append(words, c.Address, c.PreviousAddress)
+			if c.Type != "" && c.Name != "" {
+				kw := "resource"
+				if c.Mode == string(tfjson.DataResourceMode) {
+					kw = "data"
+				}
+				words = append(words, kw+" "+strconv.Quote(c.Type)+" "+strconv.Quote(c.Name))
+			}
+		}
+	}
+	for _, a := range s.Actions {
+		words = append(words, a.Address, a.Trigger)
+	}
+	return words
+}

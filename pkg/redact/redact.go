@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -217,20 +218,39 @@ func (r *Replacer) each(s string, f func(i int, match string)) {
 // headers such as `resource "null_resource" "bar"`) whose occurrences a
 // Replacer leaves whole in ReplaceKeeping: a secret whose value happens to
 // be "bar" must not turn null_resource.bar into null_resource.(sensitive
-// value), because the address is a name, not a value. A Keep is built once
-// per text and is not safe for concurrent use.
+// value), because the address is a name, not a value. A Keep is safe for
+// concurrent use.
 type Keep struct {
 	words []string
+	// only, when set, limits the keeping to these secrets: the others are
+	// replaced even inside a kept word.
+	only map[string]bool
+
+	mu sync.Mutex
 	// within caches, per secret, the kept words that contain it.
 	within map[string][]string
 }
 
-// NewKeep returns a Keep of the non-empty words.
-func NewKeep(words []string) *Keep {
+// NewKeep returns a Keep of the non-empty words, for every secret.
+func NewKeep(words []string) *Keep { return NewKeepFor(words, nil) }
+
+// NewKeepFor returns a Keep of the non-empty words that keeps only the
+// given secrets whole inside them (nil: every secret). lockstep keeps
+// Terraform's sensitive values, which Terraform refuses in for_each and
+// count and so can only match a name by chance, but not the run's own
+// secrets (tokens, secret-env values), which a configuration could put into
+// an instance key on purpose.
+func NewKeepFor(words, secrets []string) *Keep {
 	k := &Keep{within: map[string][]string{}}
 	for _, w := range words {
 		if w != "" {
 			k.words = append(k.words, w)
+		}
+	}
+	if secrets != nil {
+		k.only = make(map[string]bool, len(secrets))
+		for _, s := range secrets {
+			k.only[s] = true
 		}
 	}
 	return k
@@ -239,9 +259,10 @@ func NewKeep(words []string) *Keep {
 // covers reports whether the secret found at s[i:i+len(secret)] lies wholly
 // inside an occurrence in s of a kept word.
 func (k *Keep) covers(s string, i int, secret string) bool {
-	if k == nil || len(k.words) == 0 {
+	if k == nil || len(k.words) == 0 || (k.only != nil && !k.only[secret]) {
 		return false
 	}
+	k.mu.Lock()
 	ws, ok := k.within[secret]
 	if !ok {
 		for _, w := range k.words {
@@ -251,6 +272,7 @@ func (k *Keep) covers(s string, i int, secret string) bool {
 		}
 		k.within[secret] = ws
 	}
+	k.mu.Unlock()
 	for _, w := range ws {
 		for off := 0; off+len(secret) <= len(w); {
 			j := strings.Index(w[off:], secret)

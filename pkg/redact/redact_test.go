@@ -157,3 +157,10 @@ func TestContains(t *testing.T) {
 	assert.True(t, New([]string{"ab"}, placeholder).Contains("xaby")) // under 3 bytes
 	assert.False(t, (*Replacer)(nil).Contains("anything"))
 }
+
+// NewKeepFor keeps only the named secrets whole inside kept words.
+func TestKeepFor(t *testing.T) {
+	keep := NewKeepFor([]string{`x.y["bar"]`, `x.y["tok-123"]`}, []string{"bar"})
+	r := New([]string{"tok-123", "bar"}, placeholder)
+	assert.Equal(t, `x.y["bar"] x.y["(sensitive value)"] (sensitive value)`, r.ReplaceKeeping(`x.y["bar"] x.y["tok-123"] bar`, keep))
+}
