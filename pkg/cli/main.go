@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/sealed"
@@ -35,6 +36,10 @@ type Env struct {
 	// IsTerminal reports whether Stdin is an interactive terminal (for the
 	// approval prompt in CLI mode).
 	IsTerminal func() bool
+	// StdoutIsTerminal reports whether Stdout is a terminal: the local
+	// summary is then printed as plain text (comment.PlainText) instead of
+	// Markdown. nil means no.
+	StdoutIsTerminal func() bool
 	// ScrubEnv removes from the process environment what no child process
 	// may inherit (see childenv.Scrub), once the inputs are read and before
 	// any child starts; tokens are the secret values to drop wherever they
@@ -225,6 +230,9 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 		return ExitBadInput
 	}
 	summary := e.Stdout
+	if e.StdoutIsTerminal != nil && e.StdoutIsTerminal() {
+		summary = plainWriter{e.Stdout}
+	}
 	var summaryFile *os.File
 	if fl.summaryFile != "" {
 		if summaryFile, err = os.Create(fl.summaryFile); err != nil {
@@ -331,4 +339,15 @@ func report(r *actions.Reporter, err error) int {
 	}
 	r.Annotate(actions.Annotation{Level: "error", Title: title, Message: err.Error()})
 	return code
+}
+
+// plainWriter prints the Markdown the summary is written in as plain text,
+// for a terminal. The reporter writes each summary whole, in one call.
+type plainWriter struct{ w io.Writer }
+
+func (p plainWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, comment.PlainText(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
