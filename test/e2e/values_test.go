@@ -40,6 +40,10 @@ func TestPlanCommentShowsChangedValues(t *testing.T) {
 	// pull request.
 	r := w.cli("run", "--working-directory", "infra", "--auto-approve")
 	require.Equal(t, 0, r.code, "stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	// The local summaries (plan and apply report) keep the address whole
+	// too, beside the sensitive output "bar".
+	assert.Contains(t, r.stdout, "`terraform_data.bar`")
+	assert.NotContains(t, r.stdout, "terraform_data.***")
 	writeFile(t, w, "infra/main.tf", strings.Replace(readFile(t, w.root+"/infra/main.tf"), "replicas = 4", "replicas = 5", 1))
 	r = w.action(map[string]string{"command": "plan", "working-directory": "infra", "environment": "staging"})
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
