@@ -720,10 +720,21 @@ func (r *renderer) attribute(a plan.AttributeChange) string {
 		return name + ": " + r.attrValue(a.Before) + " → " + r.attrValue(a.After)
 	case plan.KindMap:
 		var parts []string
+		shown := map[string]bool{}
+		for _, kv := range a.Values {
+			parts = append(parts, cellCode(truncate(kv.Key, maxName))+": "+r.attrValue(kv.Before)+" → "+r.attrValue(kv.After))
+			shown[kv.Key] = true
+		}
+		changed := make([]string, 0, len(a.Changed))
+		for _, k := range a.Changed {
+			if !shown[k] {
+				changed = append(changed, k)
+			}
+		}
 		for _, kind := range []struct {
 			what string
 			keys []string
-		}{{"changed", a.Changed}, {"added", a.Added}, {"removed", a.Removed}} {
+		}{{"changed", changed}, {"added", a.Added}, {"removed", a.Removed}} {
 			if len(kind.keys) == 0 {
 				continue
 			}

@@ -56,11 +56,24 @@ type AttributeChange struct {
 	// in all, KeysLeft counts those left out.
 	Added, Removed, Changed []string `json:",omitempty"`
 	KeysLeft                int      `json:",omitempty"`
+	// Values (KindMap) holds before and after of the Changed keys whose
+	// values are scalars on both sides (or become unknown), in Changed
+	// order, cut to MaxKeyValueRunes.
+	Values []KeyChange `json:",omitempty"`
 	// Elements (KindList) counts the positions whose element differs,
 	// appears, disappears or becomes unknown; Length is the new length
 	// (-1 when the whole list becomes unknown).
 	Elements, Length int `json:",omitempty"`
 }
+
+// KeyChange is how the value of one key of a map attribute changes.
+type KeyChange struct {
+	Key, Before, After string
+}
+
+// MaxKeyValueRunes is the length, in runes, past which a KeyChange's
+// Before or After is cut and ends with "…".
+const MaxKeyValueRunes = 40
 
 // attributeChanges describes each changed attribute of an update or
 // replace, in the order of names (ChangedAttributes).
@@ -171,6 +184,35 @@ func mapKeys(ac *AttributeChange, before, after, unknown map[string]any) {
 	ac.Changed = cut(ac.Changed)
 	ac.Added = cut(ac.Added)
 	ac.Removed = cut(ac.Removed)
+	for _, k := range ac.Changed {
+		bv, av := before[k], after[k]
+		if !isScalar(bv) {
+			continue
+		}
+		switch {
+		case anyMarked(unknown[k]):
+			ac.Values = append(ac.Values, KeyChange{Key: k, Before: mapValue(bv), After: ValueUnknown})
+		case isScalar(av):
+			ac.Values = append(ac.Values, KeyChange{Key: k, Before: mapValue(bv), After: mapValue(av)})
+		}
+	}
+}
+
+func isScalar(v any) bool {
+	switch v.(type) {
+	case map[string]any, []any:
+		return false
+	}
+	return true
+}
+
+// mapValue renders a scalar map value as compact JSON, cut.
+func mapValue(v any) string {
+	j, err := compactJSON(v)
+	if err != nil {
+		return ValueUnknown
+	}
+	return TruncateRunes(j, MaxKeyValueRunes)
 }
 
 // attrValue renders a scalar as compact JSON, cut.

@@ -38,7 +38,8 @@ func TestAttributeChanges(t *testing.T) {
 	assert.Equal(t, AttributeChange{Name: "gone", Kind: KindValue, Before: `"x"`, After: "null"}, got["gone"])
 	assert.Equal(t, AttributeChange{Name: "arn", Kind: KindValue, Before: `"arn:1"`, After: "(known after apply)"}, got["arn"])
 	assert.Equal(t, AttributeChange{Name: "blob", Kind: KindValue, After: "(known after apply)"}, got["blob"])
-	assert.Equal(t, AttributeChange{Name: "tags", Kind: KindMap, Added: []string{"new"}, Removed: []string{"old"}, Changed: []string{"env"}}, got["tags"])
+	assert.Equal(t, AttributeChange{Name: "tags", Kind: KindMap, Added: []string{"new"}, Removed: []string{"old"}, Changed: []string{"env"},
+		Values: []KeyChange{{Key: "env", Before: `"dev"`, After: `"prod"`}}}, got["tags"])
 	assert.Equal(t, AttributeChange{Name: "ports", Kind: KindList, Elements: 2, Length: 2}, got["ports"])
 	assert.Equal(t, AttributeChange{Name: "shape", Kind: KindOther}, got["shape"])
 	assert.Equal(t, AttributeChange{Name: "password", Kind: KindSensitive}, got["password"])
@@ -82,4 +83,6 @@ func TestAttributeChangesCapsKeys(t *testing.T) {
 	assert.Empty(t, got.Added)
 	assert.Equal(t, 11, got.KeysLeft)
 	assert.Equal(t, "aa", got.Changed[0])
+	assert.Equal(t, KeyChange{Key: "aa", Before: "0", After: "1"}, got.Values[0])
+	assert.Len(t, got.Values, 20)
 }

@@ -49,5 +49,5 @@ func TestPlanCommentShowsChangedValues(t *testing.T) {
 	require.Equal(t, 0, r.code, "stdout:\n%s", r.stdout)
 	mine := lockstepComments(gh)
 	require.Len(t, mine, 1)
-	assert.Contains(t, mine[0].Body, "| ✏️ update | `terraform_data.bar` | `input`: changed `replicas`<br>`output` → *(known after apply)* |")
+	assert.Contains(t, mine[0].Body, "| ✏️ update | `terraform_data.bar` | `input`: `replicas`: `4` → `5`<br>`output` → *(known after apply)* |")
 }
