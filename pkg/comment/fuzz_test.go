@@ -98,7 +98,7 @@ func FuzzRender(f *testing.F) {
 		}
 		checkBody(t, body, maxRunes, utf8.RuneCountInString, want)
 		_ = PlainText(body) // never panics
-		if count%8 == 0 { // the job summary is slower; check it on some inputs
+		if count%8 == 0 {   // the job summary is slower; check it on some inputs
 			checkBody(t, RenderSummary(s, text, m), summaryBudget, func(s string) int { return len(s) }, "")
 		}
 	})
