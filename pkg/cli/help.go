@@ -34,7 +34,7 @@ var commandDocs = map[string]commandDoc{
 	},
 	"apply": {
 		summary: "Apply the reviewed saved plan after checking its binding record and the environment's policy; never re-plans, never rolls infrastructure back.",
-		inputs: with(engineInputs, "comment-author", "backend-config", "plan-file", "allow-destroy", "require-approval",
+		inputs: with(engineInputs, "comment-author", "backend-config", "plan-file", "comment", "allow-destroy", "require-approval",
 			"approval-mode", "min-approvals", "infra-version", "lock-timeout", "parallelism", "promote-from", "requires-outputs"),
 		local:   []string{"auto-approve", "summary-file", "changed", "state-dir"},
 		example: "lockstep apply --working-directory infra --environment staging --auto-approve",
@@ -80,7 +80,7 @@ var commandDocs = map[string]commandDoc{
 	},
 	"drift": {
 		summary: "Plan the checked-out commit of every stack (no saved plan) and report drift: changes made outside the engine and code not applied; in Actions, one issue per stack and environment.",
-		inputs:  with(engineInputs, "var-files", "backend-config", "comment", "lock-timeout", "parallelism"),
+		inputs:  with(engineInputs, "comment-author", "var-files", "backend-config", "comment", "lock-timeout", "parallelism"),
 		local:   []string{"summary-file", "comment-file"},
 		example: "lockstep drift --working-directory infra --environment production",
 	},
