@@ -126,7 +126,7 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 	if applied != nil && applied.Summary != nil {
 		// Addresses are names: a sensitive value equal to part of one does
 		// not blank it in the apply report (the log is masked as ever).
-		a.r.Masker().Keep(applied.Summary.Secrets, applied.Summary.Names())
+		a.r.Masker().Keep(applied.Summary.Secrets, comment.Names(applied.Summary))
 	}
 	if applied != nil && applied.ApplyErr != nil {
 		_ = a.r.SetOutput("result", "failed")

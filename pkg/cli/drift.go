@@ -196,7 +196,7 @@ func driftPlan(ctx context.Context, a *app, dir string) (*plan.Summary, string, 
 	a.r.Mask(p.Summary.Secrets...)
 	// Addresses are names: a sensitive value equal to part of one does not
 	// blank it in the issue (the log is masked as ever).
-	a.r.Masker().Keep(p.Summary.Secrets, p.Summary.Names())
+	a.r.Masker().Keep(p.Summary.Secrets, comment.Names(p.Summary))
 	end = a.r.Group(cmd + " plan in " + dir)
 	_, _ = io.WriteString(a.r.Log(), p.Text)
 	end()

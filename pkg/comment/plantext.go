@@ -148,3 +148,47 @@ func planKeep(s *plan.Summary, r *redact.Replacer) *redact.Keep {
 	}
 	return redact.NewKeep(s.Names())
 }
+
+// Names lists what a rendering of s shows as names, for a redactor behind
+// the renderer to leave whole (actions.Masker.Keep): the summary's
+// addresses and resource headers (plan.Summary.Names), and the code spans
+// the comment writes resource types, attribute names, map keys and output
+// names in. A secret can equal such a name exactly ("bar" as an output
+// name); inside its code span it is a name, and stays.
+func Names(s *plan.Summary) []string {
+	if s == nil {
+		return nil
+	}
+	words := s.Names()
+	seen := map[string]bool{}
+	add := func(name string) {
+		if name == "" || seen[name] {
+			return
+		}
+		seen[name] = true
+		c := Code(truncate(name, maxName))
+		words = append(words, c)
+		if cc := cellCode(truncate(name, maxName)); cc != c {
+			words = append(words, cc)
+		}
+	}
+	for _, cs := range [][]plan.Change{s.Changes, s.Drift, s.Deferred} {
+		for _, c := range cs {
+			add(c.Type)
+			for _, n := range c.ChangedAttributes {
+				add(n)
+			}
+			for _, a := range c.Attributes {
+				for _, keys := range [][]string{a.Added, a.Removed, a.Changed} {
+					for _, k := range keys {
+						add(k)
+					}
+				}
+			}
+		}
+	}
+	for _, o := range s.Outputs {
+		add(o.Name)
+	}
+	return words
+}

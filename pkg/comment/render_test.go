@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 )
 
@@ -272,4 +273,35 @@ func TestPulumiPlanIsAPreview(t *testing.T) {
 	assert.Contains(t, body, "### Pulumi preview · ")
 	assert.Contains(t, body, " · Pulumi 3.274.1 · ")
 	assert.NotContains(t, body, "Terraform")
+}
+
+// Behind the renderer, the masker's last pass (actions.Masker, which
+// replaces every secret it knows with ***) keeps what Names lists: the
+// address, the resource header, and an output and attribute named like the
+// secret, while the value is gone.
+func TestNamesSurviveTheMasker(t *testing.T) {
+	s := &plan.Summary{
+		Add: 1, Change: 1,
+		Changes: []plan.Change{
+			{Address: "null_resource.bar", Type: "null_resource", Name: "bar", Mode: "managed", Action: plan.ActionCreate},
+			{Address: "x.y", Type: "x", Name: "y", Mode: "managed", Action: plan.ActionUpdate, ChangedAttributes: []string{"bar"},
+				Attributes: []plan.AttributeChange{{Name: "bar", Kind: plan.KindValue, Before: `"a"`, After: `"bar"`}}},
+		},
+		Outputs: []plan.OutputChange{{Name: "bar", Action: plan.ActionCreate, Sensitive: true, Before: plan.ValueAbsent, After: plan.ValueSensitive}},
+		Secrets: []string{"bar"},
+	}
+	text := "  # null_resource.bar will be created\n  + resource \"null_resource\" \"bar\" {\n      + triggers = { k = \"bar\" }\n    }\n"
+	m := actions.NewMasker()
+	m.Add(s.Secrets...)
+	m.Keep(s.Secrets, Names(s))
+	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
+		got := m.RedactRendered(body)
+		assert.Contains(t, got, "| ➕ create | `null_resource.bar` |")
+		assert.Contains(t, got, "  # null_resource.bar will be created\n")
+		assert.Contains(t, got, "+   resource \"null_resource\" \"bar\" {\n")
+		assert.Contains(t, got, "| ✏️ update | `x.y` | `bar`: `\"a\"` → *(sensitive value)* |")
+		assert.Contains(t, got, "| ➕ new | `bar` | — | *(sensitive)* |")
+		assert.NotContains(t, got, "***")
+		assert.NotContains(t, got, `= { k = "bar" }`)
+	}
 }
