@@ -33,6 +33,8 @@ func main() {
 		Stderr:     os.Stderr,
 		Getenv:     func(k string) string { return snapshot[k] },
 		IsTerminal: stdinIsTerminal,
+		// The summary reads as plain text at a terminal, Markdown elsewhere.
+		StdoutIsTerminal: stdoutIsTerminal,
 		ScrubEnv: func(tokens ...string) error {
 			_, err := childenv.Scrub(tokens...)
 			return err

@@ -22,6 +22,10 @@ type Masker struct {
 	mu      sync.RWMutex
 	secrets map[string]bool
 	r       *redact.Replacer
+	// kept and keptFor are the names RedactRendered leaves whole, and the
+	// secrets it keeps inside them (see Keep).
+	kept, keptFor []string
+	keep          *redact.Keep
 }
 
 // NewMasker returns an empty Masker.
@@ -248,4 +252,42 @@ func neutraliseCommands(s string) string {
 		s = rest
 	}
 	return b.String()
+}
+
+// Keep registers names (resource addresses, resource headers) that
+// RedactRendered leaves whole where one of secrets (the plan's sensitive
+// values) happens to occur inside them: null_resource.bar stays as it is
+// when a sensitive output's value is "bar". Every other secret, and every
+// secret outside those names, is still replaced. Redact and the log are not
+// affected.
+func (m *Masker) Keep(secrets, names []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		m.kept = append(m.kept, n)
+		// As they appear in the JSON bodies lockstep sends.
+		if esc := jsonEscaped(n); esc != n {
+			m.kept = append(m.kept, esc)
+		}
+	}
+	for _, s := range secrets {
+		m.keptFor = append(m.keptFor, s)
+		if esc := jsonEscaped(s); esc != s {
+			m.keptFor = append(m.keptFor, esc)
+		}
+	}
+	m.keep = redact.NewKeepFor(m.kept, m.keptFor)
+}
+
+// RedactRendered is Redact for what lockstep renders (comments, job
+// summaries, the bodies it sends to GitHub), where names are structural:
+// it leaves the names registered with Keep whole.
+func (m *Masker) RedactRendered(s string) string {
+	m.mu.RLock()
+	r, keep := m.r, m.keep
+	m.mu.RUnlock()
+	return r.ReplaceKeeping(s, keep)
 }

@@ -245,7 +245,7 @@ func (r *Reporter) SetEnv(name, value string) error {
 // Summary appends Markdown to the job summary (GITHUB_STEP_SUMMARY), or writes
 // it to the local summary writer.
 func (r *Reporter) Summary(markdown string) error {
-	markdown = r.masker.Redact(markdown)
+	markdown = r.masker.RedactRendered(markdown)
 	if !r.action {
 		if r.summary == nil {
 			return nil

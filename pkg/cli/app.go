@@ -146,7 +146,7 @@ func (a *app) githubOptions(token string) github.Options {
 		APIURL:     a.gh.APIURL,
 		Owner:      a.gh.Owner,
 		Repo:       a.gh.Repo,
-		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().Redact),
+		HTTPClient: redactingClient(a.env.HTTPClient, a.r.Masker().RedactRendered),
 		Now:        a.env.Now,
 		Logf:       func(format string, args ...any) { a.r.Printf(format, args...) },
 	}

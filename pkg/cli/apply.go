@@ -151,6 +151,11 @@ func applyDir(ctx context.Context, a *app, dir string) error {
 		return a.retryForReview(ctx, dir)
 	}
 	applied, err := pipeline.Apply(ctx, a.r, pipeline.Stack{Dir: dir, Root: a.absDir(dir), Engine: eng, Identity: id}, o)
+	if applied != nil && applied.Summary != nil {
+		// Addresses are names: a sensitive value equal to part of one does
+		// not blank it in the apply report (the log is masked as ever).
+		a.r.Masker().Keep(applied.Summary.Secrets, comment.Names(applied.Summary))
+	}
 	if applied != nil && applied.ApplyErr != nil {
 		_ = a.r.SetOutput("result", "failed")
 		_ = a.r.SetOutput("failure-reason", "apply-failed")

@@ -45,7 +45,7 @@ func (a *app) wantsComment(onPush bool) bool {
 func (a *app) upsertComments(ctx context.Context, marker, body string, onPush bool) string {
 	if a.local != nil {
 		if a.local.commentFile != "" {
-			if err := os.WriteFile(a.local.commentFile, []byte(a.r.Masker().Redact(body)), 0o644); err != nil {
+			if err := os.WriteFile(a.local.commentFile, []byte(a.r.Masker().RedactRendered(body)), 0o644); err != nil {
 				a.r.Warnf("writing --comment-file: %v", err)
 			}
 		}
@@ -64,7 +64,7 @@ func (a *app) upsertComments(ctx context.Context, marker, body string, onPush bo
 		a.r.Warnf("No PR comment was posted: finding the pull requests of commit %s: %v. The job summary has the full plan.", short(a.gh.SHA), err)
 		return ""
 	}
-	body = a.r.Masker().Redact(body)
+	body = a.r.Masker().RedactRendered(body)
 	var first string
 	for _, pr := range prs {
 		c, res, err := gh.UpsertComment(ctx, pr, marker, body)

@@ -194,6 +194,9 @@ func driftPlan(ctx context.Context, a *app, dir string) (*plan.Summary, string, 
 	}
 	// The plan's secrets are masked before anything from it is logged.
 	a.r.Mask(p.Summary.Secrets...)
+	// Addresses are names: a sensitive value equal to part of one does not
+	// blank it in the issue (the log is masked as ever).
+	a.r.Masker().Keep(p.Summary.Secrets, comment.Names(p.Summary))
 	end = a.r.Group(cmd + " plan in " + dir)
 	_, _ = io.WriteString(a.r.Log(), p.Text)
 	end()
@@ -213,7 +216,7 @@ type issueOutcome struct {
 // body goes to --comment-file), there is no issue. Everything written goes
 // through the same redaction as the plan comment, plus the run's secrets.
 func (a *app) driftIssue(ctx context.Context, s *plan.Summary, m comment.Meta, drifted bool) (issueOutcome, error) {
-	redact := a.r.Masker().Redact
+	redact := a.r.Masker().RedactRendered
 	body := redact(comment.RenderDrift(s, m))
 	if a.local != nil {
 		if a.local.commentFile != "" && drifted {

@@ -73,10 +73,16 @@ func (v *inputValue) Set(s string) error {
 
 func (v *inputValue) IsBoolFlag() bool { return v.isBool }
 
-func parseFlags(command string, args []string, stderr io.Writer) (*localFlags, error) {
+// parseFlags parses a local command's flags. --help writes the command's
+// help to stdout and returns errHelp; a misuse returns an error whose one
+// line points to --help (the caller prints it and exits 2).
+func parseFlags(command string, args []string, stdout io.Writer) (*localFlags, error) {
 	f := &localFlags{values: map[string]*inputValue{}}
 	fs := flag.NewFlagSet("lockstep "+command, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	// The flag package would print its own error and usage; lockstep prints
+	// one line (the caller) or the command's help (below).
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	for _, in := range config.Inputs {
 		if in.Name == "command" || in.Name == "github-token" {
 			// Locally the token comes from GITHUB_TOKEN or GH_TOKEN, as gh's
@@ -91,36 +97,23 @@ func parseFlags(command string, args []string, stderr io.Writer) (*localFlags, e
 		}
 		fs.Var(v, in.Name, usage)
 	}
-	fs.BoolVar(&f.autoApprove, "auto-approve", false, "approve the apply without a prompt")
-	fs.StringVar(&f.summaryFile, "summary-file", "", "write the Markdown summary to this file instead of stdout")
-	fs.StringVar(&f.commentFile, "comment-file", "", "write the PR comment body to this file")
-	fs.BoolVar(&f.json, "json", false, "print JSON (history)")
-	fs.StringVar(&f.to, "to", "", "app version to roll back to (rollback)")
-	fs.BoolVar(&f.force, "force", false, "roll back to a version that never ran on the current infra (rollback)")
-	fs.BoolVar(&f.changed, "changed", false, "plan or apply the stacks detect reports as changed")
-	fs.StringVar(&f.stateDir, "state-dir", ".lockstep", "directory of the local deployment ledger")
-	// A mistyped flag gets one line with the closest flag, not every
-	// flag's description; --help prints them all.
-	help := false
-	fs.Usage = func() {
-		if help {
-			fmt.Fprintf(stderr, "Usage: lockstep %s [--flag value]...\n\nFlags (the action's inputs, and the terminal's own options):\n", command)
-			fs.PrintDefaults()
-		}
-	}
-	for _, a := range args {
-		if a == "-h" || a == "-help" || a == "--help" || a == "--h" {
-			help = true
-		}
-	}
+	fs.BoolVar(&f.autoApprove, "auto-approve", false, "Approve the apply without a prompt.")
+	fs.StringVar(&f.summaryFile, "summary-file", "", "Write the Markdown summary to this file instead of stdout.")
+	fs.StringVar(&f.commentFile, "comment-file", "", "Write the pull request comment's body to this file.")
+	fs.BoolVar(&f.json, "json", false, "Print JSON.")
+	fs.StringVar(&f.to, "to", "", "The app version to roll back to.")
+	fs.BoolVar(&f.force, "force", false, "Roll back to a version that never ran on the current infrastructure.")
+	fs.BoolVar(&f.changed, "changed", false, "Plan or apply only the stacks detect reports as changed.")
+	fs.StringVar(&f.stateDir, "state-dir", ".lockstep", "The directory of the local deployment ledger.")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			writeCommandHelp(stdout, command, fs)
 			return nil, errHelp
 		}
-		return nil, unknownFlag(fs, err)
+		return nil, unknownFlag(fs, command, err)
 	}
 	if fs.NArg() > 0 {
-		return nil, fmt.Errorf("unexpected argument %q: every option is a --flag", fs.Arg(0))
+		return nil, fmt.Errorf("unexpected argument %q: every option is a --flag (lockstep %s --help lists them)", fs.Arg(0), command)
 	}
 	cmd := &inputValue{}
 	_ = cmd.Set(command)
@@ -128,12 +121,76 @@ func parseFlags(command string, args []string, stderr io.Writer) (*localFlags, e
 	return f, nil
 }
 
+// writeCommandHelp prints what the command does, the flags it reads and an
+// example.
+func writeCommandHelp(w io.Writer, command string, fs *flag.FlagSet) {
+	doc := commandDocs[command]
+	var b strings.Builder
+	fmt.Fprintf(&b, "Usage: lockstep %s [--flag value]...\n\n", command)
+	if doc.summary != "" {
+		b.WriteString(wrap(doc.summary, 78, "") + "\n\n")
+	}
+	b.WriteString("Flags:\n")
+	for _, name := range append(append([]string{}, doc.inputs...), doc.local...) {
+		fl := fs.Lookup(name)
+		if fl == nil {
+			continue
+		}
+		b.WriteString("  --" + name)
+		switch {
+		case isBoolFlag(fl):
+		case listInputs[name]:
+			b.WriteString(" value (repeat it for more)")
+		default:
+			b.WriteString(" value")
+		}
+		usage := fl.Usage
+		if _, input := fs.Lookup(name).Value.(*inputValue); !input && !isBoolFlag(fl) && fl.DefValue != "" {
+			usage += fmt.Sprintf(" (default %q)", fl.DefValue)
+		}
+		b.WriteString("\n" + wrap(usage, 78, "        ") + "\n")
+	}
+	if doc.example != "" {
+		b.WriteString("\nExample:\n  " + doc.example + "\n")
+	}
+	b.WriteString("\nEach input flag is the action input of the same name (README: Inputs); the GitHub token\n" +
+		"comes from GITHUB_TOKEN or GH_TOKEN. \"lockstep --help\" lists the commands.\n")
+	_, _ = io.WriteString(w, b.String())
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// wrap breaks s into lines of at most width runes (a longer word stays
+// whole), each starting with indent.
+func wrap(s string, width int, indent string) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(s) {
+		if line != indent && len([]rune(line))+1+len([]rune(word)) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line)
+	return b.String()
+}
+
 // unknownFlag turns the flag package's "flag provided but not defined:
 // -x" into an error naming the closest flag; other errors pass through.
-func unknownFlag(fs *flag.FlagSet, err error) error {
+func unknownFlag(fs *flag.FlagSet, command string, err error) error {
 	name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -")
 	if !ok {
-		return err
+		// "flag needs an argument: -x", "invalid boolean value ...": the
+		// flag package writes flags with one dash; lockstep's have two.
+		msg := strings.Replace(err.Error(), ": -", ": --", 1)
+		return fmt.Errorf("%s (lockstep %s --help lists the flags)", msg, command)
 	}
 	name = strings.TrimPrefix(name, "-")
 	best, bestDist := "", 4 // suggest only near misses

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/actions"
+	"github.com/lockstep-ci/lockstep/pkg/comment"
 	"github.com/lockstep-ci/lockstep/pkg/config"
 	"github.com/lockstep-ci/lockstep/pkg/github"
 	"github.com/lockstep-ci/lockstep/pkg/metrics"
@@ -36,6 +37,10 @@ type Env struct {
 	// IsTerminal reports whether Stdin is an interactive terminal (for the
 	// approval prompt in CLI mode).
 	IsTerminal func() bool
+	// StdoutIsTerminal reports whether Stdout is a terminal: the local
+	// summary is then printed as plain text (comment.PlainText) instead of
+	// Markdown. nil means no.
+	StdoutIsTerminal func() bool
 	// ScrubEnv removes from the process environment what no child process
 	// may inherit (see childenv.Scrub), once the inputs are read and before
 	// any child starts; tokens are the secret values to drop wherever they
@@ -116,7 +121,8 @@ Commands:
              deploy, verify, history; stops at the first failing stage
 
 Locally, deployments are recorded in --state-dir (default .lockstep).
-Run "lockstep <command> --help" for the flags.
+Run "lockstep <command> --help" (or "lockstep help <command>") for the flags
+that command reads and an example.
 `
 
 // Main runs lockstep and returns its exit code. It never panics: a panic is
@@ -130,7 +136,7 @@ func Main(ctx context.Context, e Env) (code int) {
 		}
 	}()
 	if len(e.Args) == 0 {
-		fmt.Fprint(e.Stderr, usage)
+		fmt.Fprintln(e.Stderr, `lockstep: no command given; "lockstep --help" lists the commands`)
 		return ExitBadInput
 	}
 	switch name := e.Args[0]; name {
@@ -140,6 +146,10 @@ func Main(ctx context.Context, e Env) (code int) {
 		fmt.Fprintf(e.Stdout, "lockstep %s\n", version.Version)
 		return ExitOK
 	case "help", "--help", "-h":
+		if len(e.Args) > 1 && e.Args[0] == "help" {
+			// lockstep help plan is lockstep plan --help.
+			return runLocal(ctx, e, e.Args[1], []string{"--help"})
+		}
 		fmt.Fprint(e.Stdout, usage)
 		return ExitOK
 	default:
@@ -210,11 +220,11 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 			known = known || c == name
 		}
 		if !known && name != "run" {
-			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q%s; valid commands: %s\n", name, suggestCommand(name), validCommands())
+			fmt.Fprintf(e.Stderr, "lockstep: unknown command %q%s; valid commands: %s (\"lockstep --help\" says what each does)\n", name, suggestCommand(name), validCommands())
 			return ExitBadInput
 		}
 	}
-	fl, err := parseFlags(name, args, e.Stderr)
+	fl, err := parseFlags(name, args, e.Stdout)
 	if errors.Is(err, errHelp) {
 		return ExitOK
 	}
@@ -223,6 +233,9 @@ func runLocal(ctx context.Context, e Env, name string, args []string) int {
 		return ExitBadInput
 	}
 	summary := e.Stdout
+	if e.StdoutIsTerminal != nil && e.StdoutIsTerminal() {
+		summary = plainWriter{e.Stdout}
+	}
 	var summaryFile *os.File
 	if fl.summaryFile != "" {
 		if summaryFile, err = os.Create(fl.summaryFile); err != nil {
@@ -331,4 +344,15 @@ func report(r *actions.Reporter, err error) int {
 	}
 	r.Annotate(actions.Annotation{Level: "error", Title: title, Message: err.Error()})
 	return code
+}
+
+// plainWriter prints the Markdown the summary is written in as plain text,
+// for a terminal. The reporter writes each summary whole, in one call.
+type plainWriter struct{ w io.Writer }
+
+func (p plainWriter) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, comment.PlainText(string(b))); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }

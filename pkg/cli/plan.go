@@ -148,6 +148,9 @@ func planDir(ctx context.Context, a *app, dir string) (*planned, error) {
 		return nil, err
 	}
 	summary, record := res.Plan.Summary, res.Record
+	// Addresses are names: a sensitive value equal to part of one does not
+	// blank it in the comment and summary (the log is masked as ever).
+	a.r.Masker().Keep(summary.Secrets, comment.Names(summary))
 	destroys := destroyVerdict(pol, summary, a.cfg.ConfigFile)
 	return &planned{
 		dir:      dir,

@@ -333,6 +333,10 @@ func huge(n, textBytes int) (*plan.Summary, string) {
 		case i%10 < 9:
 			c.Action = plan.ActionUpdate
 			c.ChangedAttributes = []string{"tags", "tags_all"}
+			c.Attributes = []plan.AttributeChange{
+				{Name: "tags", Kind: plan.KindMap, Changed: []string{"env"}},
+				{Name: "tags_all", Kind: plan.KindValue, Before: `"a"`, After: `"b"`},
+			}
 			s.Change++
 		case i%20 == 9:
 			c.Action = plan.ActionMove

@@ -73,7 +73,7 @@ var planLine = regexp.MustCompile(`(?m)^Plan: (\d+) to add, (\d+) to change, (\d
 // rejects must be rejected by lockstep's decoder too.
 func TestCorpus(t *testing.T) {
 	dir := corpusDir(t)
-	var valid, rejected, printed int
+	var valid, rejected, printed, drifts int
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".json") {
 			return err
@@ -113,6 +113,8 @@ func TestCorpus(t *testing.T) {
 				want := [3]int{atoi(m[1]), atoi(m[2]), atoi(m[3])}
 				assert.Equal(t, want, [3]int{s.Add, s.Change, s.Destroy}, "%s: counts against Terraform's own Plan: line", rel)
 			}
+			checkDriftAgainstText(t, rel, s, string(text))
+			drifts++
 		}
 
 		listed := map[string]bool{}
@@ -135,11 +137,29 @@ func TestCorpus(t *testing.T) {
 		return nil
 	})
 	require.NoError(t, err)
-	t.Logf("corpus: %d valid plans checked (%d against Terraform's printed Plan: line), %d files both decoders refuse", valid, printed, rejected)
+	t.Logf("corpus: %d valid plans checked (%d against Terraform's printed Plan: line, %d for drift), %d files both decoders refuse", valid, printed, drifts, rejected)
 	assert.Greater(t, valid, 300, "most of the corpus is valid plans")
 }
 
 func atoi(b []byte) int {
 	n, _ := strconv.Atoi(string(b))
 	return n
+}
+
+// checkDriftAgainstText checks the summary's drift against the engine's own
+// printed plan: drift is listed exactly when the text has its note, each
+// drifted resource is one the text names as changed, deleted or moved
+// outside, and a refresh-only plan is one the text calls so.
+func checkDriftAgainstText(t *testing.T, rel string, s *plan.Summary, text string) {
+	t.Helper()
+	printed := strings.Contains(text, "Objects have changed outside of")
+	assert.Equal(t, printed, len(s.Drift) > 0, "%s: drift listed (%d) exactly when the printed plan notes it", rel, len(s.Drift))
+	for _, c := range s.Drift {
+		named := strings.Contains(text, "# "+c.Address+" has ") ||
+			(c.PreviousAddress != "" && strings.Contains(text, "# "+c.PreviousAddress+" has moved to "+c.Address))
+		assert.True(t, named, "%s: drift of %s is in the printed plan", rel, c.Address)
+	}
+	if len(s.Drift) > 0 {
+		assert.Equal(t, strings.Contains(text, "This is a refresh-only plan"), s.RefreshOnly, "%s: refresh-only", rel)
+	}
 }

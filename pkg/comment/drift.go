@@ -70,8 +70,8 @@ const maxDriftRows = 200
 // run and the time. The footer is the last line and starts with "<sub>", so
 // [SameContent] treats a re-run that found the same drift as unchanged.
 //
-// Addresses and attribute names pass through the same redaction as the
-// plan comment (the Summary's sensitive values); values are never shown.
+// Addresses and attribute names are names, shown as they are (never
+// redacted, like the plan comment's); values are never shown.
 func RenderDrift(s *plan.Summary, m Meta) string {
 	if s == nil {
 		s = &plan.Summary{}

@@ -37,6 +37,15 @@ func fuzzSummary(data []byte, count uint16) (*plan.Summary, string, Meta) {
 			Deposed:           piece(i + 7),
 			Importing:         i%7 == 0,
 			KeepsOld:          i%11 == 0,
+			Attributes: []plan.AttributeChange{
+				{Name: piece(i + 2), Kind: plan.KindValue, Before: piece(i + 9), After: piece(i + 10)},
+				{Name: piece(i + 3), Kind: plan.KindMap, Changed: []string{piece(i + 4)}, Added: []string{piece(i + 5)},
+					Values: []plan.KeyChange{{Key: piece(i + 6), Before: piece(i + 7), After: piece(i + 8)}}},
+			},
+		}
+		if i%19 == 0 {
+			s.Actions = append(s.Actions, plan.ActionInvocation{Address: piece(i), Trigger: piece(i + 1), Event: piece(i + 2)})
+			s.Deferred = append(s.Deferred, plan.Change{Address: piece(i + 3), Action: a, DeferredReason: piece(i + 4)})
 		}
 		s.Changes = append(s.Changes, c)
 		if plan.IsDangerous(c) {
@@ -88,7 +97,8 @@ func FuzzRender(f *testing.F) {
 			want = Marker(m.Directory, m.Environment)
 		}
 		checkBody(t, body, maxRunes, utf8.RuneCountInString, want)
-		if count%8 == 0 { // the job summary is slower; check it on some inputs
+		_ = PlainText(body) // never panics
+		if count%8 == 0 {   // the job summary is slower; check it on some inputs
 			checkBody(t, RenderSummary(s, text, m), summaryBudget, func(s string) int { return len(s) }, "")
 		}
 	})

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 
+	"github.com/lockstep-ci/lockstep/pkg/plan"
+
 	"github.com/lockstep-ci/lockstep/pkg/redact"
 )
 
@@ -40,11 +42,14 @@ func (pt planText) line(i int) string { return diffLine(pt.prepared(i)) }
 // preparePlanText sanitises and redacts the plan text, cuts very long lines
 // and moves Terraform's change symbols to the first column so that GitHub's
 // diff highlighting colours them.
-func preparePlanText(text string, r *redact.Replacer, maxLine int, measure func(string) int) planText {
-	if pt, ok := prepareCleanPlanText(text, r, maxLine, measure); ok {
+//
+// Secrets are replaced except inside keep's words (the addresses and resource
+// headers of the plan): an address is a name, not a value.
+func preparePlanText(text string, r *redact.Replacer, keep *redact.Keep, maxLine int, measure func(string) int) planText {
+	if pt, ok := prepareCleanPlanText(text, r, keep, maxLine, measure); ok {
 		return pt
 	}
-	return splitPlanText(sanitize(r.Replace(text), true), func(line string) string {
+	return splitPlanText(sanitize(r.ReplaceKeeping(text, keep), true), func(line string) string {
 		return truncate(strings.TrimRight(line, " \t"), maxLine)
 	}, measure)
 }
@@ -56,13 +61,13 @@ func preparePlanText(text string, r *redact.Replacer, maxLine int, measure func(
 // while they are measured or written, not the whole text (a quarter of the
 // plan JSON's size). ok is false when the text is not like that or a
 // redacted line is no longer clean.
-func prepareCleanPlanText(text string, r *redact.Replacer, maxLine int, measure func(string) int) (pt planText, ok bool) {
+func prepareCleanPlanText(text string, r *redact.Replacer, keep *redact.Keep, maxLine int, measure func(string) int) (pt planText, ok bool) {
 	if strings.TrimSpace(text) == "" || !isClean(text, true) || r.SpansLines(text) {
 		return planText{}, false
 	}
 	ok = true
 	pt = splitPlanText(text, func(line string) string {
-		redacted := r.Replace(line)
+		redacted := r.ReplaceKeeping(line, keep)
 		if len(redacted) != len(line) || redacted != line {
 			ok = ok && isClean(redacted, true)
 		}
@@ -132,4 +137,58 @@ func diffLine(line string) string {
 		return string(mark) + line[1:]
 	}
 	return string(mark) + line[1:i] + " " + line[i+1:]
+}
+
+// planKeep is what the plan text's redaction leaves whole: every address the
+// summary names and the resource headers Terraform prints for them
+// (resource "null_resource" "bar"). Nil without secrets.
+func planKeep(s *plan.Summary, r *redact.Replacer) *redact.Keep {
+	if r == nil {
+		return nil
+	}
+	return redact.NewKeep(s.Names())
+}
+
+// Names lists what a rendering of s shows as names, for a redactor behind
+// the renderer to leave whole (actions.Masker.Keep): the summary's
+// addresses and resource headers (plan.Summary.Names), and the code spans
+// the comment writes resource types, attribute names, map keys and output
+// names in. A secret can equal such a name exactly ("bar" as an output
+// name); inside its code span it is a name, and stays.
+func Names(s *plan.Summary) []string {
+	if s == nil {
+		return nil
+	}
+	words := s.Names()
+	seen := map[string]bool{}
+	add := func(name string) {
+		if name == "" || seen[name] {
+			return
+		}
+		seen[name] = true
+		c := Code(truncate(name, maxName))
+		words = append(words, c)
+		if cc := cellCode(truncate(name, maxName)); cc != c {
+			words = append(words, cc)
+		}
+	}
+	for _, cs := range [][]plan.Change{s.Changes, s.Drift, s.Deferred} {
+		for _, c := range cs {
+			add(c.Type)
+			for _, n := range c.ChangedAttributes {
+				add(n)
+			}
+			for _, a := range c.Attributes {
+				for _, keys := range [][]string{a.Added, a.Removed, a.Changed} {
+					for _, k := range keys {
+						add(k)
+					}
+				}
+			}
+		}
+	}
+	for _, o := range s.Outputs {
+		add(o.Name)
+	}
+	return words
 }

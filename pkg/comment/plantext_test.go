@@ -39,7 +39,7 @@ func FuzzPreparePlanText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, a, b string) {
 		r := redact.New([]string{a, b}, redacted)
 		for _, measure := range []func(string) int{utf8.RuneCountInString, func(s string) int { return len(s) }} {
-			got := preparePlanText(text, r, 40, measure)
+			got := preparePlanText(text, r, nil, 40, measure)
 			want := splitPlanText(sanitize(r.Replace(text), true), func(l string) string {
 				return truncate(strings.TrimRight(l, " \t"), 40)
 			}, measure)

@@ -40,6 +40,9 @@ const (
 type level struct {
 	table, drift, outputs detail
 	warn                  int
+	// values shows, in the table's rows, how each changed attribute of an
+	// update or replace changes: the first thing given up for room.
+	values bool
 }
 
 // Display limits for untrusted names, in runes.
@@ -60,6 +63,7 @@ type renderer struct {
 	redactor  *redact.Replacer
 	dangerous []plan.Change
 	runURL    string
+	values    bool // the level being rendered shows attribute values
 }
 
 func render(s *plan.Summary, text string, m Meta, p profile) string {
@@ -68,18 +72,23 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 	}
 	r := &renderer{s: s, m: m, p: p, dangerous: s.Dangerous(), runURL: safeURL(m.RunURL)}
 	r.redactor = redact.New(s.Secrets, redacted)
-	pt := preparePlanText(text, r.redactor, p.maxLine, p.measure)
+	pt := preparePlanText(text, r.redactor, planKeep(s, r.redactor), p.maxLine, p.measure)
 
 	head, next, foot := r.head(), r.next(), r.footer()
 	levels := []level{
-		{full, full, full, p.maxWarn},
-		{grouped, grouped, grouped, p.maxWarn},
-		{capped, capped, capped, p.maxWarn},
-		{counts, capped, capped, min(p.maxWarn, 5)},
-		{counts, capped, capped, 0},
+		{full, full, full, p.maxWarn, true},
+		{full, full, full, p.maxWarn, false},
+		{grouped, grouped, grouped, p.maxWarn, false},
+		{capped, capped, capped, p.maxWarn, false},
+		{counts, capped, capped, min(p.maxWarn, 5), false},
+		{counts, capped, capped, 0, false},
 	}
 	stub := r.planStub(pt)
 	for _, lv := range levels {
+		if lv.values && !hasAttributes(s.Changes) {
+			continue // the same as the next level
+		}
+		r.values = lv.values
 		room := 0
 		if lv.table == capped {
 			// Even delete and replace rows are capped now, and the plan text
@@ -87,18 +96,26 @@ func render(s *plan.Summary, text string, m Meta, p profile) string {
 			base, _ := r.table(capped, 0)
 			others, _ := r.drift(lv.drift)
 			outs, _ := r.outputs(lv.outputs)
-			room = p.budget - r.size([]string{head, r.warning(lv.warn), base, others, outs, next, foot}) - 2 - p.measure(stub)
+			acts, _ := r.actions(lv.outputs)
+			later, _ := r.deferred(lv.outputs)
+			room = p.budget - r.size([]string{head, r.warning(lv.warn), base, acts, later, others, outs, next, foot}) - 2 - p.measure(stub)
 		}
 		table, ok1 := r.table(lv.table, room)
 		drift, ok2 := r.drift(lv.drift)
 		outputs, ok3 := r.outputs(lv.outputs)
-		if !ok1 || !ok2 || !ok3 {
+		actions, ok4 := r.actions(lv.outputs)
+		deferred, ok5 := r.deferred(lv.outputs)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
 			continue
 		}
-		before := []string{head, r.warning(lv.warn), table, drift, outputs}
+		before := []string{head, r.warning(lv.warn), table, actions, deferred, drift, outputs}
 		after := []string{next, foot}
 		used := r.size(before) + r.size(after) + 2 // the separators around the plan section
 		if used+p.measure(stub) > p.budget {
+			continue
+		}
+		if lv.values && !r.planWhole(pt, p.budget-used) {
+			// Values fold before a single plan line is cut.
 			continue
 		}
 		planSec := textBlock(stub)
@@ -204,14 +221,22 @@ func lastRune(s string) (rune, int) {
 	return 0, len(s)
 }
 
-func (r *renderer) redact(s string) string { return r.redactor.Replace(s) }
+// Redaction replaces values, never names: addresses (for_each keys
+// included), resource types, attribute names, map keys and output names are
+// structural, and a sensitive value that happens to equal one of them ("bar"
+// and null_resource.bar) must not blank it. Values are hidden whole when a
+// secret occurs in them (hidden); the plan text is redacted except inside
+// the addresses and resource headers it names (planKeep).
+
+// hidden reports whether a secret occurs in the value v.
+func (r *renderer) hidden(v string) bool { return r.redactor.Contains(v) }
 
 // address returns a change's address ready for code().
 func (r *renderer) address(addr string) string {
 	if addr == "" {
 		return "(no address)"
 	}
-	return truncate(r.redact(addr), maxAddress)
+	return truncate(addr, maxAddress)
 }
 
 func num(n int) string {
@@ -292,6 +317,13 @@ func (r *renderer) headline() string {
 	var parts []string
 	if !s.HasResourceChanges() && s.Add+s.Change+s.Destroy == 0 {
 		switch {
+		case s.RefreshOnly && len(s.Drift) > 0:
+			// Terraform's own words for a refresh-only plan with drift.
+			parts = append(parts, "**Refresh-only plan:** "+plural(len(s.Drift), "resource", "resources")+" changed outside "+
+				EscapeText(r.engine())+"; applying records the new values in the state without changing any real resource")
+		case len(s.Deferred) > 0:
+			parts = append(parts, "**No current changes.** This plan requires another plan to be applied first; "+
+				plural(len(s.Deferred), "change is", "changes are")+" deferred (see below)")
 		case len(s.Outputs) > 0:
 			saves := "; applying saves the new values to the state"
 			if len(s.Outputs) == 1 {
@@ -301,7 +333,7 @@ func (r *renderer) headline() string {
 		default:
 			parts = append(parts, "**No changes.** Your infrastructure matches the configuration")
 		}
-		if len(s.Drift) > 0 {
+		if len(s.Drift) > 0 && !s.RefreshOnly {
 			parts = append(parts, plural(len(s.Drift), "resource", "resources")+" changed outside "+EscapeText(r.engine())+" (see below)")
 		}
 	} else {
@@ -320,6 +352,12 @@ func (r *renderer) headline() string {
 		}
 		if s.Read > 0 {
 			parts = append(parts, plural(s.Read, "data source", "data sources")+" read during apply")
+		}
+		if n := len(s.Actions); n > 0 {
+			parts = append(parts, plural(n, "action", "actions")+" to invoke")
+		}
+		if n := len(s.Deferred); n > 0 {
+			parts = append(parts, plural(n, "change", "changes")+" deferred to a later plan")
 		}
 	}
 	if c := sanitize(r.m.Commit, false); c != "" {
@@ -579,7 +617,7 @@ func (r *renderer) names(names []string, code func(string) string) string {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(code(truncate(r.redact(n), maxName)))
+		b.WriteString(code(truncate(n, maxName)))
 	}
 	return b.String()
 }
@@ -623,7 +661,112 @@ func (s *section) result() (string, bool) {
 const tableHeader = "| action | resource | what changes |\n| --- | --- | --- |\n"
 
 func (r *renderer) row(c plan.Change) string {
-	return "| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + r.why(c, cellCode) + " |\n"
+	why := r.why(c, cellCode)
+	if r.values && len(c.Attributes) > 0 {
+		why = r.whyWithValues(c)
+	}
+	return "| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + why + " |\n"
+}
+
+// whyWithValues is why for an update or replace, with each changed
+// attribute on a line of its own and how it changes.
+func (r *renderer) whyWithValues(c plan.Change) string {
+	var lines []string
+	if c.Action == plan.ActionUpdate {
+		if c.Moved() {
+			lines = append(lines, "moved from "+cellCode(r.address(c.PreviousAddress)))
+		}
+		if c.Importing {
+			lines = append(lines, "imported")
+		}
+	} else if why := r.why(c, cellCode); why != "" {
+		lines = append(lines, why)
+	}
+	// What the configuration changes first; values merely not known until
+	// apply (ids and other computed attributes) after them.
+	attrs := slices.Clone(c.Attributes)
+	slices.SortStableFunc(attrs, func(a, b plan.AttributeChange) int {
+		return cmp.Compare(unknownRank(a), unknownRank(b))
+	})
+	for i, a := range attrs {
+		if i == r.p.maxAttrs {
+			lines = append(lines, "… and "+plural(len(attrs)-i, "more attribute", "more attributes"))
+			break
+		}
+		lines = append(lines, r.attribute(a))
+	}
+	return strings.Join(lines, "<br>")
+}
+
+func unknownRank(a plan.AttributeChange) int {
+	if a.Kind == plan.KindValue && a.After == plan.ValueUnknown {
+		return 1
+	}
+	return 0
+}
+
+// attribute renders how one attribute changes, for a table cell: every name
+// and value in a code span (which GitHub renders as text, whatever it
+// holds), placeholders in italics, a value that holds a secret hidden.
+func (r *renderer) attribute(a plan.AttributeChange) string {
+	name := cellCode(truncate(a.Name, maxName))
+	switch a.Kind {
+	case plan.KindSensitive:
+		return name + ": *" + EscapeText(redacted) + "*"
+	case plan.KindValue:
+		if a.Before == "" {
+			return name + " → " + r.attrValue(a.After)
+		}
+		return name + ": " + r.attrValue(a.Before) + " → " + r.attrValue(a.After)
+	case plan.KindMap:
+		var parts []string
+		shown := map[string]bool{}
+		for _, kv := range a.Values {
+			parts = append(parts, cellCode(truncate(kv.Key, maxName))+": "+r.attrValue(kv.Before)+" → "+r.attrValue(kv.After))
+			shown[kv.Key] = true
+		}
+		changed := make([]string, 0, len(a.Changed))
+		for _, k := range a.Changed {
+			if !shown[k] {
+				changed = append(changed, k)
+			}
+		}
+		for _, kind := range []struct {
+			what string
+			keys []string
+		}{{"changed", changed}, {"added", a.Added}, {"removed", a.Removed}} {
+			if len(kind.keys) == 0 {
+				continue
+			}
+			keys := make([]string, len(kind.keys))
+			for i, k := range kind.keys {
+				keys[i] = cellCode(truncate(k, maxName))
+			}
+			parts = append(parts, kind.what+" "+strings.Join(keys, ", "))
+		}
+		if a.KeysLeft > 0 {
+			parts = append(parts, "and "+plural(a.KeysLeft, "more key", "more keys"))
+		}
+		if len(parts) == 0 {
+			return name
+		}
+		return name + ": " + strings.Join(parts, "; ")
+	case plan.KindList:
+		return name + ": " + plural(a.Elements, "element", "elements") + " changed (" + num(a.Length) + " now)"
+	default:
+		return name
+	}
+}
+
+// attrValue renders one attribute value for a table cell.
+func (r *renderer) attrValue(v string) string {
+	switch {
+	case v == plan.ValueUnknown || v == plan.ValueSensitive:
+		return "*" + EscapeText(v) + "*"
+	case r.hidden(v):
+		return "*" + EscapeText(redacted) + "*"
+	}
+	return cellCode(truncate(v, plan.MaxAttributeValueRunes))
 }
 
 // group is the changes of one action and resource type.
@@ -683,7 +826,7 @@ func (r *renderer) groupRows(sec *section, cs []plan.Change, maxGroups int) {
 		if typ == "" {
 			typ = "(no type)"
 		}
-		sec.add("| " + label(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(r.redact(typ), maxName)) + " | |\n")
+		sec.add("| " + label(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(typ, maxName)) + " | |\n")
 	}
 }
 
@@ -808,8 +951,79 @@ func (r *renderer) drift(d detail) (string, bool) {
 				sec.add("| … | " + plural(len(gs)-i, "more type", "more types") + " | |\n")
 				break
 			}
-			sec.add("| " + driftLabel(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(r.redact(g.typ), maxName)) + " | |\n")
+			sec.add("| " + driftLabel(g.action) + " | " + num(g.n) + " × " + cellCode(truncate(g.typ, maxName)) + " | |\n")
 		}
+	}
+	sec.add("\n</details>\n")
+	return sec.result()
+}
+
+// actions is the list of actions the plan invokes on apply: not collapsed,
+// since they do things. Capped like outputs.
+func (r *renderer) actions(d detail) (string, bool) {
+	as := r.s.Actions
+	if len(as) == 0 {
+		return "", true
+	}
+	what := plural(len(as), "action", "actions") + " to invoke"
+	if d >= capped {
+		return "**Actions:** " + what + "." + r.seeSummary() + "\n", true
+	}
+	sec := r.newSection()
+	sec.add("**Actions:** " + what + " on apply\n\n| | action | when |\n| --- | --- | --- |\n")
+	for i, a := range as {
+		if d == grouped && i == r.p.maxOuts {
+			sec.add("| … | " + plural(len(as)-i, "more action", "more actions") + " | |\n")
+			break
+		}
+		when := "invoked by this apply"
+		if a.Trigger != "" {
+			when = EscapeText(truncate(strings.ReplaceAll(a.Event, "_", " "), maxName)) + " of " + cellCode(r.address(a.Trigger))
+		}
+		sec.add("| ⚡ | " + cellCode(r.address(a.Address)) + " | " + when + " |\n")
+	}
+	return sec.result()
+}
+
+// deferredReason says why Terraform deferred a change, in a few words.
+func deferredReason(reason string) string {
+	switch reason {
+	case "instance_count_unknown":
+		return "its count or for_each is not known yet"
+	case "resource_config_unknown":
+		return "its configuration is not known yet"
+	case "provider_config_unknown":
+		return "its provider's configuration is not known yet"
+	case "absent_prereq":
+		return "something it depends on does not exist yet"
+	case "deferred_prereq":
+		return "something it depends on is deferred"
+	case "":
+		return ""
+	default:
+		return EscapeText(truncate(reason, maxName))
+	}
+}
+
+// deferred is the collapsed list of changes Terraform deferred to a later
+// plan (a partial plan).
+func (r *renderer) deferred(d detail) (string, bool) {
+	ds := r.s.Deferred
+	if len(ds) == 0 {
+		return "", true
+	}
+	what := plural(len(ds), "change", "changes") + " deferred: this is a partial plan, they can only be planned in the next plan and apply"
+	if d >= capped {
+		return "**Deferred:** " + what + "." + r.seeSummary() + "\n", true
+	}
+	sec := r.newSection()
+	sec.add("<details><summary>Deferred: " + what + "</summary>\n\n| action | resource | why deferred |\n| --- | --- | --- |\n")
+	for i, c := range ds {
+		if d == grouped && i == r.p.maxOuts {
+			sec.add("| … | " + plural(len(ds)-i, "more change", "more changes") + " | |\n")
+			break
+		}
+		sec.add("| " + label(c.Action) + " | " + cellCode(r.address(c.Address)) + " | " + deferredReason(c.DeferredReason) + " |\n")
 	}
 	sec.add("\n</details>\n")
 	return sec.result()
@@ -836,7 +1050,10 @@ func (r *renderer) value(v string) string {
 	case plan.ValueAbsent, "":
 		return plan.ValueAbsent
 	}
-	return cellCode(truncate(r.redact(v), plan.MaxValueRunes))
+	if r.hidden(v) {
+		return "*" + EscapeText(plan.ValueSensitive) + "*"
+	}
+	return cellCode(truncate(v, plan.MaxValueRunes))
 }
 
 // outputs is the collapsed section of changed outputs.
@@ -868,7 +1085,7 @@ func (r *renderer) outputs(d detail) (string, bool) {
 				after = "*" + EscapeText(plan.ValueSensitive) + "*"
 			}
 		}
-		sec.add("| " + outputLabel(o.Action) + " | " + cellCode(truncate(r.redact(o.Name), maxName)) + " | " + before + " | " + after + " |\n")
+		sec.add("| " + outputLabel(o.Action) + " | " + cellCode(truncate(o.Name, maxName)) + " | " + before + " | " + after + " |\n")
 	}
 	sec.add("\n</details>\n")
 	return sec.result()
@@ -937,6 +1154,26 @@ func (b block) writeTo(w *strings.Builder) {
 	}
 }
 
+// hasAttributes reports whether any change describes its attributes.
+func hasAttributes(cs []plan.Change) bool {
+	for _, c := range cs {
+		if len(c.Attributes) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// planWhole reports whether the whole plan text fits in room.
+func (r *renderer) planWhole(pt planText, room int) bool {
+	if pt.count() == 0 {
+		return true
+	}
+	total := plural(pt.count(), "line", "lines")
+	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + pt.fence + "diff\n" + pt.fence + "\n" + "\n</details>\n"
+	return r.p.measure(fullWrap)+pt.total <= room
+}
+
 // planSection is the collapsed full plan, trimmed to room if needed.
 func (r *renderer) planSection(pt planText, room int) block {
 	if pt.count() == 0 {
@@ -945,8 +1182,7 @@ func (r *renderer) planSection(pt planText, room int) block {
 	total := plural(pt.count(), "line", "lines")
 	open := pt.fence + "diff\n"
 	closeFence := pt.fence + "\n"
-	fullWrap := "<details><summary>Full plan · " + total + "</summary>\n\n" + open + closeFence + "\n</details>\n"
-	if r.p.measure(fullWrap)+pt.total <= room {
+	if r.planWhole(pt, room) {
 		return block{pt: pt, pieces: []piece{
 			{text: "<details><summary>Full plan · " + total + "</summary>\n\n" + open, from: 0, to: pt.count()},
 			{text: closeFence + "\n</details>\n"},

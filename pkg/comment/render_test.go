@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lockstep-ci/lockstep/pkg/actions"
 	"github.com/lockstep-ci/lockstep/pkg/plan"
 )
 
@@ -46,6 +47,9 @@ func TestDegradeOrder(t *testing.T) {
 		capped := strings.Contains(body, "more deletes and replaces")
 		counted := strings.Contains(body, "| ➕ create | ") && strings.Contains(body, " resources | |\n") && !grouped
 		table := strings.Contains(body, "| action | resource | what changes |")
+		// huge's 300 KiB of plan text never fits whole, so its values (the
+		// first thing to fold; see TestValuesFoldFirst) never show.
+		assert.NotContains(t, body, "`tags_all`: `\"a\"` → `\"b\"`", "budget %d", budget)
 		deletes, replaces := strings.Count(body, "> - 🗑️ "), strings.Count(body, "> - 🔁 ")
 
 		if grouped || capped || counted {
@@ -167,17 +171,53 @@ func TestSensitiveOutputNeverShowsValue(t *testing.T) {
 	assert.Contains(t, body, "| ✏️ changed | `pw` | *(sensitive)* | *(sensitive)* |")
 }
 
-func TestRedactsSecretsEverywhere(t *testing.T) {
+// TestRedactsValuesNotNames: a secret is replaced in values (a value that
+// holds one is hidden whole; the plan text has it replaced), never in an
+// address, even when the address holds the secret's text.
+func TestRedactsValuesNotNames(t *testing.T) {
 	s := &plan.Summary{
 		Add:     1,
-		Changes: []plan.Change{{Address: `x.y["hunter2-key"]`, Action: plan.ActionCreate, Type: "x"}},
+		Changes: []plan.Change{{Address: `x.y["hunter2-key"]`, Action: plan.ActionCreate, Type: "x", Name: "y"}},
 		Outputs: []plan.OutputChange{{Name: "o", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: `"pre hunter2-key post"`}},
 		Secrets: []string{"hunter2-key"},
 	}
-	text := "  + resource \"x\" \"y\" {\n      + k = \"hunter2-key\"\n    }\n"
+	text := "  # x.y[\"hunter2-key\"] will be created\n  + resource \"x\" \"y\" {\n      + k = \"hunter2-key\"\n    }\n"
 	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
-		assert.NotContains(t, body, "hunter2-key")
-		assert.Equal(t, 3, strings.Count(body, "(sensitive value)"), body)
+		assert.Contains(t, body, "| ➕ create | `x.y[\"hunter2-key\"]` |")
+		assert.Contains(t, body, "| ➕ new | `o` | — | *(sensitive)* |")
+		assert.Contains(t, body, "  # x.y[\"hunter2-key\"] will be created\n+   resource \"x\" \"y\" {\n+       k = \"(sensitive value)\"\n")
+		assert.NotContains(t, body, "pre hunter2-key")
+		assert.NotContains(t, body, `"hunter2-key"\n`)
+	}
+}
+
+// TestSensitiveValueEqualToAName is issue 19's case: a sensitive output
+// whose value is "bar" beside null_resource.bar. The address, its header in
+// the plan text and the attribute names stay; the values go.
+func TestSensitiveValueEqualToAName(t *testing.T) {
+	s := &plan.Summary{
+		Add: 1,
+		Changes: []plan.Change{{Address: "null_resource.bar", Type: "null_resource", Name: "bar", Mode: "managed",
+			Action: plan.ActionCreate}},
+		Outputs: []plan.OutputChange{{Name: "bar", Action: plan.ActionCreate, Sensitive: true, Before: plan.ValueAbsent, After: plan.ValueSensitive}},
+		Secrets: []string{"bar"},
+	}
+	text := "Terraform will perform the following actions:\n\n" +
+		"  # null_resource.bar will be created\n" +
+		"  + resource \"null_resource\" \"bar\" {\n" +
+		"      + id       = (known after apply)\n" +
+		"      + triggers = {\n" +
+		"          + \"k\" = \"bar\"\n" +
+		"        }\n" +
+		"    }\n"
+	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
+		assert.Contains(t, body, "| ➕ create | `null_resource.bar` |")
+		assert.Contains(t, body, "\n  # null_resource.bar will be created\n")
+		assert.Contains(t, body, "+   resource \"null_resource\" \"bar\" {\n")
+		assert.Contains(t, body, "+           \"k\" = \"(sensitive value)\"\n")
+		assert.Contains(t, body, "| ➕ new | `bar` | — | *(sensitive)* |")
+		assert.NotContains(t, body, "null_resource.(sensitive value)")
+		assert.NotContains(t, body, "= \"bar\"")
 	}
 }
 
@@ -233,4 +273,35 @@ func TestPulumiPlanIsAPreview(t *testing.T) {
 	assert.Contains(t, body, "### Pulumi preview · ")
 	assert.Contains(t, body, " · Pulumi 3.274.1 · ")
 	assert.NotContains(t, body, "Terraform")
+}
+
+// Behind the renderer, the masker's last pass (actions.Masker, which
+// replaces every secret it knows with ***) keeps what Names lists: the
+// address, the resource header, and an output and attribute named like the
+// secret, while the value is gone.
+func TestNamesSurviveTheMasker(t *testing.T) {
+	s := &plan.Summary{
+		Add: 1, Change: 1,
+		Changes: []plan.Change{
+			{Address: "null_resource.bar", Type: "null_resource", Name: "bar", Mode: "managed", Action: plan.ActionCreate},
+			{Address: "x.y", Type: "x", Name: "y", Mode: "managed", Action: plan.ActionUpdate, ChangedAttributes: []string{"bar"},
+				Attributes: []plan.AttributeChange{{Name: "bar", Kind: plan.KindValue, Before: `"a"`, After: `"bar"`}}},
+		},
+		Outputs: []plan.OutputChange{{Name: "bar", Action: plan.ActionCreate, Sensitive: true, Before: plan.ValueAbsent, After: plan.ValueSensitive}},
+		Secrets: []string{"bar"},
+	}
+	text := "  # null_resource.bar will be created\n  + resource \"null_resource\" \"bar\" {\n      + triggers = { k = \"bar\" }\n    }\n"
+	m := actions.NewMasker()
+	m.Add(s.Secrets...)
+	m.Keep(s.Secrets, Names(s))
+	for _, body := range []string{Render(s, text, Meta{}, Options{}), RenderSummary(s, text, Meta{})} {
+		got := m.RedactRendered(body)
+		assert.Contains(t, got, "| ➕ create | `null_resource.bar` |")
+		assert.Contains(t, got, "  # null_resource.bar will be created\n")
+		assert.Contains(t, got, "+   resource \"null_resource\" \"bar\" {\n")
+		assert.Contains(t, got, "| ✏️ update | `x.y` | `bar`: `\"a\"` → *(sensitive value)* |")
+		assert.Contains(t, got, "| ➕ new | `bar` | — | *(sensitive)* |")
+		assert.NotContains(t, got, "***")
+		assert.NotContains(t, got, `= { k = "bar" }`)
+	}
 }

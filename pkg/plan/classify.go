@@ -53,8 +53,9 @@ func createThenForget(a tfjson.Actions) bool {
 }
 
 // newChange builds the Change for a classified resource change. It copies
-// names and flags only, never values.
-func newChange(rc *tfjson.ResourceChange, k kind) Change {
+// names and flags, and for a planned update or replace (values is set) the
+// non-sensitive values of the changed attributes.
+func newChange(rc *tfjson.ResourceChange, k kind, values bool) Change {
 	c := Change{
 		Address:             rc.Address,
 		ModuleAddress:       rc.ModuleAddress,
@@ -74,6 +75,9 @@ func newChange(rc *tfjson.ResourceChange, k kind) Change {
 	}
 	if k.action == ActionUpdate || k.action == ActionReplace {
 		c.ChangedAttributes = changedAttributes(rc.Change.Before, rc.Change.After, rc.Change.AfterUnknown)
+		if values {
+			c.Attributes = attributeChanges(c.ChangedAttributes, rc.Change)
+		}
 	}
 	if k.action == ActionReplace {
 		c.ReplacePaths = renderPaths(rc.Change.ReplacePaths)

@@ -39,7 +39,9 @@ import (
 //     resource change), with only the values it marks, keeping their
 //     module tree;
 //   - Config with only the root module's sensitive variables, and
-//     Variables with only their values.
+//     Variables with only their values;
+//   - RelevantAttributes, DeferredChanges (their changes trimmed like
+//     ResourceChanges) and ActionInvocations in full.
 //
 // Numbers are float64, as terraform-exec's ShowPlanFile decodes them. A
 // value that is not built is checked for structure (strings end, brackets
@@ -97,10 +99,22 @@ func (d *decoder) plan() (*tfjson.Plan, error) {
 			p.PriorState, err = d.priorState()
 		case "configuration":
 			p.Config, err = d.config()
+		case "relevant_attributes":
+			err = d.decodeRaw(&p.RelevantAttributes)
+		case "deferred_changes":
+			err = d.decodeRaw(&p.DeferredChanges)
+			for _, dc := range p.DeferredChanges {
+				if dc != nil && dc.ResourceChange != nil && dc.ResourceChange.Change != nil {
+					trimChange(dc.ResourceChange.Change)
+				}
+			}
+		case "action_invocations":
+			err = d.decodeRaw(&p.ActionInvocations)
 		}
 		return err
 	}, "format_version", "terraform_version", "variables", "planned_values", "resource_drift",
-		"resource_changes", "output_changes", "prior_state", "configuration")
+		"resource_changes", "output_changes", "prior_state", "configuration",
+		"relevant_attributes", "deferred_changes", "action_invocations")
 	if err != nil {
 		return nil, err
 	}
@@ -124,6 +138,17 @@ func (d *decoder) plan() (*tfjson.Plan, error) {
 		}
 	}
 	return p, nil
+}
+
+// decodeRaw decodes the next value with encoding/json: the plan's small
+// members (relevant_attributes, deferred_changes, action_invocations), read
+// whole.
+func (d *decoder) decodeRaw(dst any) error {
+	raw, err := d.s.capture()
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(raw, dst)
 }
 
 // str decodes a string (null leaves dst alone, as encoding/json does).

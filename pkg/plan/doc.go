@@ -5,10 +5,12 @@
 // semantic fingerprint of the change, and every sensitive value seen so that
 // callers can mask and redact it.
 //
-// The package is pure: it does no I/O, never panics on any input, and never
-// copies a resource attribute value into a Change. Values appear only in
-// OutputChange (rendered, with sensitive parts replaced by ValueSensitive) and
-// in Summary.Secrets, which exists so that callers can hide them.
+// The package is pure: it does no I/O and never panics on any input. Values
+// appear in Change.Attributes (the changed top-level attributes of updates
+// and replaces, cut short, and nothing of an attribute marked sensitive at
+// any depth), in OutputChange (rendered, with sensitive parts replaced by
+// ValueSensitive) and in Summary.Secrets, which exists so that callers can
+// hide them.
 //
 // Actions are classified only with the tfjson.Actions helpers (Create, Update,
 // Delete, Replace, Read, NoOp, Forget). The one combination terraform-json has

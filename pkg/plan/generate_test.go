@@ -273,6 +273,13 @@ func injectDrift(doc map[string]any) error {
 		drift(sg, []any{"update"}, stored, refreshed),
 		drift(worker, []any{"delete"}, workerAfter, nil),
 	}
+	// Terraform shows drift only where relevant_attributes names it (the
+	// attributes planned changes refer to): name the security group's input
+	// and the worker, as a configuration referring to them would.
+	doc["relevant_attributes"] = []any{
+		map[string]any{"resource": "terraform_data.security_group", "attribute": []any{"input", "ingress"}},
+		map[string]any{"resource": "terraform_data.worker", "attribute": []any{"id"}},
+	}
 	return nil
 }
 

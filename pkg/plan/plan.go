@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	tfjson "github.com/hashicorp/terraform-json"
@@ -39,8 +40,9 @@ const (
 // cut and ends with "…".
 const MaxValueRunes = 200
 
-// Change is one resource instance change. It never holds attribute values:
-// only names, paths and flags.
+// Change is one resource instance change: names, paths and flags, and in
+// Attributes the non-sensitive values of the attributes an update or replace
+// changes.
 type Change struct {
 	// Address is the absolute resource instance address, for example
 	// module.net.aws_subnet.private["a"].
@@ -63,6 +65,11 @@ type Change struct {
 	// ChangedAttributes are the top-level attribute names whose value differs
 	// or becomes unknown, for updates and replaces, sorted.
 	ChangedAttributes []string
+	// Attributes describes each of ChangedAttributes, in the same order:
+	// before and after of a scalar, the changed keys of a map, the count of
+	// changed list elements, or only that it is sensitive. Nil for other
+	// actions and for drift.
+	Attributes []AttributeChange `json:",omitempty"`
 	// ReplacePaths are the attributes forcing replacement, rendered like
 	// engine_version, tags["a"] or ingress[0].cidr_blocks.
 	ReplacePaths []string
@@ -76,10 +83,25 @@ type Change struct {
 	// Deposed is the deposed object key when the change is to a deposed
 	// object (left over from a failed create_before_destroy); empty otherwise.
 	Deposed string
+	// DeferredReason is why Terraform deferred the change (a change in
+	// Summary.Deferred), such as "resource_config_unknown".
+	DeferredReason string `json:",omitempty"`
 }
 
 // Moved reports whether the change moves the resource from another address.
 func (c Change) Moved() bool { return c.PreviousAddress != "" && c.PreviousAddress != c.Address }
+
+// ActionInvocation is one action the plan invokes on apply. Its
+// configuration values are never kept.
+type ActionInvocation struct {
+	// Address is the action's address, such as action.aws_lambda_invoke.x.
+	Address string
+	// Trigger is the address of the resource whose change triggers the
+	// action, and Event the lifecycle event (before_create, after_update,
+	// ...); both empty for an action invoked from the command line
+	// (terraform apply -invoke).
+	Trigger, Event string
+}
 
 // OutputChange is one root module output whose value changes.
 type OutputChange struct {
@@ -110,8 +132,24 @@ type Summary struct {
 	// then address, then deposed key.
 	Changes []Change
 	// Drift lists changes Terraform detected outside of Terraform since the
-	// last apply (resource_drift), ordered like Changes.
+	// last apply (resource_drift), ordered like Changes, by Terraform's
+	// rule: only the resources and attributes that relevant_attributes names
+	// (those that contributed to the planned changes), except in a
+	// refresh-only plan, which shows all drift, moves included.
 	Drift []Change
+	// RefreshOnly is set for a refresh-only plan (terraform plan
+	// -refresh-only): it plans no resource changes, and applying it only
+	// records the drift in the state. Terraform's JSON does not say so; a
+	// plan that has drift and no resource_changes at all is one, because a
+	// normal plan lists every resource in the state there.
+	RefreshOnly bool `json:",omitempty"`
+	// Deferred lists the changes Terraform deferred to a later plan (a
+	// partial plan: deferred_changes), ordered like Changes; they are not
+	// counted in Add, Change or Destroy.
+	Deferred []Change `json:",omitempty"`
+	// Actions lists the action invocations the plan makes on apply
+	// (Terraform 1.14 action blocks: action_invocations), in plan order.
+	Actions []ActionInvocation `json:",omitempty"`
 	// Outputs lists the root outputs whose value changes, sorted by name.
 	Outputs []OutputChange
 	// Engine is the engine that made the plan, as the `engine` input
@@ -169,11 +207,13 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		if k.action == ActionNoOp {
 			continue
 		}
-		c := newChange(rc, k)
+		c := newChange(rc, k, true)
 		s.count(c)
 		s.Changes = append(s.Changes, c)
 	}
 
+	s.RefreshOnly = len(p.ResourceChanges) == 0 && len(p.ResourceDrift) > 0
+	relevant := relevantAttributes(p)
 	for i, rc := range p.ResourceDrift {
 		if rc == nil || rc.Change == nil {
 			return nil, fmt.Errorf("summarizing resource drift %d: change is missing", i)
@@ -184,12 +224,47 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 		if err != nil {
 			return nil, fmt.Errorf("summarizing drift: %w", err)
 		}
-		// Outside refresh-only mode Terraform shows moves with the planned
-		// changes, not as drift, and hides drift that changes nothing.
-		if k.action == ActionNoOp || k.action == ActionMove || k.action == ActionImport {
+		if k.action == ActionNoOp || k.action == ActionImport {
 			continue
 		}
-		s.Drift = append(s.Drift, newChange(rc, k))
+		// Outside refresh-only mode Terraform shows moves with the planned
+		// changes, not as drift, and only drift that contributed to them.
+		if !s.RefreshOnly && k.action == ActionMove {
+			continue
+		}
+		c := newChange(rc, k, false)
+		if !s.RefreshOnly && relevant != nil && !relevant.keep(&c) {
+			continue
+		}
+		s.Drift = append(s.Drift, c)
+	}
+
+	for i, dc := range p.DeferredChanges {
+		if dc == nil || dc.ResourceChange == nil || dc.ResourceChange.Change == nil {
+			return nil, fmt.Errorf("summarizing deferred change %d: change is missing", i)
+		}
+		rc := dc.ResourceChange
+		secrets.addMarked(rc.Change.Before, rc.Change.BeforeSensitive)
+		secrets.addMarked(rc.Change.After, rc.Change.AfterSensitive)
+		k, err := classify(rc)
+		if err != nil {
+			return nil, fmt.Errorf("summarizing deferred change: %w", err)
+		}
+		c := newChange(rc, k, false)
+		c.DeferredReason = dc.Reason
+		s.Deferred = append(s.Deferred, c)
+	}
+
+	for i, ai := range p.ActionInvocations {
+		if ai == nil {
+			return nil, fmt.Errorf("summarizing action invocation %d: it is null", i)
+		}
+		secrets.addMarked(ai.ConfigValues, ai.ConfigSensitive)
+		a := ActionInvocation{Address: ai.Address}
+		if t := ai.LifecycleActionTrigger; t != nil {
+			a.Trigger, a.Event = t.TriggeringResourceAddress, t.ActionTriggerEvent
+		}
+		s.Actions = append(s.Actions, a)
 	}
 
 	for name, oc := range p.OutputChanges {
@@ -212,6 +287,7 @@ func Summarize(p *tfjson.Plan) (*Summary, error) {
 
 	sortChanges(s.Changes)
 	sortChanges(s.Drift)
+	sortChanges(s.Deferred)
 	slices.SortFunc(s.Outputs, func(a, b OutputChange) int { return cmp.Compare(a.Name, b.Name) })
 	s.Secrets = secrets.list()
 	return s, nil
@@ -249,12 +325,15 @@ func (s *Summary) count(c Change) {
 }
 
 // HasResourceChanges reports whether applying the plan would change any
-// resource or the state's record of one: a create, update, delete, replace,
-// import, move or forget. Data source reads and output-only changes do not
-// count.
+// resource or the state's record of one, or invoke an action: a create,
+// update, delete, replace, import, move or forget, or an action invocation.
+// Data source reads and output-only changes do not count.
 func (s *Summary) HasResourceChanges() bool {
 	if s == nil {
 		return false
+	}
+	if len(s.Actions) > 0 {
+		return true
 	}
 	for _, c := range s.Changes {
 		if c.Action != ActionRead {
@@ -352,3 +431,30 @@ func CompareAddresses(a, b string) int {
 }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// Names lists the structural strings the summary names, which redaction
+// leaves whole (see redact.Keep): every address and previous address, and
+// the resource headers Terraform prints for them (resource "type" "name",
+// data "type" "name").
+func (s *Summary) Names() []string {
+	if s == nil {
+		return nil
+	}
+	var words []string
+	for _, cs := range [][]Change{s.Changes, s.Drift, s.Deferred} {
+		for _, c := range cs {
+			words = append(words, c.Address, c.PreviousAddress)
+			if c.Type != "" && c.Name != "" {
+				kw := "resource"
+				if c.Mode == string(tfjson.DataResourceMode) {
+					kw = "data"
+				}
+				words = append(words, kw+" "+strconv.Quote(c.Type)+" "+strconv.Quote(c.Name))
+			}
+		}
+	}
+	for _, a := range s.Actions {
+		words = append(words, a.Address, a.Trigger)
+	}
+	return words
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/bits"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 )
@@ -211,4 +212,140 @@ func (r *Replacer) each(s string, f func(i int, match string)) {
 		i += len(match)
 		last = i
 	}
+}
+
+// Keep is a set of structural strings (resource addresses, resource
+// headers such as `resource "null_resource" "bar"`) whose occurrences a
+// Replacer leaves whole in ReplaceKeeping: a secret whose value happens to
+// be "bar" must not turn null_resource.bar into null_resource.(sensitive
+// value), because the address is a name, not a value. A Keep is safe for
+// concurrent use.
+type Keep struct {
+	words []string
+	// only, when set, limits the keeping to these secrets: the others are
+	// replaced even inside a kept word.
+	only map[string]bool
+
+	mu sync.Mutex
+	// within caches, per secret, the kept words that contain it.
+	within map[string][]string
+}
+
+// NewKeep returns a Keep of the non-empty words, for every secret.
+func NewKeep(words []string) *Keep { return NewKeepFor(words, nil) }
+
+// NewKeepFor returns a Keep of the non-empty words that keeps only the
+// given secrets whole inside them (nil: every secret). lockstep keeps
+// Terraform's sensitive values, which Terraform refuses in for_each and
+// count and so can only match a name by chance, but not the run's own
+// secrets (tokens, secret-env values), which a configuration could put into
+// an instance key on purpose.
+func NewKeepFor(words, secrets []string) *Keep {
+	k := &Keep{within: map[string][]string{}}
+	for _, w := range words {
+		if w != "" {
+			k.words = append(k.words, w)
+		}
+	}
+	if secrets != nil {
+		k.only = make(map[string]bool, len(secrets))
+		for _, s := range secrets {
+			k.only[s] = true
+		}
+	}
+	return k
+}
+
+// covers reports whether the secret found at s[i:i+len(secret)] lies wholly
+// inside an occurrence in s of a kept word.
+func (k *Keep) covers(s string, i int, secret string) bool {
+	if k == nil || len(k.words) == 0 || (k.only != nil && !k.only[secret]) {
+		return false
+	}
+	k.mu.Lock()
+	ws, ok := k.within[secret]
+	if !ok {
+		for _, w := range k.words {
+			if len(w) > len(secret) && strings.Contains(w, secret) {
+				ws = append(ws, w)
+			}
+		}
+		k.within[secret] = ws
+	}
+	k.mu.Unlock()
+	for _, w := range ws {
+		for off := 0; off+len(secret) <= len(w); {
+			j := strings.Index(w[off:], secret)
+			if j < 0 {
+				break
+			}
+			start := i - (off + j)
+			if start >= 0 && start+len(w) <= len(s) && s[start:start+len(w)] == w {
+				return true
+			}
+			off += j + 1
+		}
+	}
+	return false
+}
+
+// ReplaceKeeping is Replace, except that a secret occurring wholly inside
+// an occurrence of one of keep's words is left alone; the search then goes
+// on from the next byte, so that another secret overlapping the kept one is
+// still replaced. With a nil or empty keep it is Replace.
+func (r *Replacer) ReplaceKeeping(s string, keep *Keep) string {
+	if r == nil || keep == nil || len(keep.words) == 0 {
+		return r.Replace(s)
+	}
+	if r.fallback != nil {
+		// A secret under 3 bytes: no bitmap to find positions with. Such
+		// secrets never come from Summarize (redact.WorthMasking); replace
+		// plainly rather than keep.
+		return r.fallback.Replace(s)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i+3 <= len(s); {
+		k := prefix3(s, i)
+		if h := r.hash(k); r.bits[h>>6]&(1<<(h&63)) == 0 {
+			i++
+			continue
+		}
+		match := ""
+		for _, sec := range r.byPrefix[k] {
+			if strings.HasPrefix(s[i:], sec) {
+				match = sec
+				break
+			}
+		}
+		if match == "" || keep.covers(s, i, match) {
+			i++
+			continue
+		}
+		if b.Cap() == 0 {
+			b.Grow(len(s) + len(r.placeholder))
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(r.placeholder)
+		i += len(match)
+		last = i
+	}
+	if b.Cap() == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// Contains reports whether any secret occurs in s.
+func (r *Replacer) Contains(s string) bool {
+	if r == nil {
+		return false
+	}
+	if r.fallback != nil {
+		return r.fallback.Replace(s) != s
+	}
+	found := false
+	r.each(s, func(int, string) { found = true })
+	return found
 }

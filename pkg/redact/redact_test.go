@@ -124,3 +124,43 @@ func TestWorthMasking(t *testing.T) {
 		assert.Equal(t, tc.want, WorthMasking(tc.v), "WorthMasking(%q)", tc.v)
 	}
 }
+
+func TestReplaceKeeping(t *testing.T) {
+	keep := NewKeep([]string{"null_resource.bar", `resource "null_resource" "bar"`, ""})
+	cases := []struct {
+		secrets    []string
+		text, want string
+	}{
+		// A secret inside a kept word stays; elsewhere it goes.
+		{[]string{"bar"}, `# null_resource.bar will be created: "bar"`, `# null_resource.bar will be created: "(sensitive value)"`},
+		{[]string{"bar"}, `resource "null_resource" "bar" {`, `resource "null_resource" "bar" {`},
+		// Only a whole occurrence of the kept word protects it.
+		{[]string{"bar"}, `null_resource.ba bar`, `null_resource.ba (sensitive value)`},
+		{[]string{"bar"}, `xnull_resource.barx`, `xnull_resource.barx`},
+		// A secret overlapping the kept word's end is still replaced.
+		{[]string{"bar", "ar-tail"}, `null_resource.bar-tail`, `null_resource.b(sensitive value)`},
+		// The whole kept word as a secret is not inside it: replaced.
+		{[]string{"null_resource.bar"}, `null_resource.bar`, placeholder},
+		{nil, "bar", "bar"},
+	}
+	for _, c := range cases {
+		assert.Equal(t, c.want, New(c.secrets, placeholder).ReplaceKeeping(c.text, keep), "%q in %q", c.secrets, c.text)
+	}
+	// Without kept words it is Replace.
+	assert.Equal(t, "x (sensitive value)", New([]string{"bar"}, placeholder).ReplaceKeeping("x bar", nil))
+	assert.Equal(t, "x (sensitive value)", New([]string{"bar"}, placeholder).ReplaceKeeping("x bar", NewKeep(nil)))
+}
+
+func TestContains(t *testing.T) {
+	assert.True(t, New([]string{"secret"}, placeholder).Contains("a secret b"))
+	assert.False(t, New([]string{"secret"}, placeholder).Contains("a secre b"))
+	assert.True(t, New([]string{"ab"}, placeholder).Contains("xaby")) // under 3 bytes
+	assert.False(t, (*Replacer)(nil).Contains("anything"))
+}
+
+// NewKeepFor keeps only the named secrets whole inside kept words.
+func TestKeepFor(t *testing.T) {
+	keep := NewKeepFor([]string{`x.y["bar"]`, `x.y["tok-123"]`}, []string{"bar"})
+	r := New([]string{"tok-123", "bar"}, placeholder)
+	assert.Equal(t, `x.y["bar"] x.y["(sensitive value)"] (sensitive value)`, r.ReplaceKeeping(`x.y["bar"] x.y["tok-123"] bar`, keep))
+}

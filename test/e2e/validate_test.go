@@ -103,8 +103,10 @@ func TestCLI(t *testing.T) {
 
 	r = w.cli("plan", "--help")
 	assert.Equal(t, 0, r.code)
-	assert.Contains(t, r.stderr, "Usage: lockstep plan [--flag value]...")
-	assert.Contains(t, r.stderr, "-working-directory")
+	assert.Contains(t, r.stdout, "Usage: lockstep plan [--flag value]...")
+	assert.Contains(t, r.stdout, "\n  --working-directory value")
+	assert.Contains(t, r.stdout, "\nExample:\n  lockstep plan ")
+	assert.NotContains(t, r.stdout, "--deploy-command", "plan's help lists only the flags plan reads")
 }
 
 // validate catches at review time what would fail apply later: a policy
