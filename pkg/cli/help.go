@@ -12,7 +12,7 @@ type commandDoc struct {
 }
 
 // The inputs every command that runs the engine reads.
-var engineInputs = []string{"working-directory", "environment", "engine", "stack", "terraform-version", "terraform-path", "config", "secret-env"}
+var engineInputs = []string{"working-directory", "environment", "engine", "stack", "template", "parameters-file", "terraform-version", "terraform-path", "config", "secret-env"}
 
 func with(base []string, more ...string) []string {
 	return append(append([]string{}, base...), more...)
@@ -39,18 +39,25 @@ var commandDocs = map[string]commandDoc{
 		local:   []string{"auto-approve", "summary-file", "changed", "state-dir"},
 		example: "lockstep apply --working-directory infra --environment staging --auto-approve",
 	},
+	"gate": {
+		summary: "In GitHub Actions only: check what apply checks before its first engine command (promote-from, then the approval gate of every stack) without running any engine; the reusable workflow runs it before the repository's setup hook.",
+		inputs:  []string{"working-directory", "environment", "require-approval", "approval-mode", "min-approvals", "promote-from", "config"},
+		example: "lockstep gate --working-directory infra --environment production (in Actions: command: gate)",
+	},
 	"deploy": {
 		summary: "Deploy the app after the infrastructure (deploy-command, or deploy-workflow in Actions) with the environment's strategy, smoke checks and automatic app rollback; records app:<v>-infra:<v>.",
 		inputs: []string{"working-directory", "environment", "app-version", "infra-version", "deploy-workflow", "deploy-command",
 			"strategy", "canary-steps", "smoke-urls", "smoke-timeout", "rollback", "config", "deploy-timeout", "canary-bake",
-			"expect-status", "watch", "promote-from", "requires-outputs", "secret-env"},
+			"expect-status", "watch", "promote-from", "requires-outputs", "prometheus-url", "metrics-queries", "metrics-interval",
+			"metrics-require-data", "secret-env"},
 		local:   []string{"summary-file", "state-dir"},
 		example: "lockstep deploy --environment staging --app-version 1.4.2 --deploy-command ./deploy.sh --smoke-urls https://staging.example.com/health",
 	},
 	"verify": {
 		summary: "Smoke checks and the watch window; on failure (rollback auto) redeploy the last good app version for the same infrastructure.",
 		inputs: []string{"working-directory", "environment", "app-version", "infra-version", "deploy-command", "smoke-urls",
-			"smoke-timeout", "rollback", "expect-status", "watch", "secret-env"},
+			"smoke-timeout", "rollback", "expect-status", "watch", "prometheus-url", "metrics-queries", "metrics-interval",
+			"metrics-require-data", "secret-env"},
 		local:   []string{"summary-file", "state-dir"},
 		example: "lockstep verify --environment staging --smoke-urls https://staging.example.com/health --watch 5m",
 	},
