@@ -187,7 +187,7 @@ func (a *app) finishApply(ctx context.Context, dir string, report *engine.ApplyR
 	// the app version.
 	infra := a.cfg.InfraVersion
 	if infra == "" {
-		if v, err := trace.InfraVersion(ctx, a.gh.Workspace, dir); err == nil {
+		if v, err := trace.InfraVersion(ctx, a.gh.Workspace, dir, filepath.Base(a.cfg.PlanFile)); err == nil {
 			infra = v
 		}
 	}

@@ -274,7 +274,7 @@ func deployInfraVersion(ctx context.Context, a *app) (string, error) {
 	if a.cfg.InfraVersion != "" {
 		return a.cfg.InfraVersion, nil
 	}
-	v, err := trace.InfraVersion(ctx, a.gh.Workspace, a.cfg.WorkingDirectory())
+	v, err := trace.InfraVersion(ctx, a.gh.Workspace, a.cfg.WorkingDirectory(), filepath.Base(a.cfg.PlanFile))
 	if err != nil {
 		return "", &badInput{fmt.Errorf("%w; give the infra-version input instead", err)}
 	}

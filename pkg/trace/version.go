@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -51,8 +52,13 @@ const HashPrefix = "h-"
 //
 // The version covers the root module directory only: a change to a local
 // module outside it does not change the infra version.
-func InfraVersion(ctx context.Context, repoRoot, workingDir string) (string, error) {
-	return infraVersion(ctx, runGit, repoRoot, workingDir)
+//
+// A stack without Terraform files (a Pulumi project, a CloudFormation
+// template) falls back to a hash of its other files instead; see
+// ContentVersion. ignore names more files to leave out of that hash (the
+// saved plan's name, plan-file).
+func InfraVersion(ctx context.Context, repoRoot, workingDir string, ignore ...string) (string, error) {
+	return infraVersion(ctx, runGit, repoRoot, workingDir, ignore...)
 }
 
 // gitFunc runs git with args in dir and returns its standard output.
@@ -81,7 +87,7 @@ func gitArgs(dir string, args ...string) []string {
 	return append([]string{"-c", "safe.directory=" + dir, "--literal-pathspecs"}, args...)
 }
 
-func infraVersion(ctx context.Context, git gitFunc, repoRoot, workingDir string) (string, error) {
+func infraVersion(ctx context.Context, git gitFunc, repoRoot, workingDir string, ignore ...string) (string, error) {
 	root, err := filepath.Abs(repoRoot)
 	if err != nil {
 		return "", fmt.Errorf("resolving repository root %s: %w", repoRoot, err)
@@ -97,7 +103,7 @@ func infraVersion(ctx context.Context, git gitFunc, repoRoot, workingDir string)
 	if ctx.Err() != nil {
 		return "", fmt.Errorf("deriving the infra version of %s: %w", workingDir, ctx.Err())
 	}
-	v, hashErr := ContentVersion(dir)
+	v, hashErr := ContentVersion(dir, ignore...)
 	if hashErr != nil {
 		return "", fmt.Errorf("deriving the infra version of %s: from git: %v; from its files: %w", workingDir, gitErr, hashErr)
 	}
@@ -170,23 +176,37 @@ func isShallowBoundary(ctx context.Context, git gitFunc, root, sha string) (bool
 // HashPrefix plus 7 hex digits of a SHA-256 over the sorted names and
 // contents of its *.tf and *.tf.json files and .terraform.lock.hcl. It is
 // what InfraVersion falls back to without git history.
-func ContentVersion(dir string) (string, error) {
+//
+// A directory without Terraform files is another engine's stack (a Pulumi
+// project, a CloudFormation template and its parameters): its version
+// hashes every regular file of the directory itself instead, except
+// hidden ones, lockstep's own (saved plans named tfplan*, binding records,
+// apply attempts, sealed plans) and the names in ignore.
+func ContentVersion(dir string, ignore ...string) (string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return "", fmt.Errorf("reading the root module %s: %w", dir, err)
 	}
-	var names []string
+	var names, others []string
 	for _, e := range entries {
 		n := e.Name()
 		if !e.Type().IsRegular() {
 			continue
 		}
-		if strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json") || n == ".terraform.lock.hcl" {
+		switch {
+		case strings.HasSuffix(n, ".tf") || strings.HasSuffix(n, ".tf.json") || n == ".terraform.lock.hcl":
 			names = append(names, n)
+		case strings.HasPrefix(n, ".") || strings.HasPrefix(n, "tfplan") || strings.HasSuffix(n, ".lockstep.json") ||
+			strings.HasSuffix(n, ".lockstep-attempts.json") || strings.HasSuffix(n, ".age") || slices.Contains(ignore, n):
+		default:
+			others = append(others, n)
 		}
 	}
 	if len(names) == 0 {
-		return "", fmt.Errorf("hashing the root module %s: it has no .tf files", dir)
+		names = others
+	}
+	if len(names) == 0 {
+		return "", fmt.Errorf("hashing the stack %s: it has no files to hash", dir)
 	}
 	sort.Strings(names)
 	h := sha256.New()

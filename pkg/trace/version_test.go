@@ -226,7 +226,37 @@ func TestContentVersion(t *testing.T) {
 	}), "moving content between files counts")
 
 	_, err := ContentVersion(t.TempDir())
-	assert.ErrorContains(t, err, "has no .tf files")
+	assert.ErrorContains(t, err, "has no files to hash")
+}
+
+// Another engine's stack (no Terraform files) hashes its own files, never
+// lockstep's saved plans, records or hidden files.
+func TestContentVersionOfAStackWithoutTerraformFiles(t *testing.T) {
+	version := func(t *testing.T, files map[string]string, ignore ...string) string {
+		t.Helper()
+		dir := t.TempDir()
+		writeFiles(t, dir, files)
+		v, err := ContentVersion(dir, ignore...)
+		require.NoError(t, err)
+		return v
+	}
+	cfn := map[string]string{"stack.yaml": "Resources: {}\n", "params.json": "{}\n"}
+	v := version(t, cfn)
+	assert.Regexp(t, `^h-[0-9a-f]{7}$`, v)
+	with := func(k, val string) map[string]string {
+		m := map[string]string{}
+		for a, b := range cfn {
+			m[a] = b
+		}
+		m[k] = val
+		return m
+	}
+	for _, own := range []string{"tfplan", "tfplan.lockstep.json", "tfplan.age", "tfplan.lockstep-attempts.json", ".cache"} {
+		assert.Equal(t, v, version(t, with(own, "x")), "%s does not count", own)
+	}
+	assert.Equal(t, v, version(t, with("plan.json", "{}"), "plan.json"), "the plan-file does not count")
+	assert.NotEqual(t, v, version(t, with("params.json", `{"A": "b"}`)), "the parameters count")
+	assert.NotEqual(t, v, version(t, with("Pulumi.dev.yaml", "config: {}")), "every other file counts")
 }
 
 func writeFiles(t *testing.T, dir string, files map[string]string) {

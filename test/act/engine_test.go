@@ -123,8 +123,9 @@ func terraformVersion(t *testing.T) string {
 }
 
 // requireEngineInputs checks that validate, plan and apply ran with the
-// caller's engine and terraform-version, and that the other commands got
-// action.yml's defaults (pipeline.yml passes the engine only where it runs).
+// caller's engine and terraform-version, detect with the engine only, and
+// that the other commands got action.yml's defaults (pipeline.yml passes
+// the engine only where it matters).
 func (w *world) requireEngineInputs(t *testing.T, commands ...string) {
 	t.Helper()
 	defaults := map[string]string{}
@@ -134,9 +135,14 @@ func (w *world) requireEngineInputs(t *testing.T, commands ...string) {
 	var got []string
 	for _, in := range w.engineInputs() {
 		got = append(got, in.Command)
-		if engineCommands[in.Command] {
+		switch {
+		case engineCommands[in.Command]:
 			require.Equal(t, engineInput{in.Command, w.engine, w.terraformVersion}, in, "the caller's engine inputs reached %s", in.Command)
-		} else {
+		case in.Command == "detect":
+			// detect runs no engine but reads which (a Pulumi or CloudFormation
+			// stack is a whole directory).
+			require.Equal(t, engineInput{in.Command, w.engine, defaults["terraform-version"]}, in, "detect gets the engine, not its version")
+		default:
 			require.Equal(t, engineInput{in.Command, defaults["engine"], defaults["terraform-version"]}, in, "%s runs no engine: action.yml's defaults", in.Command)
 		}
 	}

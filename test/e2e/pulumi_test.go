@@ -87,6 +87,22 @@ func TestPulumiPreviewCommentApplyAndStaleState(t *testing.T) {
 	assert.Equal(t, "hello-one", outputs["greeting"])
 	assert.NotEqual(t, pulumiSecret, outputs["token"], "the secret output carries no value")
 
+	// The app follows the applied stack (the workflow hands apply's
+	// outputs-json to the deploy job), with both versions recorded.
+	app := newFakeApp(w)
+	w.env[outputsJSONVar] = r.outputs["outputs-json"]
+	infra := r.outputs["infra-version"]
+	require.NotEmpty(t, infra)
+	r = w.action(map[string]string{"command": "deploy", "working-directory": "infra", "environment": "staging", "engine": "pulumi",
+		"app-version": "v1.4.2", "deploy-command": app.command(), "smoke-urls": app.healthURL(), "smoke-timeout": "0", "plan-file": "plan.json"})
+	requireCode(t, 0, r)
+	assertNoPulumiSecret(t, r)
+	assert.Equal(t, "app:v1.4.2-infra:"+infra, r.outputs["deployment-version"])
+	assert.Equal(t, "app:v1.4.2-infra:"+infra, parseFileCommand(t, w.files["GITHUB_ENV"])["DEPLOYMENT_VERSION"])
+	assert.Equal(t, []string{"v1.4.2 100"}, app.deploys())
+	assert.Equal(t, "hello-one", app.env()["LOCKSTEP_OUTPUT_GREETING"], "the deploy command gets the stack's outputs")
+	delete(w.env, outputsJSONVar)
+
 	// A plan, then another update changes the state: refused.
 	pulumi("config", "set", "--stack", "dev", "value", "two")
 	r = w.action(with(in, "command", "plan"))
