@@ -39,7 +39,7 @@ func TestPulumiInHostModeAppliesThenDeploys(t *testing.T) {
 	fixture, err := os.ReadFile(filepath.Join(tftest.RepoRoot(), "test", "fixtures", "pulumi", "Pulumi.yaml"))
 	require.NoError(t, err)
 	w := newHostWorld(t, "pulumi", map[string]string{
-		"pulumi/Pulumi.yaml": string(fixture),
+		"pulumi/Pulumi.yaml":                        string(fixture),
 		".github/actions/lockstep-setup/action.yml": strings.ReplaceAll(setupHook, "@PULUMI_DIR@", filepath.Dir(bin)),
 	})
 	w.engine, w.pulumiStack, w.backend = "pulumi", "dev", ""
