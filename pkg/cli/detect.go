@@ -126,7 +126,7 @@ func (a *app) detect(ctx context.Context) (*detection, error) {
 		ListChanges: func() (*detect.ChangeSet, error) { return a.changedFiles(ctx) },
 		// A Pulumi project or a CloudFormation template is a directory,
 		// not Terraform files and modules.
-		WholeDirectories: a.cfg.Engine == engine.Pulumi || a.cfg.Engine == engine.CloudFormation,
+		WholeDirectories: engine.TraitsOf(a.cfg.Engine).WholeDirectory,
 	}
 	if a.cfg.Set["infra-paths"] {
 		req.InfraGlobs = a.cfg.InfraPaths

@@ -141,14 +141,7 @@ func validateSummary(id engine.Identity, dirs []string, findings []finding, errs
 		return b.String()
 	}
 	if len(findings) == 0 {
-		switch id.Name {
-		case engine.Pulumi:
-			b.WriteString("✅ **A Pulumi project.** Pulumi has no check cheaper than the preview, which plan runs.\n\n")
-		case engine.CloudFormation:
-			b.WriteString("✅ **A valid template.** Its sections, resource types, properties and references match CloudFormation's resource schema, and the parameters file names only declared parameters.\n\n")
-		default:
-			fmt.Fprintf(&b, "✅ **Valid and formatted.** `%[1]s fmt -check` and `%[1]s validate` found nothing.\n\n", id.Command())
-		}
+		b.WriteString(engine.TraitsOf(id.Name).ValidMarkdown + "\n\n")
 		return b.String()
 	}
 	fmt.Fprintf(&b, "❌ **%d error(s), %d warning(s).**", errorCount, warnCount)

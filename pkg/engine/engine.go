@@ -67,41 +67,58 @@ type Identity struct {
 // Display is the engine's name for people: "Terraform", "OpenTofu".
 func (i Identity) Display() string { return DisplayName(i.Name) }
 
-// DisplayName is the engine's name for people.
-func DisplayName(name string) string {
-	switch name {
-	case Terraform, "":
-		return "Terraform"
-	case OpenTofu:
-		return "OpenTofu"
-	case Pulumi:
-		return "Pulumi"
-	case CloudFormation:
-		return "CloudFormation"
-	}
-	return name
+// Traits are what the commands need to know of an engine without running
+// it: adding an engine means one adapter package, its wiring in pkg/cli's
+// engine.go and a row here, and no edit to any command.
+type Traits struct {
+	// Display is the engine's name for people: "Terraform", "OpenTofu".
+	Display string
+	// Command is its command as people type it, for log lines.
+	Command string
+	// PlanNoun is what it calls a plan, for headings ("preview").
+	PlanNoun string
+	// WholeDirectory means a stack is a directory (a Pulumi project, a
+	// CloudFormation template) rather than Terraform files and modules:
+	// detect takes it as it is.
+	WholeDirectory bool
+	// ValidMarkdown is validate's verdict when nothing was found, saying
+	// what the check covered.
+	ValidMarkdown string
 }
+
+var traits = map[string]Traits{
+	Terraform: {Display: "Terraform", Command: "terraform", PlanNoun: "plan",
+		ValidMarkdown: "✅ **Valid and formatted.** `terraform fmt -check` and `terraform validate` found nothing."},
+	OpenTofu: {Display: "OpenTofu", Command: "tofu", PlanNoun: "plan",
+		ValidMarkdown: "✅ **Valid and formatted.** `tofu fmt -check` and `tofu validate` found nothing."},
+	Pulumi: {Display: "Pulumi", Command: "pulumi", PlanNoun: "preview", WholeDirectory: true,
+		ValidMarkdown: "✅ **A Pulumi project.** Pulumi has no check cheaper than the preview, which plan runs."},
+	CloudFormation: {Display: "CloudFormation", Command: "cloudformation", PlanNoun: "plan", WholeDirectory: true,
+		ValidMarkdown: "✅ **A valid template.** Its sections, resource types, properties and references match CloudFormation's resource schema, and the parameters file names only declared parameters."},
+}
+
+// TraitsOf is the engine's traits by its input name; "" is Terraform, and
+// an unknown name is displayed as it is.
+func TraitsOf(name string) Traits {
+	if name == "" {
+		name = Terraform
+	}
+	if t, ok := traits[name]; ok {
+		return t
+	}
+	return Traits{Display: name, Command: name, PlanNoun: "plan"}
+}
+
+// DisplayName is the engine's name for people.
+func DisplayName(name string) string { return TraitsOf(name).Display }
 
 // Command is the engine's command as people type it, for log lines:
 // "terraform", "tofu".
-func (i Identity) Command() string {
-	if i.Name == OpenTofu {
-		return "tofu"
-	}
-	if i.Name == "" {
-		return "terraform"
-	}
-	return i.Name
-}
+func (i Identity) Command() string { return TraitsOf(i.Name).Command }
 
 // PlanNoun is what the engine calls a plan, for headings: "preview" for
 // Pulumi, "plan" for the others.
-func PlanNoun(name string) string {
-	if name == Pulumi {
-		return "preview"
-	}
-	return "plan"
-}
+func PlanNoun(name string) string { return TraitsOf(name).PlanNoun }
 
 // String is "Terraform 1.11.4".
 func (i Identity) String() string { return i.Display() + " " + i.Version }
