@@ -205,6 +205,8 @@ func PlainSummary(s *plan.Summary, maxRows int) string {
 		addr := sanitize(c.Address, false)
 		what := ""
 		switch {
+		case len(c.ReplacePaths) > 0 && c.ActionReason == plan.ReasonMayReplace:
+			what = strings.Join(c.ReplacePaths, ", ") + " may force replacement"
 		case len(c.ReplacePaths) > 0:
 			what = strings.Join(c.ReplacePaths, ", ") + " forces replacement"
 		case len(c.ChangedAttributes) > 0:

@@ -563,6 +563,12 @@ func (r *renderer) why(c plan.Change, code func(string) string) string {
 			parts = append(parts, "requested with "+code("-replace"))
 		case c.ActionReason == "replace_by_triggers":
 			parts = append(parts, "triggered by "+code("replace_triggered_by"))
+		case c.ActionReason == plan.ReasonMayReplace:
+			what := "may be replaced"
+			if len(c.ReplacePaths) > 0 {
+				what = r.names(c.ReplacePaths, code) + " may force replacement"
+			}
+			parts = append(parts, what+" (decided while applying; counted as a replace)")
 		case len(c.ReplacePaths) > 0:
 			verb := " forces replacement"
 			if len(c.ReplacePaths) > 1 {

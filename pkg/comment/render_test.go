@@ -305,3 +305,16 @@ func TestNamesSurviveTheMasker(t *testing.T) {
 		assert.NotContains(t, got, `= { k = "bar" }`)
 	}
 }
+
+// A replace the engine says only may happen (CloudFormation's Conditional)
+// says so, and is still listed and warned about as a replace.
+func TestMayReplaceSaysSo(t *testing.T) {
+	s := &plan.Summary{Add: 1, Destroy: 1, Replace: 1, Changes: []plan.Change{{
+		Address: "Instance", Type: "AWS::EC2::Instance", Name: "Instance", Mode: "managed", Action: plan.ActionReplace,
+		ActionReason: plan.ReasonMayReplace, ChangedAttributes: []string{"InstanceType"}, ReplacePaths: []string{"InstanceType"},
+	}}}
+	body := Render(s, "", Meta{Engine: "cloudformation"}, Options{})
+	assert.Contains(t, body, "`InstanceType` may force replacement (decided while applying; counted as a replace)")
+	assert.Contains(t, body, "This plan replaces 1 resource")
+	assert.Contains(t, PlainSummary(s, 10), "InstanceType may force replacement")
+}

@@ -114,6 +114,11 @@ type OutputChange struct {
 	Before, After string
 }
 
+// ReasonMayReplace is the ActionReason of a replace the engine says only
+// may happen (CloudFormation's Replacement: Conditional, decided by values
+// known while it executes). It counts, and is guarded, as a replace.
+const ReasonMayReplace = "replace_conditional"
+
 // Summary is everything lockstep reports about a plan.
 type Summary struct {
 	// Add, Change and Destroy are exactly the numbers of Terraform's

@@ -87,7 +87,7 @@ func actionOf(d resourceDiff) (plan.Action, error) {
 // ActionReasonConditional marks a replace CloudFormation only says may
 // happen (Replacement Conditional): it depends on values known while
 // executing. lockstep treats it as a replace.
-const ActionReasonConditional = "replace_conditional"
+const ActionReasonConditional = plan.ReasonMayReplace
 
 // changeOf is the plan.Change of one described change: its address is
 // the logical ID (under its nested stacks), the changed attributes the
