@@ -301,7 +301,7 @@ func TestWorkflowWiring(t *testing.T) {
 		On          map[string]map[string][]string `yaml:"on"`
 		Permissions map[string]string              `yaml:"permissions"`
 		Jobs        map[string]struct {
-			Needs       string            `yaml:"needs"`
+			Needs       any               `yaml:"needs"`
 			Permissions map[string]string `yaml:"permissions"`
 			Steps       []struct {
 				Name string            `yaml:"name"`
@@ -337,6 +337,27 @@ func TestWorkflowWiring(t *testing.T) {
 		"REFERENCE":      "${{ needs.image.outputs.reference }}",
 		"GITHUB_TOKEN":   "${{ github.token }}",
 	}, script)
+
+	// The binaries: the image's revision, after the release commit, built by
+	// scripts/release-binaries.sh from exactly that commit.
+	bins := wf.Jobs["binaries"]
+	require.Equal(t, []any{"image", "release-commit"}, bins.Needs)
+	require.Equal(t, map[string]string{"contents": "write"}, bins.Permissions)
+	var build map[string]string
+	for _, s := range bins.Steps {
+		if strings.HasPrefix(s.Uses, "actions/checkout@") {
+			require.Equal(t, "${{ needs.image.outputs.revision }}", s.With["ref"])
+			require.Equal(t, false, s.With["persist-credentials"])
+		}
+		if s.Run == "scripts/release-binaries.sh" {
+			build = s.Env
+		}
+	}
+	require.Equal(t, map[string]string{
+		"VERSION":    "${{ needs.image.outputs.version }}",
+		"SOURCE_SHA": "${{ needs.image.outputs.revision }}",
+		"OUT":        "${{ runner.temp }}/dist",
+	}, build)
 }
 
 var (
