@@ -315,10 +315,16 @@ func message(m guardMessages) string {
 		}
 	}
 	if m.Error != nil && strings.TrimSpace(*m.Error) != "" {
-		parts = append(parts, strings.TrimSpace(*m.Error))
+		parts = append(parts, guardPlace.ReplaceAllString(strings.TrimSpace(*m.Error), ""))
 	}
 	return strings.Join(parts, " ")
 }
+
+// guardPlace is where cfn-guard's messages say a value is ("[L:10,C:25]",
+// its lines counted from 0; "Path=[L:0,C:0] " for a literal of the rule).
+// The diagnostic has the template's line itself, counted from 1 like the
+// editor's: these would only contradict it.
+var guardPlace = regexp.MustCompile(`Path=\[L:0,C:0\] |\[L:\d+,C:\d+\]`)
 
 // collectChecks walks cfn-guard's check tree, in its order, for the failed
 // clauses: objects with both "messages" and "check".
