@@ -201,6 +201,7 @@ rule ssm_named {
 	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "VisibilityTimeout: 30", "VisibilityTimeout: 60", 1))
 	r = w.action(with(cfnInputs, "command", "validate"))
 	requireCode(t, 0, r)
+	assert.Contains(t, r.summary, "the template passes the cfn-guard rules in `.cfn-guard/`")
 
 	// No cfn-guard on PATH: the rules cannot run, and validate says so.
 	var without []string

@@ -90,7 +90,12 @@ func (a *Adapter) guard(ctx context.Context, t *template, rules []string) ([]eng
 	for _, r := range rules {
 		args = append(args, "--rules", filepath.FromSlash(r))
 	}
-	args = append(args, "--data", filepath.FromSlash(a.o.Template), "--output-format", "json", "--show-summary", "none", "--structured")
+	data, cleanup, err := a.guardData()
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	args = append(args, "--data", data, "--output-format", "json", "--show-summary", "none", "--structured")
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Dir = a.o.Dir
 	// cfn-guard reads only files: it inherits nothing of the environment
@@ -112,6 +117,11 @@ func (a *Adapter) guard(ctx context.Context, t *template, rules []string) ([]eng
 	var reports []guardReport
 	if err := json.Unmarshal(stdout.Bytes(), &reports); err != nil {
 		return nil, fmt.Errorf("reading cfn-guard's report on %s: %w", a.o.Template, err)
+	}
+	if len(reports) != 1 {
+		// cfn-guard skips a data file it does not take for a template
+		// without a word: a report of no file is nothing checked.
+		return nil, fmt.Errorf("cfn-guard reported on %d files instead of the template %s: its rules were not checked", len(reports), a.o.Template)
 	}
 	files := a.ruleFiles(rules)
 	var diags []engine.Diagnostic
@@ -143,6 +153,36 @@ func guardSecrets(a *Adapter, t *template) []string {
 	}
 	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), cmp.Compare(a, b)) })
 	return slices.Compact(out)
+}
+
+// guardDataExt are the extensions cfn-guard reads a data file of: it
+// passes over any other file, even one named by --data, and reports
+// nothing.
+var guardDataExt = []string{".yaml", ".yml", ".json", ".jsn", ".template"}
+
+// guardData is the template's path for cfn-guard's --data, relative to the
+// working directory: the template itself, or, when cfn-guard would pass
+// over its name, a copy named template.yaml in a temporary directory
+// (JSON is YAML too) that cleanup removes.
+func (a *Adapter) guardData() (path string, cleanup func(), err error) {
+	if slices.Contains(guardDataExt, filepath.Ext(a.o.Template)) {
+		return filepath.FromSlash(a.o.Template), func() {}, nil
+	}
+	raw, err := os.ReadFile(a.abs(a.o.Template))
+	if err != nil {
+		return "", nil, fmt.Errorf("reading the template for cfn-guard: %w", err)
+	}
+	dir, err := os.MkdirTemp("", "lockstep-cfn-guard-")
+	if err != nil {
+		return "", nil, fmt.Errorf("copying the template for cfn-guard: %w", err)
+	}
+	cleanup = func() { _ = os.RemoveAll(dir) }
+	path = filepath.Join(dir, "template.yaml")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("copying the template for cfn-guard: %w", err)
+	}
+	return path, cleanup, nil
 }
 
 // guardBinary is the cfn-guard to run (Options.GuardPath, else cfn-guard on

@@ -141,3 +141,22 @@ func TestAGuardRulesFileInsteadOfADirectoryIsAnError(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), ".cfn-guard is a file")
 }
+
+// cfn-guard passes over a data file whose name it does not take for a
+// template (stack.cfn) and reports nothing: lockstep gives it a copy
+// instead, so the rules still run.
+func TestGuardRulesCheckATemplateOfAnyName(t *testing.T) {
+	_, dir := guardStack(t, guardtest.Path(t), map[string]string{
+		"names.guard": "rule queue_name_in {\n  Resources.Queue.Properties.QueueName in [\"a\", \"b\"]\n}\n",
+	})
+	require.NoError(t, os.Rename(filepath.Join(dir, "stack.yaml"), filepath.Join(dir, "stack.cfn")))
+	a, err := cloudformation.New(cloudformation.Options{Dir: dir, Template: "stack.cfn", Stack: "shop", GuardPath: guardtest.Path(t)})
+	require.NoError(t, err)
+	diags, err := a.Validate(context.Background())
+	require.NoError(t, err)
+	require.Len(t, diags, 1, "%+v", diags)
+	assert.Equal(t, "stack.cfn", diags[0].File)
+	assert.Equal(t, "cfn-guard rule queue_name_in failed", diags[0].Summary)
+	assert.Equal(t, 17, diags[0].Line)
+	assert.Equal(t, `Resources.Queue.Properties.QueueName: Check was not compliant as property [/Resources/Queue/Properties/QueueName] was not present in [(resolved, Value=["a","b"])] [rule queue_name_in (.cfn-guard/names.guard)]`, diags[0].Detail)
+}
