@@ -280,12 +280,12 @@ type guardMessages struct {
 	Error  *string `json:"error_message"`
 }
 
-// guardCheck is a failed clause: what it compared (context), cfn-guard's
-// messages, and the check naming the value's path in the template.
+// guardCheck is a failed clause, or a disjunction none of whose clauses
+// held: the value's path in the template and what cfn-guard (and the rule's
+// author) said of it.
 type guardCheck struct {
-	Context  string
-	Messages guardMessages
-	Path     string
+	Path string
+	Text string
 }
 
 // guardDiagnostics are a failed rule's diagnostics: one per failed check
@@ -316,12 +316,9 @@ func guardDiagnostics(file string, t *template, r guardRule, ruleFile string, se
 			b.WriteString(strings.ReplaceAll(where, "/", "."))
 			b.WriteString(": ")
 		}
-		m := message(c.Messages)
+		m := c.Text
 		if m == "" {
 			m = message(r.Messages)
-		}
-		if m == "" {
-			m = "check " + strings.TrimSpace(c.Context) + " failed"
 		}
 		b.WriteString(m)
 		b.WriteString(" [rule " + r.Name + from + "]")
@@ -367,7 +364,9 @@ func message(m guardMessages) string {
 var guardPlace = regexp.MustCompile(`Path=\[L:0,C:0\] |\[L:\d+,C:\d+\]`)
 
 // collectChecks walks cfn-guard's check tree, in its order, for the failed
-// clauses: objects with both "messages" and "check".
+// clauses (objects with both "messages" and "check"). A disjunction
+// ("Disjunctions": a or b, none of which held) is one check, at the place
+// of its first clause that names one.
 func collectChecks(v any, out *[]guardCheck) {
 	switch v := v.(type) {
 	case []any:
@@ -377,14 +376,36 @@ func collectChecks(v any, out *[]guardCheck) {
 	case map[string]any:
 		if check, ok := v["check"]; ok {
 			if msgs, ok := v["messages"].(map[string]any); ok {
-				c := guardCheck{Path: checkPath(check)}
-				c.Context, _ = v["context"].(string)
+				var m guardMessages
 				if s, ok := msgs["custom_message"].(string); ok {
-					c.Messages.Custom = &s
+					m.Custom = &s
 				}
 				if s, ok := msgs["error_message"].(string); ok {
-					c.Messages.Error = &s
+					m.Error = &s
 				}
+				c := guardCheck{Path: checkPath(check), Text: message(m)}
+				if ctx, _ := v["context"].(string); c.Text == "" && strings.TrimSpace(ctx) != "" {
+					c.Text = "check " + strings.TrimSpace(ctx) + " failed"
+				}
+				*out = append(*out, c)
+				return
+			}
+		}
+		if d, ok := v["Disjunctions"]; ok {
+			var alts []guardCheck
+			collectChecks(d, &alts)
+			if len(alts) > 0 {
+				c := guardCheck{}
+				var texts []string
+				for _, a := range alts {
+					if c.Path == "" {
+						c.Path = a.Path
+					}
+					if a.Text != "" {
+						texts = append(texts, a.Text)
+					}
+				}
+				c.Text = "None of these holds: " + strings.Join(texts, " Or: ")
 				*out = append(*out, c)
 				return
 			}

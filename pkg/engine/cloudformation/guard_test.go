@@ -160,3 +160,33 @@ func TestGuardRulesCheckATemplateOfAnyName(t *testing.T) {
 	assert.Equal(t, 17, diags[0].Line)
 	assert.Equal(t, `Resources.Queue.Properties.QueueName: Check was not compliant as property [/Resources/Queue/Properties/QueueName] was not present in [(resolved, Value=["a","b"])] [rule queue_name_in (.cfn-guard/names.guard)]`, diags[0].Detail)
 }
+
+// A rule of alternatives is one diagnostic saying what none of them found;
+// a rule failing because a rule it names failed says so, at the template
+// without a line (the named rule has its own diagnostic with one).
+func TestGuardDisjunctionsAndDependentRules(t *testing.T) {
+	a, _ := guardStack(t, guardtest.Path(t), map[string]string{"names.guard": `rule queue_name_known {
+  Resources.Queue.Properties.QueueName == "billing" or
+  Resources.Queue.Properties.QueueName == "payments"
+}
+rule queue_ok {
+  queue_name_known
+}
+`})
+	diags, err := a.Validate(context.Background())
+	require.NoError(t, err)
+	require.Len(t, diags, 2, "%+v", diags)
+
+	assert.Equal(t, "cfn-guard rule queue_name_known failed", diags[0].Summary)
+	assert.Equal(t, 17, diags[0].Line)
+	assert.Equal(t, `Resources.Queue.Properties.QueueName: None of these holds: `+
+		`Check was not compliant as property value [Path=/Resources/Queue/Properties/QueueName Value="orders"] not equal to value [Value="billing"]. `+
+		`Or: Check was not compliant as property value [Path=/Resources/Queue/Properties/QueueName Value="orders"] not equal to value [Value="payments"]. `+
+		`[rule queue_name_known (.cfn-guard/names.guard)]`, diags[0].Detail)
+
+	assert.Equal(t, "cfn-guard rule queue_ok failed", diags[1].Summary)
+	assert.Equal(t, "stack.yaml", diags[1].File)
+	assert.Zero(t, diags[1].Line)
+	assert.Contains(t, diags[1].Detail, "dependent rule [queue_name_known] did not PASS")
+	assert.Contains(t, diags[1].Detail, "[rule queue_ok (.cfn-guard/names.guard)]")
+}
