@@ -27,7 +27,7 @@ help: ## list the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  %-14s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 .PHONY: tools
-tools: ## install terraform (>= 1.5), actionlint, act, shellcheck, jq, pulumi (with its YAML host and test provider) and prometheus (Debian's, for the metrics gate's tests) if missing
+tools: ## install terraform (>= 1.5), actionlint, act, shellcheck, jq, pulumi (with its YAML host and test provider), prometheus (Debian's, for the metrics gate's tests) and cfn-guard (from npm, for CloudFormation's rule checks) if missing
 	scripts/install-tools.sh
 
 .PHONY: build

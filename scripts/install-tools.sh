@@ -7,15 +7,18 @@
 # Usage: scripts/install-tools.sh [TOOL...]
 #   TOOL is one of: terraform, terraform-compat, tofu, actionlint, act, jq,
 #   the shellcheck linter, pulumi (the Pulumi CLI, its YAML language host and
-#   lockstep's test provider), prometheus, gremlins. With no TOOL it installs
-#   terraform, actionlint, act, shellcheck, jq (the act tests run pipeline.yml's
-#   jq steps), pulumi and prometheus (the metrics gate's tests run a real one);
+#   lockstep's test provider), prometheus, cfn-guard, gremlins. With no TOOL it
+#   installs terraform, actionlint, act, shellcheck, jq (the act tests run
+#   pipeline.yml's jq steps), pulumi, prometheus (the metrics gate's tests run a
+#   real one) and cfn-guard (CloudFormation validate's rule checks);
 #   tofu (5 to 12 minutes to build once) is `make tofu`'s, which `make test`
 #   runs; gremlins, the mutation tester, only `make mutate` asks for.
 #
 # Go tools come from the Go module proxy with `go install`; shellcheck, jq and
-# prometheus come from Debian's packages. Nothing downloads a prebuilt binary, so this works on
-# a machine that reaches only the package registries.
+# prometheus come from Debian's packages; cfn-guard is the static binary that
+# AWS's npm package @cdklabs/cdk-validator-cfnguard ships, fetched with npm.
+# Nothing is downloaded from anywhere but a package registry, so this works
+# on a machine that reaches only the package registries.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -33,6 +36,10 @@ OPENTOFU_VERSION="${OPENTOFU_VERSION:-1.12.6}"
 ACTIONLINT_VERSION=1.7.12
 ACT_VERSION=0.2.89
 GREMLINS_VERSION=0.6.0
+# cfn-guard comes inside this version of the npm package, which ships
+# cfn-guard CFNGUARD_VERSION for Linux x86_64 and aarch64.
+CFNGUARD_NPM_VERSION=0.0.62
+CFNGUARD_VERSION=3.1.1
 
 # Keep terraform from calling home for update checks.
 export CHECKPOINT_DISABLE=1
@@ -223,6 +230,48 @@ ensure_prometheus() {
   [ "$rc" -eq 0 ] || die "apt-get install prometheus failed ($rc)"
 }
 
+# cfnguard_version BINARY: "3.1.1", or nothing when BINARY is not a working
+# cfn-guard.
+cfnguard_version() {
+  "$1" --version 2>/dev/null | sed -n 's/^cfn-guard \([0-9][0-9.]*\)$/\1/p' | head -n 1
+}
+
+# ensure_cfnguard puts cfn-guard CFNGUARD_VERSION at $BIN/cfn-guard unless it
+# is there: `npm pack` fetches @cdklabs/cdk-validator-cfnguard (npm checks
+# the tarball's integrity against the registry's), and the static binary for
+# this machine comes out of its bin/ubuntu/<arch>/.
+ensure_cfnguard() {
+  local have arch pkg=@cdklabs/cdk-validator-cfnguard tarball
+  if [ -x "$BIN/cfn-guard" ]; then
+    have="$(cfnguard_version "$BIN/cfn-guard")"
+    if [ "$have" = "$CFNGUARD_VERSION" ]; then
+      log "cfn-guard $CFNGUARD_VERSION is installed at $BIN/cfn-guard"
+      return 0
+    fi
+    log "$BIN/cfn-guard is ${have:-not a working cfn-guard}, want $CFNGUARD_VERSION"
+  fi
+  [ "$(uname -s)" = Linux ] || die "cfn-guard: this installs the Linux binary only; install cfn-guard $CFNGUARD_VERSION by hand"
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x86_64 ;;
+    aarch64 | arm64) arch=aarch64 ;;
+    *) die "cfn-guard: $pkg ships no binary for $(uname -m)" ;;
+  esac
+  command -v npm >/dev/null 2>&1 || die "cfn-guard is missing and there is no npm to fetch $pkg with: install Node.js's npm, or cfn-guard $CFNGUARD_VERSION by hand"
+  mkdir -p "$BIN"
+  INSTALL_TMP="$(mktemp -d "$BIN/.install.XXXXXX")"
+  log "npm pack $pkg@$CFNGUARD_NPM_VERSION -> $BIN/cfn-guard"
+  tarball="$(cd "$INSTALL_TMP" && npm pack --silent "$pkg@$CFNGUARD_NPM_VERSION" | tail -n 1)"
+  [ -f "$INSTALL_TMP/$tarball" ] || die "npm pack $pkg@$CFNGUARD_NPM_VERSION wrote no tarball"
+  tar -xzf "$INSTALL_TMP/$tarball" -C "$INSTALL_TMP" "package/bin/ubuntu/$arch/cfn-guard" ||
+    die "$pkg@$CFNGUARD_NPM_VERSION has no bin/ubuntu/$arch/cfn-guard"
+  chmod +x "$INSTALL_TMP/package/bin/ubuntu/$arch/cfn-guard"
+  have="$(cfnguard_version "$INSTALL_TMP/package/bin/ubuntu/$arch/cfn-guard")"
+  [ "$have" = "$CFNGUARD_VERSION" ] || die "the cfn-guard in $pkg@$CFNGUARD_NPM_VERSION says version '${have}', want $CFNGUARD_VERSION"
+  mv -f "$INSTALL_TMP/package/bin/ubuntu/$arch/cfn-guard" "$BIN/cfn-guard"
+  rm -rf "$INSTALL_TMP"
+  INSTALL_TMP=
+}
+
 # --- Pulumi ----------------------------------------------------------------
 # The Pulumi CLI is built from github.com/pulumi/pulumi/pkg/v3 through the tools
 # module test/tools/pulumi (its go.mod copies Pulumi's replace of
@@ -275,7 +324,7 @@ ensure_pulumi() {
 
 main() {
   command -v go >/dev/null 2>&1 || die "go is not on PATH"
-  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq pulumi prometheus
+  [ "$#" -gt 0 ] || set -- terraform actionlint act shellcheck jq pulumi prometheus cfn-guard
   local tool
   for tool in "$@"; do
     case "$tool" in
@@ -288,7 +337,8 @@ main() {
       shellcheck | jq) ensure_apt_tool "$tool" ;;
       pulumi) ensure_pulumi ;;
       prometheus) ensure_prometheus ;;
-      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq, pulumi, prometheus or gremlins)" ;;
+      cfn-guard) ensure_cfnguard ;;
+      *) die "unknown tool $tool (want terraform, terraform-compat, tofu, actionlint, act, shellcheck, jq, pulumi, prometheus, cfn-guard or gremlins)" ;;
     esac
   done
 }

@@ -94,7 +94,7 @@ var traits = map[string]Traits{
 	Pulumi: {Display: "Pulumi", Command: "pulumi", PlanNoun: "preview", WholeDirectory: true,
 		ValidMarkdown: "✅ **A Pulumi project.** Pulumi has no check cheaper than the preview, which plan runs."},
 	CloudFormation: {Display: "CloudFormation", Command: "cloudformation", PlanNoun: "plan", WholeDirectory: true,
-		ValidMarkdown: "✅ **A valid template.** Its sections, resource types, properties and references match CloudFormation's resource schema, and the parameters file names only declared parameters."},
+		ValidMarkdown: "✅ **A valid template.** Its sections, resource types, properties and references match CloudFormation's resource schema, the parameters file names only declared parameters, and the template passes the cfn-guard rules in `.cfn-guard/`, when the stack has them."},
 }
 
 // TraitsOf is the engine's traits by its input name; "" is Terraform, and

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lockstep-ci/lockstep/test/fakecfn"
+	"github.com/lockstep-ci/lockstep/test/guardtest"
 )
 
 // cfnSecret is the NoEcho parameter's value.
@@ -161,4 +162,57 @@ func TestCloudFormationFailedResourceReport(t *testing.T) {
 	requireBefore(t, r.summary, "Not reached (1)", "`Param`")
 	st, _ := srv.Stack("shop-staging")
 	assert.Equal(t, "CREATE_FAILED", st.Status, "no rollback by default")
+}
+
+// cfn-guard rules in the stack's .cfn-guard: validate fails with an
+// annotation at the template line of each failed check, the job summary
+// lists it, and plan is not affected. Without cfn-guard, validate fails
+// instead of passing rules it could not run.
+func TestCloudFormationGuardRulesInValidate(t *testing.T) {
+	guard := guardtest.Path(t)
+	w, _ := pushWorkspace(t)
+	srv := cfnStack(t, w)
+	require.NoError(t, os.MkdirAll(filepath.Join(w.root, "infra", ".cfn-guard"), 0o755))
+	writeCfn(t, w, ".cfn-guard/sqs.guard", `rule sqs_long_timeout {
+    Resources.*[ Type == 'AWS::SQS::Queue' ].Properties.VisibilityTimeout >= 60
+    << queues need a visibility timeout of a minute or more >>
+}
+rule ssm_named {
+    Resources.*[ Type == 'AWS::SSM::Parameter' ].Properties.Name exists
+}
+`)
+	path := os.Getenv("PATH")
+	w.env["PATH"] = filepath.Dir(guard) + string(os.PathListSeparator) + path
+
+	r := w.action(with(cfnInputs, "command", "validate"))
+	requireCode(t, 1, r)
+	assertNoCfnSecret(t, r)
+	assert.Contains(t, r.stdout, "::error col=7,file=infra/stack.yaml,line=11,title=cfn-guard rule sqs_long_timeout failed::Resources.Queue.Properties.VisibilityTimeout: queues need a visibility timeout of a minute or more. Check was not compliant as property value [Path=/Resources/Queue/Properties/VisibilityTimeout Value=30] not greater than equal value [Value=60]. [rule sqs_long_timeout (.cfn-guard/sqs.guard)]\n")
+	assert.NotContains(t, r.stdout, "ssm_named", "a rule that passes is not reported")
+	assert.Contains(t, r.summary, "| ❌ | `infra/stack.yaml:11` | cfn-guard rule sqs\\_long\\_timeout failed |")
+	assert.Equal(t, "validate-failed", r.outputs["failure-reason"])
+	assert.Zero(t, len(srv.Calls()), "validate needs no AWS")
+
+	r = w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	assert.Equal(t, "true", r.outputs["has-changes"])
+
+	// The rules pass once the template complies.
+	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "VisibilityTimeout: 30", "VisibilityTimeout: 60", 1))
+	r = w.action(with(cfnInputs, "command", "validate"))
+	requireCode(t, 0, r)
+	assert.Contains(t, r.summary, "the template passes the cfn-guard rules in `.cfn-guard/`")
+
+	// No cfn-guard on PATH: the rules cannot run, and validate says so.
+	var without []string
+	for _, dir := range filepath.SplitList(path) {
+		if _, err := os.Stat(filepath.Join(dir, "cfn-guard")); err != nil {
+			without = append(without, dir)
+		}
+	}
+	w.env["PATH"] = strings.Join(without, string(os.PathListSeparator))
+	r = w.action(with(cfnInputs, "command", "validate"))
+	requireCode(t, 1, r)
+	assert.Contains(t, r.stdout, "cfn-guard is not installed")
+	assert.Equal(t, "validate-failed", r.outputs["failure-reason"])
 }

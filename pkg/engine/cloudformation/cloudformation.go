@@ -57,6 +57,9 @@ type Options struct {
 	ChangeSetTimeout time.Duration
 	// Log receives the stack's events while apply runs; nil discards them.
 	Log io.Writer
+	// GuardPath is the cfn-guard binary validate runs when the stack has
+	// rules in GuardRulesDir; empty is cfn-guard on PATH.
+	GuardPath string
 }
 
 // Adapter drives one CloudFormation stack.
@@ -145,9 +148,10 @@ func (a *Adapter) Init(ctx context.Context, o engine.InitOptions) error {
 
 // Validate checks the template offline (no credentials): that it parses,
 // that it fits CloudFormation's inline limit, its resource types, property
-// names and references, and that the parameters file parses and names only
-// declared parameters.
-func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
+// names and references, that the parameters file parses and names only
+// declared parameters, and, when the stack has cfn-guard rules (see
+// GuardRulesDir), that the template complies with them.
+func (a *Adapter) Validate(ctx context.Context) ([]engine.Diagnostic, error) {
 	raw, err := os.ReadFile(a.abs(a.o.Template))
 	if err != nil {
 		return []engine.Diagnostic{{Summary: "the template cannot be read", Detail: err.Error(), File: a.o.Template}}, nil
@@ -181,6 +185,17 @@ func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
 					Detail: "CloudFormation refuses parameters the template does not declare"})
 			}
 		}
+	}
+	rules, err := a.guardRules()
+	if err != nil {
+		return nil, err
+	}
+	if len(rules) > 0 {
+		g, err := a.guard(ctx, t, rules)
+		if err != nil {
+			return nil, err
+		}
+		diags = append(diags, g...)
 	}
 	return diags, nil
 }

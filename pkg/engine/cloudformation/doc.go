@@ -25,7 +25,12 @@
 //   - validate is offline: the template is parsed (JSON or YAML with the
 //     short-form tags) and its resource types and property names checked
 //     against goformation's CloudFormation schema, with the file and line
-//     of each problem.
+//     of each problem. When the working directory has cfn-guard rules
+//     (*.guard files under GuardRulesDir, .cfn-guard/), the real cfn-guard
+//     3 checks the template against them (never the parameters file, and
+//     with no environment); each failed check is an error at the line of
+//     the property it names. cfn-guard missing or unable to check is an
+//     error: validate never passes rules it did not run.
 //
 // Secrets: values the parameters file gives to NoEcho parameters are the
 // Summary's Secrets, and outputs showing one are sensitive. Change sets are
