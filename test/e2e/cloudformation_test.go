@@ -216,3 +216,61 @@ rule ssm_named {
 	assert.Contains(t, r.stdout, "cfn-guard is not installed")
 	assert.Equal(t, "validate-failed", r.outputs["failure-reason"])
 }
+
+// A CloudFormation stack the way a team ships it: the pull request's
+// change set is one plan comment (and nothing executes it: apply refuses
+// pull requests); after the merge, the push plans again, production's
+// reviewer approves the run, apply executes exactly that change set, and
+// the app deploys with the stack's outputs and both versions recorded.
+func TestCloudFormationPullRequestToApprovedApplyAndDeploy(t *testing.T) {
+	w, gh := prWorkspace(t)
+	srv := cfnStack(t, w)
+	in := with(cfnInputs, "environment", "production")
+
+	r := w.action(with(in, "command", "plan"))
+	requireCode(t, 0, r)
+	assertNoCfnSecret(t, r)
+	mine := lockstepComments(gh)
+	require.Len(t, mine, 1)
+	body := mine[0].Body
+	assert.True(t, strings.HasPrefix(body, "<!-- lockstep:plan dir=infra env=production -->\n"), body)
+	assert.Contains(t, body, "CloudFormation")
+	assert.Contains(t, body, "`Queue`")
+	assert.NotContains(t, body, cfnSecret)
+	for _, req := range gh.Requests() {
+		assert.NotContains(t, string(req.Body), cfnSecret, "%s %s", req.Method, req.Path)
+	}
+	// The same plan again leaves the comment as it is.
+	r = w.action(with(in, "command", "plan"))
+	requireCode(t, 0, r)
+	assert.Equal(t, body, lockstepComments(gh)[0].Body)
+	r = w.action(with(in, "command", "apply"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "event-not-allowed", r.outputs["failure-reason"])
+	assert.Zero(t, srv.CallCount("ExecuteChangeSet"), "a pull request's change set is never executed")
+
+	// Merged: the push plans, alice approves the run, apply executes it.
+	gh.AddCommitPulls("octo-org", "shop", w.env["GITHUB_SHA"], 7)
+	w.mergedPush("")
+	strictProduction(gh)
+	r = w.action(with(in, "command", "plan"))
+	requireCode(t, 0, r)
+	r = w.action(with(in, "command", "apply"))
+	requireCode(t, 0, r)
+	assertNoCfnSecret(t, r)
+	assert.Equal(t, "alice", r.outputs["approved-by"])
+	assert.Equal(t, 1, srv.CallCount("ExecuteChangeSet"), "exactly one execution: the reviewed change set")
+	infra := r.outputs["infra-version"]
+	require.NotEmpty(t, infra, "the infra version of a template's directory")
+
+	app := newFakeApp(w)
+	w.env[outputsJSONVar] = r.outputs["outputs-json"]
+	r = w.action(map[string]string{"command": "deploy", "working-directory": "infra", "environment": "production", "engine": "cloudformation",
+		"app-version": "v1.4.2", "infra-version": infra, "deploy-command": app.command(), "smoke-urls": app.healthURL(), "smoke-timeout": "0",
+		"strategy": "direct"})
+	requireCode(t, 0, r)
+	assertNoCfnSecret(t, r)
+	assert.Equal(t, "app:v1.4.2-infra:"+infra, r.outputs["deployment-version"])
+	assert.NotEmpty(t, app.env()["LOCKSTEP_OUTPUT_QUEUEURL"], "the deploy command gets the stack's outputs")
+	assert.Empty(t, app.env()["LOCKSTEP_OUTPUT_DSN"], "never an output that shows a NoEcho value")
+}
