@@ -274,3 +274,52 @@ func TestCloudFormationPullRequestToApprovedApplyAndDeploy(t *testing.T) {
 	assert.NotEmpty(t, app.env()["LOCKSTEP_OUTPUT_QUEUEURL"], "the deploy command gets the stack's outputs")
 	assert.Empty(t, app.env()["LOCKSTEP_OUTPUT_DSN"], "never an output that shows a NoEcho value")
 }
+
+// An update that replaces a resource (a new queue name) shows as a replace
+// and needs an allow like a Terraform replace; the same template planned
+// again is an empty change set: no changes, nothing to apply, and the
+// change set is gone. A failing resource with the environment's
+// engine-rollback on lets CloudFormation roll the update back, and the
+// report and failure say so.
+func TestCloudFormationReplaceEmptyAndRollback(t *testing.T) {
+	w, _ := pushWorkspace(t)
+	srv := cfnStack(t, w)
+	requireCode(t, 0, w.action(with(cfnInputs, "command", "plan")))
+	requireCode(t, 0, w.action(with(cfnInputs, "command", "apply")))
+
+	writeCfn(t, w, "stack.yaml", strings.Replace(cfnTemplate, "QueueName: orders", "QueueName: orders-v2", 1))
+	r := w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	assert.Equal(t, "1", r.outputs["replace"])
+	assert.Contains(t, r.summary, "`QueueName` forces replacement")
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "destroy-not-allowed", r.outputs["failure-reason"], "a replace needs an allow")
+	r = w.action(with(with(cfnInputs, "allow-destroy", "true"), "command", "apply"))
+	requireCode(t, 0, r)
+	st, _ := srv.Stack("shop-staging")
+	assert.Equal(t, "orders-v2", st.Resources["Queue"].Properties["QueueName"])
+
+	// Nothing changed since: an empty change set, deleted again.
+	deletes := srv.CallCount("DeleteChangeSet")
+	r = w.action(with(cfnInputs, "command", "plan"))
+	requireCode(t, 0, r)
+	assert.Equal(t, "false", r.outputs["has-changes"])
+	assert.Greater(t, srv.CallCount("DeleteChangeSet"), deletes, "the empty change set is deleted")
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 0, r)
+	assert.Contains(t, r.summary, "Nothing to apply")
+
+	// engine-rollback: CloudFormation undoes the failed update.
+	require.NoError(t, os.WriteFile(filepath.Join(w.root, ".lockstep.yml"), []byte("environments:\n  staging:\n    engine-rollback: true\n"), 0o644))
+	writeCfn(t, w, "stack.yaml", strings.Replace(strings.Replace(cfnTemplate, "QueueName: orders", "QueueName: orders-v2", 1), "VisibilityTimeout: 30", "VisibilityTimeout: 45", 1))
+	srv.FailResource("shop-staging", "Queue", "Resource handler returned message: throttled")
+	requireCode(t, 0, w.action(with(cfnInputs, "command", "plan")))
+	r = w.action(with(cfnInputs, "command", "apply"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "apply-failed", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "the engine rolled its own changes back")
+	st, _ = srv.Stack("shop-staging")
+	assert.Equal(t, "UPDATE_ROLLBACK_COMPLETE", st.Status)
+	assert.EqualValues(t, 30, st.Resources["Queue"].Properties["VisibilityTimeout"], "the previous template is back")
+}
