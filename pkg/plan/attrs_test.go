@@ -86,3 +86,13 @@ func TestAttributeChangesCapsKeys(t *testing.T) {
 	assert.Equal(t, KeyChange{Key: "aa", Before: "0", After: "1"}, got.Values[0])
 	assert.Len(t, got.Values, 20)
 }
+
+// CountAction counts as Terraform's Plan: line does: a replace is one add,
+// one destroy and one replace; moves and forgets count nowhere.
+func TestCountAction(t *testing.T) {
+	var s Summary
+	for _, a := range []Action{ActionCreate, ActionUpdate, ActionUpdate, ActionDelete, ActionReplace, ActionImport, ActionRead, ActionMove, ActionForget} {
+		s.CountAction(a)
+	}
+	assert.Equal(t, [8]int{2, 2, 2, 1, 1, 0, 0, 1}, [8]int{s.Add, s.Change, s.Destroy, s.Replace, s.Import, s.Move, s.Forget, s.Read})
+}

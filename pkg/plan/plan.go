@@ -168,6 +168,31 @@ type Summary struct {
 	Secrets []string
 }
 
+// CountAction adds one change of action a to the counts, as Terraform's
+// "Plan:" line counts it: a replace is one add and one destroy (and one
+// replace), an import counts as an import, a read as a read; moves and
+// forgets count nowhere. Engines other than Terraform, whose changes carry
+// no more than an action, count with it; Terraform's own changes count with
+// count, which also weighs imports, moves and kept objects.
+func (s *Summary) CountAction(a Action) {
+	switch a {
+	case ActionCreate:
+		s.Add++
+	case ActionUpdate:
+		s.Change++
+	case ActionDelete:
+		s.Destroy++
+	case ActionReplace:
+		s.Replace++
+		s.Add++
+		s.Destroy++
+	case ActionImport:
+		s.Import++
+	case ActionRead:
+		s.Read++
+	}
+}
+
 // Summarize classifies the plan's changes and counts them the way Terraform
 // does, collects drift and output changes, and gathers the sensitive values.
 //

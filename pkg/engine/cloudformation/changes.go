@@ -154,20 +154,7 @@ func summarize(p *savedPlan) (*plan.Summary, error) {
 		if err != nil {
 			return nil, err
 		}
-		switch c.Action {
-		case plan.ActionCreate:
-			s.Add++
-		case plan.ActionUpdate:
-			s.Change++
-		case plan.ActionDelete:
-			s.Destroy++
-		case plan.ActionReplace:
-			s.Replace++
-			s.Add++
-			s.Destroy++
-		case plan.ActionImport:
-			s.Import++
-		}
+		s.CountAction(c.Action)
 		s.Changes = append(s.Changes, c)
 	}
 	slices.SortStableFunc(s.Changes, func(a, b plan.Change) int {

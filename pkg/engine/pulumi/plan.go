@@ -125,22 +125,7 @@ func summarize(dp *deploymentPlan) *plan.Summary {
 		if rp.Goal != nil && (act == plan.ActionUpdate || act == plan.ActionReplace) {
 			c.ChangedAttributes = rp.Goal.InputDiff.changedKeys()
 		}
-		switch act {
-		case plan.ActionCreate:
-			s.Add++
-		case plan.ActionUpdate:
-			s.Change++
-		case plan.ActionDelete:
-			s.Destroy++
-		case plan.ActionReplace:
-			s.Replace++
-			s.Add++
-			s.Destroy++
-		case plan.ActionImport:
-			s.Import++
-		case plan.ActionRead:
-			s.Read++
-		}
+		s.CountAction(act)
 		s.Changes = append(s.Changes, c)
 	}
 	slices.SortFunc(s.Changes, func(a, b plan.Change) int {
