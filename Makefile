@@ -84,7 +84,7 @@ mutate: ## mutation testing with gremlins (slow; PACKAGES=pkg/policy to scope); 
 	scripts/mutate.sh $(PACKAGES)
 
 .PHONY: demo
-demo: build ## run lockstep on examples/ in .lockstep/demo (recreated each run); installs only Terraform if missing
+demo: build ## run lockstep on examples/ in .lockstep/demo (recreated each run); installs only Terraform (and Prometheus, where apt-get runs as root) if missing
 	scripts/install-tools.sh terraform
 	scripts/demo.sh
 
