@@ -334,6 +334,11 @@ type world struct {
 	// caller is the workflow act runs, in .github/workflows; "" means
 	// caller.yml.
 	caller string
+	// extraSecrets are more secrets of the run (a caller that maps its own
+	// names, such as STAGING_TERRAFORM_ENV).
+	extraSecrets map[string]string
+	// timeout bounds the act run; 0 means actTimeout.
+	timeout time.Duration
 	// host runs the pipeline with lockstep-runs-on: host (the RUNS_ON var):
 	// the lockstep steps stay as they are, the lockstep checkout copies this
 	// repository's source, and the workflow's own step builds the binary.
@@ -550,6 +555,9 @@ type result struct {
 	// matrix holds each matrix job's instances: job ID -> the instance's
 	// matrix directory -> its result.
 	matrix map[string]map[string]string
+	// raw is act's output, for callers whose pipeline jobs are not under
+	// callerJob (parseActLogFor).
+	raw []byte
 }
 
 // act runs the caller workflow for event and collects the results. A failing
@@ -568,6 +576,9 @@ func (w *world) act(event string) result {
 	}
 	if w.approverToken != "" {
 		secretValues["LOCKSTEP_APPROVER_TOKEN"] = w.approverToken
+	}
+	for k, v := range w.extraSecrets {
+		secretValues[k] = v
 	}
 	secrets := writeYAML(w.t, filepath.Join(w.dir, "secrets.yml"), secretValues)
 	vars := writeYAML(w.t, filepath.Join(w.dir, "vars.yml"), map[string]string{
@@ -589,7 +600,11 @@ func (w *world) act(event string) result {
 	empty := filepath.Join(w.dir, "empty.env")
 	require.NoError(w.t, os.WriteFile(empty, nil, 0o644))
 
-	ctx, cancel := context.WithTimeout(context.Background(), actTimeout)
+	timeout := actTimeout
+	if w.timeout > 0 {
+		timeout = w.timeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, actBinary(w.t), event,
 		"--directory", w.repo,
@@ -629,8 +644,9 @@ func (w *world) act(event string) result {
 		cmd.Env = append(cmd.Env, "GOTOOLCHAIN=local", "GOFLAGS=-mod=readonly")
 	}
 	out, err := cmd.CombinedOutput()
-	require.NoError(w.t, ctx.Err(), "act did not finish within %s", actTimeout)
+	require.NoError(w.t, ctx.Err(), "act did not finish within %s", timeout)
 	res := parseActLog(out)
+	res.raw = out
 	if err != nil || os.Getenv("LOCKSTEP_ACT_VERBOSE") != "" {
 		w.t.Logf("act exited with %v; its log (without debug lines):\n%s", err, humanLog(out))
 	}
@@ -818,7 +834,11 @@ type actLine struct {
 // setOutput is how act logs a step output.
 var setOutput = regexp.MustCompile(`(?s)^\s*⚙\s+::set-output:: ([A-Za-z0-9_-]+)=(.*)$`)
 
-func parseActLog(out []byte) result {
+func parseActLog(out []byte) result { return parseActLogFor(out, callerJob) }
+
+// parseActLogFor is parseActLog for the reusable workflow that the caller's
+// job caller calls.
+func parseActLogFor(out []byte, caller string) result {
 	res := result{jobs: map[string]string{}, steps: map[string]map[string]string{}, matrix: map[string]map[string]string{}}
 	var msgs []string
 	sc := bufio.NewScanner(strings.NewReader(string(out)))
@@ -830,7 +850,7 @@ func parseActLog(out []byte) result {
 			continue
 		}
 		msgs = append(msgs, l.Msg)
-		if !strings.HasPrefix(l.Job, callerJob+"/") {
+		if !strings.HasPrefix(l.Job, caller+"/") {
 			continue
 		}
 		if m := setOutput.FindStringSubmatch(l.Msg); m != nil {

@@ -42,7 +42,10 @@
 // values from INPUT_* variables as a JavaScript action would.
 //
 // The scenarios (act_test.go, monorepo_test.go) call the real pipeline.yml from
-// testdata/repo/.github/workflows/caller.yml, in a fresh git repository made
+// testdata/repo/.github/workflows/caller.yml (promotion_test.go: from the
+// example workflows/staging-then-production.yml itself, its uses: pointed at
+// that copy and only the values that name the user's infrastructure or wait
+// for minutes rewritten), in a fresh git repository made
 // of testdata/repo, with Terraform state outside the workspace (a local
 // backend path, like a remote backend) and GITHUB_API_URL pointing at
 // test/fakegithub. act's environment is this process's minus anything a
