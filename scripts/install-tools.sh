@@ -301,9 +301,26 @@ pulumi_build() {
   INSTALL_TMP=
 }
 
+# provider_source_sha256: the SHA-256 of what pulumi-resource-lockstep is built
+# from, the test provider's files and the tools module's go.mod and go.sum.
+provider_source_sha256() {
+  (cd "$PULUMI_TOOLS" && find provider go.mod go.sum -type f | LC_ALL=C sort |
+    while IFS= read -r f; do printf '%s\n' "$f"; sha256sum <"$f"; done) |
+    sha256sum | cut -d ' ' -f 1
+}
+
+# provider_built_sha256 BINARY: the source SHA-256 a pulumi-resource-lockstep
+# was built from (pulumi_build stamps it into main.sourceSHA256 with -X, and
+# Go records the -ldflags in the binary), or nothing.
+provider_built_sha256() {
+  go version -m "$1" 2>/dev/null |
+    sed -n 's/.*-X main\.sourceSHA256=\([0-9a-f]\{64\}\).*/\1/p' | head -n 1
+}
+
 # ensure_pulumi installs the Pulumi CLI, pulumi-language-yaml and
 # pulumi-resource-lockstep (the test provider in test/tools/pulumi/provider,
-# rebuilt when its source is newer than the binary).
+# rebuilt unless the binary was built from exactly the source there: file
+# times would miss a checkout of older source, or a binary built elsewhere).
 ensure_pulumi() {
   if [ -x "$BIN/pulumi" ] && [ "$(pulumi_version "$BIN/pulumi")" = "$PULUMI_VERSION" ]; then
     log "pulumi $PULUMI_VERSION is installed at $BIN/pulumi"
@@ -313,12 +330,16 @@ ensure_pulumi() {
       "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
   fi
   ensure_go_tool github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml "$PULUMI_YAML_VERSION" pulumi-language-yaml
-  local provider="$BIN/pulumi-resource-lockstep" src
-  src="$(find "$PULUMI_TOOLS/provider" "$PULUMI_TOOLS/go.mod" "$PULUMI_TOOLS/go.sum" -newer "$provider" 2>/dev/null | head -n 1 || true)"
-  if [ -x "$provider" ] && [ -z "$src" ]; then
-    log "pulumi-resource-lockstep is up to date"
+  local provider="$BIN/pulumi-resource-lockstep" want have=
+  want="$(provider_source_sha256)"
+  [ ! -x "$provider" ] || have="$(provider_built_sha256 "$provider")"
+  if [ "$have" = "$want" ]; then
+    log "pulumi-resource-lockstep is up to date (source ${want:0:12})"
   else
-    pulumi_build ./provider pulumi-resource-lockstep
+    if [ -x "$provider" ]; then
+      log "pulumi-resource-lockstep was built from source ${have:-that it does not record}, want $want"
+    fi
+    pulumi_build ./provider pulumi-resource-lockstep "-X main.sourceSHA256=$want"
   fi
 }
 

@@ -12,6 +12,11 @@
 //     <events>`: exactly the reviewed plan, with Pulumi itself refusing any
 //     operation the plan does not allow, and the events saying per resource
 //     what was applied and what failed;
+//   - the drift command's plan (PlanOptions.Scratch) is `pulumi preview
+//     --refresh`: the refresh's steps in the events are the Summary's Drift
+//     (resources changed or deleted outside Pulumi), the saved plan what
+//     applying would do to the real resources; a preview never writes the
+//     state (drift.go);
 //   - the state fingerprint is the SHA-256 of `pulumi stack export` without
 //     its manifest, since Pulumi does not bind a saved plan to the state it
 //     was made from (it applies an old plan after another update). Secrets

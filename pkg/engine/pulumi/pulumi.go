@@ -190,6 +190,9 @@ func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
 // shown as [secret]; the config's secret values and the state's secrets
 // are in the Summary's Secrets for the caller to mask.
 func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
+	if o.Scratch {
+		return a.driftPlan(ctx, o) // drift.go: a refreshing preview
+	}
 	args := a.stackArgs("preview", "--save-plan", o.Out, "--diff")
 	switch len(o.VarFiles) {
 	case 0:

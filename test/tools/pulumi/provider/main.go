@@ -1,8 +1,8 @@
 // Command pulumi-resource-lockstep is a Pulumi resource provider for
-// lockstep's tests: it manages nothing outside Pulumi's state, so a real
-// `pulumi preview` and `pulumi up` can create, update, replace and fail
-// resources offline. scripts/install-tools.sh builds it into .bin/, where
-// the Pulumi CLI finds it on PATH as the plugin of the package "lockstep".
+// lockstep's tests: a real `pulumi preview` and `pulumi up` can create,
+// update, replace and fail its resources offline. scripts/install-tools.sh
+// builds it into .bin/ (again whenever this source changes), where the
+// Pulumi CLI finds it on PATH as the plugin of the package "lockstep".
 //
 // It has one resource type, lockstep:index:Thing, with three inputs, all
 // echoed as outputs:
@@ -16,13 +16,30 @@
 // that quotes it, as real providers' validation errors do; one starting
 // with "slow" makes creating or updating take 5 seconds, for cancellation
 // tests.
+//
+// By default it manages nothing outside Pulumi's state: a Thing's ID is
+// "thing-<key>" and reading it (a refresh) returns the state unchanged.
+//
+// With LOCKSTEP_THING_DIR set to a directory (in the environment of the
+// pulumi command, which passes it on to its plugins), the Things live in
+// that directory too, like files of a local_file resource, so that
+// something can change outside Pulumi (drift tests): a Thing's ID is
+// "thing-<name>" ("thing-<name>-<key>" with a key; <name> is the resource's
+// name in the program), creating or updating it writes its outputs to the
+// file <dir>/<ID> as a JSON object ({"key":"k1","value":"one"}), deleting it
+// removes the file, and reading it returns what the file holds: edit the
+// file and a refresh sees the new values (as outputs and inputs), remove it
+// and the Thing is gone (Read returns an empty ID, as providers do for a
+// deleted resource). Previews never touch the directory.
 package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -38,6 +55,9 @@ const (
 	name    = "lockstep"
 	version = "1.0.0"
 	thing   = "lockstep:index:Thing"
+	// storeEnv names the directory the Things are kept in (see the doc
+	// comment); unset, they exist only in Pulumi's state.
+	storeEnv = "LOCKSTEP_THING_DIR"
 )
 
 // schema is the package schema the YAML language host type-checks
@@ -71,6 +91,11 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// sourceSHA256 is the SHA-256 of the source this binary was built from,
+// set by scripts/install-tools.sh (-ldflags -X), which reads it back from
+// the binary's build settings to rebuild it when the source changes.
+var sourceSHA256 string
 
 type server struct {
 	pulumirpc.UnimplementedResourceProviderServer
@@ -160,12 +185,51 @@ func (*server) Create(_ context.Context, req *pulumirpc.CreateRequest) (*pulumir
 	if !req.GetPreview() && failing(props) {
 		return nil, errors.New("failing on purpose (fail: true)")
 	}
-	id := "thing-" + props.GetFields()["key"].GetStringValue()
+	key := props.GetFields()["key"].GetStringValue()
+	id := "thing-" + key
+	if dir := os.Getenv(storeEnv); dir != "" {
+		id = "thing-" + urnName(req.GetUrn())
+		if key != "" {
+			id += "-" + key
+		}
+		if !req.GetPreview() {
+			if err := store(dir, id, props); err != nil {
+				return nil, err
+			}
+		}
+	}
 	return &pulumirpc.CreateResponse{Id: id, Properties: props}, nil
 }
 
+// Read returns the state unchanged, or with LOCKSTEP_THING_DIR what the
+// Thing's file holds (an empty ID when there is no file: the Thing is
+// gone).
 func (*server) Read(_ context.Context, req *pulumirpc.ReadRequest) (*pulumirpc.ReadResponse, error) {
-	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	dir := os.Getenv(storeEnv)
+	if dir == "" {
+		return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: req.GetProperties(), Inputs: req.GetInputs()}, nil
+	}
+	path, err := thingFile(dir, req.GetId())
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return &pulumirpc.ReadResponse{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading thing %s: %w", req.GetId(), err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, fmt.Errorf("decoding thing %s (%s): %w", req.GetId(), path, err)
+	}
+	props, err := structpb.NewStruct(m)
+	if err != nil {
+		return nil, fmt.Errorf("decoding thing %s (%s): %w", req.GetId(), path, err)
+	}
+	// Every output is an input echoed: what the file holds is both.
+	return &pulumirpc.ReadResponse{Id: req.GetId(), Properties: props, Inputs: props}, nil
 }
 
 func (*server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumirpc.UpdateResponse, error) {
@@ -176,15 +240,60 @@ func (*server) Update(_ context.Context, req *pulumirpc.UpdateRequest) (*pulumir
 	if !req.GetPreview() && failing(news) {
 		return nil, errors.New("failing on purpose (fail: true)")
 	}
+	if dir := os.Getenv(storeEnv); dir != "" && !req.GetPreview() {
+		if err := store(dir, req.GetId(), news); err != nil {
+			return nil, err
+		}
+	}
 	return &pulumirpc.UpdateResponse{Properties: news}, nil
 }
 
-func (*server) Delete(context.Context, *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+func (*server) Delete(_ context.Context, req *pulumirpc.DeleteRequest) (*emptypb.Empty, error) {
+	if dir := os.Getenv(storeEnv); dir != "" {
+		path, err := thingFile(dir, req.GetId())
+		if err != nil {
+			return nil, err
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("deleting thing %s: %w", req.GetId(), err)
+		}
+	}
 	return &emptypb.Empty{}, nil
 }
 
 func (*server) Cancel(context.Context, *emptypb.Empty) (*emptypb.Empty, error) {
 	return &emptypb.Empty{}, nil
+}
+
+// urnName is the resource's name, the last part of its URN.
+func urnName(urn string) string { return urn[strings.LastIndex(urn, "::")+2:] }
+
+// thingFile is the file of the Thing id in dir. An ID that is not a plain
+// file name is refused, never followed out of the directory.
+func thingFile(dir, id string) (string, error) {
+	if id == "" || id == "." || id == ".." || strings.ContainsAny(id, `/\`) {
+		return "", fmt.Errorf("thing ID %q is not a file name in %s", id, storeEnv)
+	}
+	return filepath.Join(dir, id), nil
+}
+
+// store writes a Thing's outputs to its file, creating the directory.
+func store(dir, id string, props *structpb.Struct) error {
+	path, err := thingFile(dir, id)
+	if err != nil {
+		return err
+	}
+	raw, err := json.Marshal(props.AsMap())
+	if err != nil {
+		return fmt.Errorf("encoding thing %s: %w", id, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("making %s: %w", storeEnv, err)
+	}
+	if err := os.WriteFile(path, append(raw, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing thing %s: %w", id, err)
+	}
+	return nil
 }
 
 func failing(props *structpb.Struct) bool { return props.GetFields()["fail"].GetBoolValue() }
