@@ -2,6 +2,7 @@ package act
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -334,6 +335,12 @@ type world struct {
 	// caller is the workflow act runs, in .github/workflows; "" means
 	// caller.yml.
 	caller string
+	// deployEnvironment is the deploy-environment input (the
+	// DEPLOY_ENV_NAME var); "" leaves the workflow's default (none).
+	deployEnvironment string
+	// deployCommand replaces the deploy-command (the DEPLOY_COMMAND var),
+	// which by default appends $DEPLOY_TARGET to deployLog.
+	deployCommand string
 	// host runs the pipeline with lockstep-runs-on: host (the RUNS_ON var):
 	// the lockstep steps stay as they are, the lockstep checkout copies this
 	// repository's source, and the workflow's own step builds the binary.
@@ -582,7 +589,8 @@ func (w *world) act(event string) result {
 		"STACK":             w.pulumiStack,
 		"TEMPLATE":          w.template,
 		"PARAMETERS_FILE":   w.parametersFile,
-		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
+		"DEPLOY_COMMAND":    cmp.Or(w.deployCommand, `printf '%s\n' "$DEPLOY_TARGET" >> '`+w.deployLog+`'`),
+		"DEPLOY_ENV_NAME":   w.deployEnvironment,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,
 	})
