@@ -420,6 +420,8 @@ func newWorldMode(t *testing.T, host bool, stack string, files ...map[string]str
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
 	// drift.yml too, for drift-caller.yml (drift_test.go).
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "drift.yml"), filepath.Join(workflows, "drift.yml"), o))
+	// pipeline-oidc.yml too, for the OIDC caller (deployenv_test.go).
+	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline-oidc.yml"), filepath.Join(workflows, "pipeline-oidc.yml"), o))
 	require.NoError(t, SubstituteFile(filepath.Join(workflows, "caller.yml"), filepath.Join(workflows, "caller.yml"), o))
 	w.git("init", "-q", "-b", "main")
 	w.git("remote", "add", "origin", "https://github.com/"+owner+"/"+repo+".git")

@@ -1,6 +1,8 @@
 package act
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,5 +47,55 @@ func TestDeployEnvironmentRunsTheTwins(t *testing.T) {
 	w.requireAppDeployment(t)
 	require.Positive(t, w.smokeHits.Load(), "the verify twin probed the smoke URL")
 	w.requirePlanArtifactsDeleted(t)
+	res.requireNoSecrets(t)
+}
+
+// oidcHook is a setup hook as examples/lockstep-setup's: it records which
+// job ran it and exports a (stand-in) credential through GITHUB_ENV, as
+// aws-actions/configure-aws-credentials does with AWS_SESSION_TOKEN.
+const oidcHook = `name: lockstep setup
+description: the act test's login hook
+runs:
+  using: composite
+  steps:
+    - shell: bash
+      run: |
+        echo "$LOCKSTEP_JOB" >> '@STATE@/hook.log'
+        echo "CLOUD_SESSION=session-for-$LOCKSTEP_JOB" >> "$GITHUB_ENV"
+`
+
+// pipeline-oidc.yml (generated from pipeline.yml) runs the same pipeline
+// from a caller that grants id-token: write: the hook runs in plan, apply
+// and the deploy environment's twins, and what it exports reaches the deploy
+// command. (act mints no OIDC tokens: the login itself is the cloud's.)
+func TestOIDCPipelineRunsTheSetupHook(t *testing.T) {
+	t.Parallel()
+	caller, err := os.ReadFile(filepath.Join("testdata", "repo", ".github", "workflows", "caller.yml"))
+	require.NoError(t, err)
+	oidcCaller := strings.Replace(string(caller), "uses: ./.github/workflows/pipeline.yml", "uses: ./.github/workflows/pipeline-oidc.yml", 1)
+	oidcCaller = strings.Replace(oidcCaller, "      deployments: write\n", "      deployments: write\n      id-token: write\n", 1)
+	require.Contains(t, oidcCaller, "pipeline-oidc.yml")
+	require.Contains(t, oidcCaller, "id-token: write")
+	w := newWorld(t, "infra", map[string]string{
+		".github/workflows/oidc-caller.yml":         oidcCaller,
+		".github/actions/lockstep-setup/action.yml": oidcHook,
+	})
+	w.caller = "oidc-caller.yml"
+	w.deployEnvironment = "staging-deploy"
+	w.deployCommand = `printf '%s %s\n' "$DEPLOY_TARGET" "$CLOUD_SESSION" >> '` + w.deployLog + `'`
+	w.seedPlanArtifacts()
+	res := w.act("push")
+
+	res.requireJobs(t, map[string]string{
+		"detect": "success", "plan": "success", "plans": "success", "apply": "success", "deploy": "skipped", "verify": "skipped",
+	})
+	require.Equal(t, "success", res.jobs["deploy-in-environment"])
+	require.Equal(t, "success", res.jobs["verify-in-environment"])
+	require.Equal(t, deployTarget+" session-for-deploy\n", w.deployed(), "the hook's export reached the deploy command")
+	hook, err := os.ReadFile(filepath.Join(filepath.Dir(w.state), "hook.log"))
+	require.NoError(t, err)
+	require.Equal(t, "plan\napply\ndeploy\nverify\n", string(hook), "the hook ran in every job that may log in, in order")
+	require.Equal(t, "success", res.outputs["result"])
+	w.requireAppDeployment(t)
 	res.requireNoSecrets(t)
 }
