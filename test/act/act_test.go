@@ -324,6 +324,12 @@ type world struct {
 
 	// approverToken is the LOCKSTEP_APPROVER_TOKEN secret, "" for none.
 	approverToken string
+	// deployEnvironment is the deploy-environment input (the
+	// DEPLOY_ENV_NAME var); "" leaves the workflow's default (none).
+	deployEnvironment string
+	// deployCommand replaces the deploy-command (the DEPLOY_COMMAND var),
+	// which by default appends $DEPLOY_TARGET to deployLog.
+	deployCommand string
 
 	// noEnginesOnPath, set before act runs, leaves every directory that
 	// holds a terraform or tofu out of the PATH act and the steps see, so
@@ -335,12 +341,6 @@ type world struct {
 	// caller is the workflow act runs, in .github/workflows; "" means
 	// caller.yml.
 	caller string
-	// deployEnvironment is the deploy-environment input (the
-	// DEPLOY_ENV_NAME var); "" leaves the workflow's default (none).
-	deployEnvironment string
-	// deployCommand replaces the deploy-command (the DEPLOY_COMMAND var),
-	// which by default appends $DEPLOY_TARGET to deployLog.
-	deployCommand string
 	// host runs the pipeline with lockstep-runs-on: host (the RUNS_ON var):
 	// the lockstep steps stay as they are, the lockstep checkout copies this
 	// repository's source, and the workflow's own step builds the binary.
