@@ -2,6 +2,7 @@ package act
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -323,6 +324,12 @@ type world struct {
 
 	// approverToken is the LOCKSTEP_APPROVER_TOKEN secret, "" for none.
 	approverToken string
+	// deployEnvironment is the deploy-environment input (the
+	// DEPLOY_ENV_NAME var); "" leaves the workflow's default (none).
+	deployEnvironment string
+	// deployCommand replaces the deploy-command (the DEPLOY_COMMAND var),
+	// which by default appends $DEPLOY_TARGET to deployLog.
+	deployCommand string
 
 	// noEnginesOnPath, set before act runs, leaves every directory that
 	// holds a terraform or tofu out of the PATH act and the steps see, so
@@ -418,6 +425,8 @@ func newWorldMode(t *testing.T, host bool, stack string, files ...map[string]str
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline.yml"), filepath.Join(workflows, "pipeline.yml"), o))
 	// drift.yml too, for drift-caller.yml (drift_test.go).
 	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "drift.yml"), filepath.Join(workflows, "drift.yml"), o))
+	// pipeline-oidc.yml too, for the OIDC caller (deployenv_test.go).
+	require.NoError(t, SubstituteFile(filepath.Join(tftest.RepoRoot(), ".github", "workflows", "pipeline-oidc.yml"), filepath.Join(workflows, "pipeline-oidc.yml"), o))
 	require.NoError(t, SubstituteFile(filepath.Join(workflows, "caller.yml"), filepath.Join(workflows, "caller.yml"), o))
 	w.git("init", "-q", "-b", "main")
 	w.git("remote", "add", "origin", "https://github.com/"+owner+"/"+repo+".git")
@@ -593,7 +602,8 @@ func (w *world) act(event string) result {
 		"STACK":             w.pulumiStack,
 		"TEMPLATE":          w.template,
 		"PARAMETERS_FILE":   w.parametersFile,
-		"DEPLOY_COMMAND":    `printf '%s\n' "$DEPLOY_TARGET" >> '` + w.deployLog + `'`,
+		"DEPLOY_COMMAND":    cmp.Or(w.deployCommand, `printf '%s\n' "$DEPLOY_TARGET" >> '`+w.deployLog+`'`),
+		"DEPLOY_ENV_NAME":   w.deployEnvironment,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",
 		"REPORT_FILE":       w.report,
 	})

@@ -167,6 +167,8 @@ func TestSubstitutePipeline(t *testing.T) {
 	}
 	require.Equal(t, map[string][]string{
 		"detect": {"detect"}, "plan": {"validate", "plan"}, "apply": {"gate", "apply", "cleanup"}, "deploy": {"deploy"}, "verify": {"verify"},
+		// The twins that name deploy-environment (pkg/release.EnvironmentTwins).
+		"deploy-in-environment": {"deploy"}, "verify-in-environment": {"verify"},
 	}, commands, "each job runs its lockstep commands (plans only sums up the plan jobs' records)")
 }
 
