@@ -220,8 +220,9 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	side, cancel := context.WithCancel(ctx)
 	defer cancel()
 	cfg := a.start(side, a.stackArgs("config", "--json", "--show-secrets")...)
-	secretState := a.start(side, a.stackArgs("stack", "export", "--show-secrets")...)
 	state := a.start(side, a.stackArgs("stack", "export")...)
+	// The decrypted state is exported only when the state holds secrets.
+	secretState := a.after(side, state, holdsSecrets, a.stackArgs("stack", "export", "--show-secrets")...)
 	defer func() { cancel(); cfg.wait(); secretState.wait(); state.wait() }()
 
 	var text bytes.Buffer
@@ -253,11 +254,11 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	if err != nil {
 		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
 	}
-	secretOut, err := secretState.wait()
+	stateOut, err := state.wait()
 	if err != nil {
 		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
 	}
-	stateOut, err := state.wait()
+	secretOut, err := secretState.wait()
 	if err != nil {
 		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
 	}
@@ -294,6 +295,30 @@ func (a *Adapter) start(ctx context.Context, args ...string) *background {
 	}()
 	return bg
 }
+
+// after runs pulumi with args in the background once first has finished,
+// if need says so of first's output; else its output is "{}" (no state).
+func (a *Adapter) after(ctx context.Context, first *background, need func([]byte) bool, args ...string) *background {
+	bg := &background{done: make(chan struct{})}
+	go func() {
+		defer close(bg.done)
+		out, err := first.wait()
+		if err != nil {
+			bg.err = err
+			return
+		}
+		if !need(out) {
+			bg.out = []byte("{}")
+			return
+		}
+		bg.out, bg.err = a.run(ctx, nil, args...)
+	}()
+	return bg
+}
+
+// holdsSecrets is whether a state export (encrypted) holds a secret:
+// Pulumi stores every secret as an object marked with secretSigKey.
+func holdsSecrets(export []byte) bool { return bytes.Contains(export, []byte(secretSigKey)) }
 
 // wait waits for the command to finish and returns its standard output.
 func (bg *background) wait() ([]byte, error) {
