@@ -291,6 +291,43 @@ func TestStateFingerprint(t *testing.T) {
 	assert.NotEqual(t, fp, after)
 }
 
+// TestStateFingerprintAfterPlanIsThePlansState: Plan exports the state as
+// its preview starts; the StateFingerprint call after it (the plan
+// pipeline's, for the binding) gets that export, the state the preview
+// planned from, also when the state moved since. The next call exports
+// anew.
+func TestStateFingerprintAfterPlanIsThePlansState(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.up(t)
+	before, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+
+	_, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	p.config(t, "value", "two")
+	p.up(t) // another update, after the plan
+	atPlan, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, before, atPlan, "the state the plan was made from, not the one after it")
+	now, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.NotEqual(t, before, now, "a later call exports the state again")
+
+	// Apply drops a plan's fingerprint: after an apply, the state is
+	// exported again (the plan's would be the state before the update).
+	_, err = p.a.Plan(ctx, engine.PlanOptions{Out: "again.json"})
+	require.NoError(t, err)
+	_, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "again.json"})
+	require.NoError(t, err)
+	first, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	second, err := p.a.StateFingerprint(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, second, first, "both exported after the apply")
+	assert.NotEqual(t, now, first)
+}
+
 // reporter is a pipeline.Reporter that keeps the log.
 type reporter struct {
 	log   strings.Builder

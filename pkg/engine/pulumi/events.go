@@ -2,6 +2,7 @@ package pulumi
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,49 +18,181 @@ import (
 // reads, one JSON object a line of --event-log. The events show secrets as
 // "[secret]".
 type event struct {
-	DiagnosticEvent *struct {
-		URN      string `json:"urn"`
-		Message  string `json:"message"`
-		Severity string `json:"severity"`
-	} `json:"diagnosticEvent"`
-	ResourcePreEvent *struct {
-		Metadata stepMetadata `json:"metadata"`
-	} `json:"resourcePreEvent"`
-	ResOutputsEvent *struct {
-		Metadata stepMetadata `json:"metadata"`
-	} `json:"resOutputsEvent"`
-	ResOpFailedEvent *struct {
-		Metadata stepMetadata `json:"metadata"`
-	} `json:"resOpFailedEvent"`
-	SummaryEvent *struct {
+	DiagnosticEvent  *diagnosticEvent
+	ResourcePreEvent *stepEvent
+	ResOutputsEvent  *stepEvent
+	ResOpFailedEvent *stepEvent
+	SummaryEvent     *struct {
 		ResourceChanges map[string]int `json:"resourceChanges"`
 		Result          string         `json:"result"`
-	} `json:"summaryEvent"`
+	}
 	ErrorEvent *struct {
 		Error string `json:"error"`
-	} `json:"errorEvent"`
+	}
 }
 
-// stepMetadata is apitype.StepEventMetadata.
+// diagnosticEvent is the part of apitype.DiagnosticEvent lockstep reads.
+type diagnosticEvent struct {
+	URN      string
+	Message  string
+	Severity string
+}
+
+// stepEvent is a resourcePreEvent, resOutputsEvent or resOpFailedEvent.
+type stepEvent struct {
+	Metadata stepMetadata
+}
+
+// stepMetadata is the part of apitype.StepEventMetadata lockstep reads.
 type stepMetadata struct {
-	Op           string                     `json:"op"`
-	URN          string                     `json:"urn"`
-	Type         string                     `json:"type"`
-	Old          *stepState                 `json:"old"`
-	New          *stepState                 `json:"new"`
-	Keys         []string                   `json:"keys"`
-	Diffs        []string                   `json:"diffs"`
-	DetailedDiff map[string]json.RawMessage `json:"detailedDiff"`
+	Op   string
+	URN  string
+	Type string
+	// Old and New hold outputs only for the stack's root resource (see
+	// enrich): other resources' states are stepped over, never decoded.
+	Old, New *stepState
+	Keys     []string
+	Diffs    []string
+	// DetailedDiff is the property paths of the detailed diff, without
+	// their kinds.
+	DetailedDiff []string
 }
 
-// stepState is apitype.StepEventStateMetadata. Its outputs stay undecoded
-// but for the stack's (see enrich): most resources' are never read.
+// stepState is apitype.StepEventStateMetadata's outputs, undecoded.
 type stepState struct {
-	Outputs json.RawMessage `json:"outputs"`
+	Outputs json.RawMessage
 }
 
-// readEvents reads an event log. A missing log (pulumi failed before it
-// started the engine) is no events.
+// UnmarshalJSON decodes one event: the members lockstep reads, the rest
+// validated and stepped over.
+func (ev *event) UnmarshalJSON(b []byte) error {
+	s := &scanner{b: b}
+	if err := ev.scan(s); err != nil {
+		return err
+	}
+	return s.end()
+}
+
+func (ev *event) scan(s *scanner) error {
+	*ev = event{}
+	return s.object(func(name string) error {
+		switch name {
+		case "resourcePreEvent":
+			return scanStep(s, &ev.ResourcePreEvent)
+		case "resOutputsEvent":
+			return scanStep(s, &ev.ResOutputsEvent)
+		case "resOpFailedEvent":
+			return scanStep(s, &ev.ResOpFailedEvent)
+		case "diagnosticEvent":
+			if isNull, err := s.null(); isNull || err != nil {
+				ev.DiagnosticEvent = nil
+				return err
+			}
+			d := &diagnosticEvent{}
+			ev.DiagnosticEvent = d
+			return s.object(func(name string) (err error) {
+				switch name {
+				case "urn":
+					d.URN, err = s.str()
+				case "message":
+					d.Message, err = s.str()
+				case "severity":
+					d.Severity, err = s.str()
+				default:
+					err = s.skip()
+				}
+				return err
+			})
+		case "summaryEvent", "errorEvent":
+			// One of each at most: encoding/json decodes them.
+			raw, err := s.raw()
+			if err != nil {
+				return err
+			}
+			if name == "summaryEvent" {
+				ev.SummaryEvent = nil
+				return json.Unmarshal(raw, &ev.SummaryEvent)
+			}
+			ev.ErrorEvent = nil
+			return json.Unmarshal(raw, &ev.ErrorEvent)
+		}
+		return s.skip()
+	})
+}
+
+// scanStep decodes a step event ({"metadata": stepMetadata}) into *dst.
+func scanStep(s *scanner, dst **stepEvent) error {
+	if isNull, err := s.null(); isNull || err != nil {
+		*dst = nil
+		return err
+	}
+	e := &stepEvent{}
+	*dst = e
+	return s.object(func(name string) error {
+		if name != "metadata" {
+			return s.skip()
+		}
+		m := &e.Metadata
+		*m = stepMetadata{}
+		err := s.object(func(name string) (err error) {
+			switch name {
+			case "op":
+				m.Op, err = s.str()
+			case "urn":
+				m.URN, err = s.str()
+			case "type":
+				m.Type, err = s.str()
+			case "old":
+				m.Old, err = scanState(s)
+			case "new":
+				m.New, err = scanState(s)
+			case "keys":
+				m.Keys, err = s.strs()
+			case "diffs":
+				m.Diffs, err = s.strs()
+			case "detailedDiff":
+				m.DetailedDiff, err = s.names()
+			default:
+				err = s.skip()
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		// The outputs point into the line; only the stack's are kept.
+		for _, st := range []*stepState{m.Old, m.New} {
+			if st == nil {
+				continue
+			}
+			if m.Type == stackType {
+				st.Outputs = bytes.Clone(st.Outputs)
+			} else {
+				st.Outputs = nil
+			}
+		}
+		return nil
+	})
+}
+
+// scanState reads a step's state: its outputs, as a slice of the input.
+func scanState(s *scanner) (*stepState, error) {
+	if isNull, err := s.null(); isNull || err != nil {
+		return nil, err
+	}
+	st := &stepState{}
+	err := s.object(func(name string) (err error) {
+		if name == "outputs" {
+			st.Outputs, err = s.raw()
+			return err
+		}
+		return s.skip()
+	})
+	return st, err
+}
+
+// readEvents reads an event log, one event a line. A missing log (pulumi
+// failed before it started the engine) is no events.
 func readEvents(path string) ([]event, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -74,11 +207,11 @@ func readEvents(path string) ([]event, error) {
 	sc.Buffer(make([]byte, 0, 1<<20), 64<<20)
 	for sc.Scan() {
 		line := sc.Bytes()
-		if len(strings.TrimSpace(string(line))) == 0 {
+		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
 		var ev event
-		if err := json.Unmarshal(line, &ev); err != nil {
+		if err := ev.UnmarshalJSON(line); err != nil {
 			return evs, fmt.Errorf("decoding pulumi's event log: %w", err)
 		}
 		evs = append(evs, ev)

@@ -15,41 +15,115 @@ import (
 )
 
 // deploymentPlan is the part of a saved plan file (apitype.DeploymentPlanV1)
-// that lockstep reads. The plan's values are left undecoded: secrets among
-// them are encrypted, and only property names are reported.
+// that lockstep reads. The plan's values are never decoded (secrets among
+// them are encrypted, and only property names are reported): decodePlan
+// steps over them.
 type deploymentPlan struct {
-	Manifest      json.RawMessage         `json:"manifest"`
-	ResourcePlans map[string]resourcePlan `json:"resourcePlans"`
+	// HasManifest is whether the file has a manifest (every plan file
+	// does).
+	HasManifest   bool
+	ResourcePlans map[string]resourcePlan
 }
 
 // resourcePlan is apitype.ResourcePlanV1: the steps planned for one
-// resource and the goal's property changes.
+// resource and the names of the goal's property changes.
 type resourcePlan struct {
-	Goal *struct {
-		Type      string   `json:"type"`
-		Name      string   `json:"name"`
-		InputDiff planDiff `json:"inputDiff"`
-	} `json:"goal"`
-	Steps []string `json:"steps"`
+	// Goal is nil when the plan has none (a delete).
+	Goal  *goal
+	Steps []string
 }
 
-// planDiff is apitype.PlanDiffV1.
+// goal is the part of apitype.GoalV1 lockstep reads.
+type goal struct {
+	InputDiff planDiff
+}
+
+// planDiff is apitype.PlanDiffV1, its values left out: the names of the
+// properties added, deleted and updated.
 type planDiff struct {
-	Adds    map[string]json.RawMessage `json:"adds"`
-	Deletes []string                   `json:"deletes"`
-	Updates map[string]json.RawMessage `json:"updates"`
+	Adds    []string
+	Deletes []string
+	Updates []string
 }
 
-// decodePlan reads a saved plan file.
+// decodePlan reads a saved plan file: the manifest's presence, each
+// resource plan's steps and its goal's inputDiff names; everything else
+// (the goals' properties and outputs, the config, the values in the
+// diffs) is validated and stepped over.
 func decodePlan(raw []byte) (*deploymentPlan, error) {
-	var dp deploymentPlan
-	if err := json.Unmarshal(raw, &dp); err != nil {
+	dp, err := scanPlan(raw)
+	if err != nil {
 		return nil, fmt.Errorf("decoding the saved Pulumi plan: %w", err)
 	}
-	if len(dp.Manifest) == 0 {
+	if !dp.HasManifest {
 		return nil, fmt.Errorf("decoding the saved Pulumi plan: it has no manifest, so it is not a file written by pulumi preview --save-plan")
 	}
-	return &dp, nil
+	return dp, nil
+}
+
+func scanPlan(raw []byte) (*deploymentPlan, error) {
+	s := &scanner{b: raw}
+	dp := &deploymentPlan{}
+	err := s.object(func(name string) error {
+		switch name {
+		case "manifest":
+			dp.HasManifest = true
+			return s.skip()
+		case "resourcePlans":
+			if dp.ResourcePlans == nil {
+				dp.ResourcePlans = map[string]resourcePlan{}
+			}
+			return s.object(func(urn string) error {
+				rp, err := scanResourcePlan(s)
+				dp.ResourcePlans[urn] = rp
+				return err
+			})
+		}
+		return s.skip()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dp, s.end()
+}
+
+func scanResourcePlan(s *scanner) (resourcePlan, error) {
+	var rp resourcePlan
+	err := s.object(func(name string) (err error) {
+		switch name {
+		case "steps":
+			rp.Steps, err = s.strs()
+			return err
+		case "goal":
+			if isNull, err := s.null(); isNull || err != nil {
+				rp.Goal = nil
+				return err
+			}
+			rp.Goal = &goal{}
+			return s.object(func(name string) error {
+				if name != "inputDiff" {
+					return s.skip()
+				}
+				d := &rp.Goal.InputDiff
+				*d = planDiff{}
+				return s.object(func(name string) (err error) {
+					switch name {
+					case "adds":
+						d.Adds, err = s.names()
+					case "updates":
+						d.Updates, err = s.names()
+					case "deletes":
+						d.Deletes, err = s.strs()
+					default:
+						err = s.skip()
+					}
+					return err
+				})
+			})
+		}
+		return s.skip()
+	})
+	return rp, err
 }
 
 // action classifies a resource's planned steps (apitype.OpType values).
@@ -98,8 +172,9 @@ func defaultProvider(typ, name string) bool {
 // changedKeys are the top-level input properties a goal adds, updates or
 // deletes, sorted.
 func (d planDiff) changedKeys() []string {
-	keys := slices.Collect(maps.Keys(d.Adds))
-	keys = append(keys, slices.Collect(maps.Keys(d.Updates))...)
+	var keys []string
+	keys = append(keys, d.Adds...)
+	keys = append(keys, d.Updates...)
 	keys = append(keys, d.Deletes...)
 	slices.Sort(keys)
 	return slices.Compact(keys)
@@ -162,8 +237,7 @@ func fingerprint(dp *deploymentPlan) string {
 			keys = rp.Goal.InputDiff.changedKeys()
 		}
 		// JSON quoting keeps the fields unambiguous.
-		b, _ := json.Marshal([]any{urn, rp.Steps, keys})
-		entries = append(entries, string(b))
+		entries = append(entries, string(fingerprintEntry(nil, urn, rp.Steps, keys)))
 	}
 	slices.Sort(entries)
 	h := sha256.New()
@@ -172,6 +246,44 @@ func fingerprint(dp *deploymentPlan) string {
 		h.Write([]byte(e + "\n"))
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// fingerprintEntry appends what json.Marshal([]any{urn, steps, keys})
+// writes (the entry's shape since fingerprintVersion v1), byte for byte.
+func fingerprintEntry(b []byte, urn string, steps, keys []string) []byte {
+	b = append(b, '[')
+	b = appendJSONString(b, urn)
+	for _, list := range [][]string{steps, keys} {
+		b = append(b, ',')
+		if list == nil {
+			b = append(b, "null"...)
+			continue
+		}
+		b = append(b, '[')
+		for i, v := range list {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, v)
+		}
+		b = append(b, ']')
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s as encoding/json writes it: printable ASCII
+// without quotes, backslashes or HTML's <, > and & as it is, anything else
+// through encoding/json.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // hasChanges is whether applying would change a resource or an output.
@@ -191,12 +303,7 @@ func enrich(s *plan.Summary, evs []event) {
 			if seen, ok := steps[m.URN]; ok {
 				m.Keys = append(m.Keys, seen.Keys...)
 				m.Diffs = append(m.Diffs, seen.Diffs...)
-				for k, v := range seen.DetailedDiff {
-					if m.DetailedDiff == nil {
-						m.DetailedDiff = map[string]json.RawMessage{}
-					}
-					m.DetailedDiff[k] = v
-				}
+				m.DetailedDiff = append(m.DetailedDiff, seen.DetailedDiff...)
 			}
 			steps[m.URN] = m
 			if m.Type == stackType && m.Old != nil {
@@ -222,7 +329,7 @@ func enrich(s *plan.Summary, evs []event) {
 			continue
 		}
 		if c.Action == plan.ActionUpdate || c.Action == plan.ActionReplace {
-			if names := topLevel(append(slices.Collect(maps.Keys(m.DetailedDiff)), m.Diffs...)); len(names) > 0 {
+			if names := topLevel(slices.Concat(m.DetailedDiff, m.Diffs)); len(names) > 0 {
 				c.ChangedAttributes = names
 			}
 		}

@@ -275,3 +275,9 @@ func TestValidateWantsAPulumiProject(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, ds)
 }
+
+func TestHoldsSecrets(t *testing.T) {
+	assert.True(t, holdsSecrets([]byte(`{"deployment": {"resources": [{"outputs": {"t": {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:x"}}}]}}`)))
+	assert.False(t, holdsSecrets([]byte(`{"deployment": {"secrets_providers": {"type": "passphrase", "state": {"salt": "v1:abc"}}, "resources": [{"outputs": {"t": "plain"}}]}}`)),
+		"an export without secret values needs no decrypted export")
+}

@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lockstep-ci/lockstep/pkg/childenv"
@@ -47,6 +48,12 @@ type Adapter struct {
 	stack string
 	env   []string
 	log   io.Writer
+
+	// mu guards planState.
+	mu sync.Mutex
+	// planState is the state fingerprint Plan took as its preview started,
+	// for the StateFingerprint call that follows it (see Plan).
+	planState string
 }
 
 var _ engine.Engine = (*Adapter)(nil)
@@ -208,6 +215,19 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	defer cleanup()
 	args = append(args, "--event-log", events)
 
+	// What the plan needs besides the preview only reads the config and
+	// the state, which a preview does not write: each is a pulumi start of
+	// half a second or more, run beside the preview instead of after it.
+	// The state's export for the binding is taken as the preview starts,
+	// so that it is the state the preview reads (see StateFingerprint).
+	side, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cfg := a.start(side, a.stackArgs("config", "--json", "--show-secrets")...)
+	state := a.start(side, a.stackArgs("stack", "export")...)
+	// The decrypted state is exported only when the state holds secrets.
+	secretState := a.after(side, state, holdsSecrets, a.stackArgs("stack", "export", "--show-secrets")...)
+	defer func() { cancel(); cfg.wait(); secretState.wait(); state.wait() }()
+
 	var text bytes.Buffer
 	_, runErr := a.run(ctx, &text, args...)
 	evs, evErr := readEvents(events)
@@ -215,20 +235,98 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		// The caller logs a failed plan's text without masking it first:
 		// Pulumi shows secrets as [secret], but a program's own error may
 		// quote a config value, so the config's secrets are taken out here.
-		p, err := failedPlan(a.stack, text.String()+errorText(evs), runErr, a.configSecrets(ctx))
+		var secrets []string
+		if out, err := cfg.wait(); err == nil {
+			secrets, _ = collectSecrets(out, []byte("{}"))
+		}
+		p, err := failedPlan(a.stack, text.String()+errorText(evs), runErr, secrets)
 		return p, err
 	}
 	if evErr != nil {
 		return nil, evErr
 	}
-	p, err := a.ReadPlan(ctx, o.Out)
+	raw, err := os.ReadFile(a.abs(o.Out))
 	if err != nil {
+		return nil, fmt.Errorf("reading the saved Pulumi plan: %w", err)
+	}
+	dp, err := decodePlan(raw)
+	if err != nil {
+		return nil, err
+	}
+	cfgOut, err := cfg.wait()
+	if err != nil {
+		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
+	}
+	stateOut, err := state.wait()
+	if err != nil {
+		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	}
+	secretOut, err := secretState.wait()
+	if err != nil {
+		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	}
+	fp, err := stateFingerprint(stateOut)
+	if err != nil {
+		return nil, err
+	}
+	p := &engine.Plan{Summary: summarize(dp), Fingerprint: fingerprint(dp)}
+	if p.Summary.Secrets, err = collectSecrets(cfgOut, secretOut); err != nil {
 		return nil, err
 	}
 	enrich(p.Summary, evs)
 	p.HasChanges = hasChanges(p.Summary)
 	p.Text = text.String()
+	a.mu.Lock()
+	a.planState = fp
+	a.mu.Unlock()
 	return p, nil
+}
+
+// background is a pulumi command running beside another.
+type background struct {
+	done chan struct{}
+	out  []byte
+	err  error
+}
+
+// start runs pulumi with args in the background.
+func (a *Adapter) start(ctx context.Context, args ...string) *background {
+	bg := &background{done: make(chan struct{})}
+	go func() {
+		defer close(bg.done)
+		bg.out, bg.err = a.run(ctx, nil, args...)
+	}()
+	return bg
+}
+
+// after runs pulumi with args in the background once first has finished,
+// if need says so of first's output; else its output is "{}" (no state).
+func (a *Adapter) after(ctx context.Context, first *background, need func([]byte) bool, args ...string) *background {
+	bg := &background{done: make(chan struct{})}
+	go func() {
+		defer close(bg.done)
+		out, err := first.wait()
+		if err != nil {
+			bg.err = err
+			return
+		}
+		if !need(out) {
+			bg.out = []byte("{}")
+			return
+		}
+		bg.out, bg.err = a.run(ctx, nil, args...)
+	}()
+	return bg
+}
+
+// holdsSecrets is whether a state export (encrypted) holds a secret:
+// Pulumi stores every secret as an object marked with secretSigKey.
+func holdsSecrets(export []byte) bool { return bytes.Contains(export, []byte(secretSigKey)) }
+
+// wait waits for the command to finish and returns its standard output.
+func (bg *background) wait() ([]byte, error) {
+	<-bg.done
+	return bg.out, bg.err
 }
 
 // ReadPlan summarises a saved plan file. Its secrets are the stack
@@ -258,6 +356,9 @@ func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, 
 // (Pulumi may still have written the stack's outputs, or applied steps
 // before the refused one), it is also engine.ErrStalePlan.
 func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
+	a.mu.Lock()
+	a.planState = "" // the state before this update is exported anew
+	a.mu.Unlock()
 	raw, err := os.ReadFile(a.abs(o.PlanFile))
 	if err != nil {
 		return &engine.ApplyReport{}, fmt.Errorf("reading the saved Pulumi plan: %w", err)
@@ -322,7 +423,21 @@ func (a *Adapter) Outputs(ctx context.Context) (map[string]engine.Output, error)
 // every secret with a fresh nonce, so even an update that changed nothing
 // makes a plan of a stack holding secrets stale (re-planning fixes it),
 // while a changed secret is never missed.
+//
+// Right after Plan, the first call returns the fingerprint Plan took
+// instead of exporting again: the export Plan ran as its preview started,
+// which is the state the preview planned from. (Taken after the preview, as
+// before, a change landing while the preview ran went unnoticed; taken
+// beside it, only one landing between the two reads of the state, both in
+// the commands' first second, could.)
 func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
+	a.mu.Lock()
+	fp := a.planState
+	a.planState = ""
+	a.mu.Unlock()
+	if fp != "" {
+		return fp, nil
+	}
 	out, err := a.run(ctx, nil, a.stackArgs("stack", "export")...)
 	if err != nil {
 		return "", fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
@@ -349,20 +464,6 @@ func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
 func failedPlan(stack, text string, runErr error, secrets []string) (*engine.Plan, error) {
 	r := redact.New(secrets, "***")
 	return &engine.Plan{Text: r.Replace(text)}, errors.New(r.Replace(fmt.Sprintf("pulumi preview of stack %s: %v", stack, runErr)))
-}
-
-// configSecrets are the config's secret values, or none when they cannot
-// be read (the plan already failed; its error says why).
-func (a *Adapter) configSecrets(ctx context.Context) []string {
-	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
-	if err != nil {
-		return nil
-	}
-	secrets, err := collectSecrets(cfg, []byte("{}"))
-	if err != nil {
-		return nil
-	}
-	return secrets
 }
 
 // eventLog is a fresh path for --event-log, outside the project (it may
