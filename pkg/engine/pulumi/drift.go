@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"maps"
 	"os"
@@ -130,7 +129,7 @@ func drift(refreshed []stepMetadata) []plan.Change {
 // have changed). Secrets appear as the same placeholder before and after,
 // so a changed secret is seen only through the diff.
 func changedOutputs(m stepMetadata) []string {
-	names := append(slices.Collect(maps.Keys(m.DetailedDiff)), m.Diffs...)
+	names := append(slices.Clone(m.DetailedDiff), m.Diffs...)
 	before, after := decodeOutputsMap(m.Old.Outputs), decodeOutputsMap(m.New.Outputs)
 	for _, k := range append(slices.Collect(maps.Keys(before)), slices.Collect(maps.Keys(after))...) {
 		b, hadB := before[k]
@@ -152,17 +151,15 @@ func changedOutputs(m stepMetadata) []string {
 // nothing has outputDiff {}; a changed secret config value feeding the
 // output puts the output's name under its updates.
 func keepChangedSecrets(outs []plan.OutputChange, planFile []byte) []plan.OutputChange {
-	var dp struct {
-		ResourcePlans map[string]struct {
-			Goal *struct {
-				Type       string   `json:"type"`
-				OutputDiff planDiff `json:"outputDiff"`
-			} `json:"goal"`
-		} `json:"resourcePlans"`
-	}
-	if json.Unmarshal(planFile, &dp) != nil {
+	dp, err := scanPlan(planFile)
+	if err != nil {
 		return outs
 	}
+	return keepChangedSecretsOf(outs, dp)
+}
+
+// keepChangedSecretsOf is keepChangedSecrets of a decoded plan.
+func keepChangedSecretsOf(outs []plan.OutputChange, dp *deploymentPlan) []plan.OutputChange {
 	var changed []string
 	found := false
 	for _, rp := range dp.ResourcePlans {
@@ -181,4 +178,18 @@ func keepChangedSecrets(outs []plan.OutputChange, planFile []byte) []plan.Output
 		kept = append(kept, o)
 	}
 	return kept
+}
+
+// configSecrets are the config's secret values, or none when they cannot
+// be read (the plan already failed; its error says why).
+func (a *Adapter) configSecrets(ctx context.Context) []string {
+	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
+	if err != nil {
+		return nil
+	}
+	secrets, err := collectSecrets(cfg, []byte("{}"))
+	if err != nil {
+		return nil
+	}
+	return secrets
 }

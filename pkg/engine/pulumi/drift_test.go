@@ -142,6 +142,15 @@ func TestDriftOfACleanStackAndOfUnappliedCode(t *testing.T) {
 	assert.Empty(t, clean.Summary.Outputs)
 	assert.False(t, clean.HasChanges)
 
+	// An ordinary plan of the same clean stack: its secret output (token)
+	// shows as [secret] before and after in the events, which is no change
+	// (the plan's stack goal names no output), so apply can be skipped.
+	ordinary, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	assert.Empty(t, ordinary.Summary.Changes)
+	assert.Empty(t, ordinary.Summary.Outputs, "an unchanged secret output is no change")
+	assert.False(t, ordinary.HasChanges)
+
 	// The program has a change that is not applied; nothing changed
 	// outside Pulumi.
 	p.config(t, "value", "two")

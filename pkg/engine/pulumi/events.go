@@ -49,7 +49,8 @@ type stepMetadata struct {
 	URN  string
 	Type string
 	// Old and New hold outputs only for the stack's root resource (see
-	// enrich): other resources' states are stepped over, never decoded.
+	// enrich) and for a refresh's steps (see drift): other resources'
+	// states are stepped over, never decoded.
 	Old, New *stepState
 	Keys     []string
 	Diffs    []string
@@ -160,12 +161,13 @@ func scanStep(s *scanner, dst **stepEvent) error {
 		if err != nil {
 			return err
 		}
-		// The outputs point into the line; only the stack's are kept.
+		// The outputs point into the line; only the stack's are kept, and a
+		// refresh's (the drift check compares them).
 		for _, st := range []*stepState{m.Old, m.New} {
 			if st == nil {
 				continue
 			}
-			if m.Type == stackType {
+			if m.Type == stackType || m.Op == opRefresh {
 				st.Outputs = bytes.Clone(st.Outputs)
 			} else {
 				st.Outputs = nil

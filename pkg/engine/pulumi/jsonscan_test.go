@@ -92,31 +92,37 @@ func TestFingerprintIsStable(t *testing.T) {
 // before it had a scanner.
 func referencePlan(t *testing.T, raw []byte) map[string]resourcePlan {
 	t.Helper()
+	type diff struct {
+		Adds    map[string]json.RawMessage `json:"adds"`
+		Deletes []string                   `json:"deletes"`
+		Updates map[string]json.RawMessage `json:"updates"`
+	}
 	var ref struct {
 		ResourcePlans map[string]struct {
 			Goal *struct {
-				InputDiff struct {
-					Adds    map[string]json.RawMessage `json:"adds"`
-					Deletes []string                   `json:"deletes"`
-					Updates map[string]json.RawMessage `json:"updates"`
-				} `json:"inputDiff"`
+				Type       string `json:"type"`
+				InputDiff  diff   `json:"inputDiff"`
+				OutputDiff diff   `json:"outputDiff"`
 			} `json:"goal"`
 			Steps []string `json:"steps"`
 		} `json:"resourcePlans"`
 	}
 	require.NoError(t, json.Unmarshal(raw, &ref))
+	names := func(d diff) planDiff {
+		pd := planDiff{Deletes: d.Deletes}
+		if d.Adds != nil {
+			pd.Adds = slices.Sorted(maps.Keys(d.Adds))
+		}
+		if d.Updates != nil {
+			pd.Updates = slices.Sorted(maps.Keys(d.Updates))
+		}
+		return pd
+	}
 	out := map[string]resourcePlan{}
 	for urn, rp := range ref.ResourcePlans {
 		r := resourcePlan{Steps: rp.Steps}
 		if rp.Goal != nil {
-			d := rp.Goal.InputDiff
-			r.Goal = &goal{InputDiff: planDiff{Deletes: d.Deletes}}
-			if d.Adds != nil {
-				r.Goal.InputDiff.Adds = slices.Sorted(maps.Keys(d.Adds))
-			}
-			if d.Updates != nil {
-				r.Goal.InputDiff.Updates = slices.Sorted(maps.Keys(d.Updates))
-			}
+			r.Goal = &goal{Type: rp.Goal.Type, InputDiff: names(rp.Goal.InputDiff), OutputDiff: names(rp.Goal.OutputDiff)}
 		}
 		out[urn] = r
 	}
@@ -128,6 +134,7 @@ func TestDecodePlanMatchesEncodingJSON(t *testing.T) {
 		`{"manifest": null, "resourcePlans": {"u\u0031": {"goal": null, "steps": null}, "u2": {"goal": {"inputDiff": {"adds": {}, "updates": null, "deletes": []}}, "steps": []}}}`,
 		`{"manifest": {}, "resourcePlans": null, "config": {"a": [1, {"b": "\"x\""}]}}`,
 		`{"manifest": {}, "resourcePlans": {"u": {"goal": {"type": "t", "properties": {"x": {"y": [1.5, true, null]}}, "inputDiff": {"adds": {"n\u00e9": 1, "a": {"deep": [1]}}}}, "steps": ["update"], "outputs": {"o": "v"}}}}`,
+		`{"manifest": {}, "resourcePlans": {"s": {"goal": {"type": "pulumi:pulumi:Stack", "outputDiff": {"updates": {"token": {}, "b": 1}, "deletes": ["gone"]}}, "steps": ["same"]}}}`,
 	}
 	for _, p := range plans {
 		dp, err := decodePlan([]byte(p))
@@ -137,6 +144,8 @@ func TestDecodePlanMatchesEncodingJSON(t *testing.T) {
 			if rp.Goal != nil {
 				slices.Sort(rp.Goal.InputDiff.Adds)
 				slices.Sort(rp.Goal.InputDiff.Updates)
+				slices.Sort(rp.Goal.OutputDiff.Adds)
+				slices.Sort(rp.Goal.OutputDiff.Updates)
 			}
 			got[urn] = rp
 		}

@@ -35,7 +35,10 @@ type resourcePlan struct {
 
 // goal is the part of apitype.GoalV1 lockstep reads.
 type goal struct {
-	InputDiff planDiff
+	Type string
+	// InputDiff names the inputs the plan changes; OutputDiff, on the
+	// stack's goal, the stack outputs it changes (secret or not).
+	InputDiff, OutputDiff planDiff
 }
 
 // planDiff is apitype.PlanDiffV1, its values left out: the names of the
@@ -100,11 +103,19 @@ func scanResourcePlan(s *scanner) (resourcePlan, error) {
 				return err
 			}
 			rp.Goal = &goal{}
-			return s.object(func(name string) error {
-				if name != "inputDiff" {
+			return s.object(func(name string) (err error) {
+				var d *planDiff
+				switch name {
+				case "type":
+					rp.Goal.Type, err = s.str()
+					return err
+				case "inputDiff":
+					d = &rp.Goal.InputDiff
+				case "outputDiff":
+					d = &rp.Goal.OutputDiff
+				default:
 					return s.skip()
 				}
-				d := &rp.Goal.InputDiff
 				*d = planDiff{}
 				return s.object(func(name string) (err error) {
 					switch name {

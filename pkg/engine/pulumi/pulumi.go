@@ -274,6 +274,10 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		return nil, err
 	}
 	enrich(p.Summary, evs)
+	// The events show a secret output as [secret] before and after, so
+	// enrich counts every one as changed; the plan's stack goal says which
+	// really change.
+	p.Summary.Outputs = keepChangedSecretsOf(p.Summary.Outputs, dp)
 	p.HasChanges = hasChanges(p.Summary)
 	p.Text = text.String()
 	a.mu.Lock()
