@@ -118,3 +118,17 @@ func TestErrorTextKeepsOnlyErrors(t *testing.T) {
 	)
 	assert.Equal(t, "\nerror: boom", errorText(evs))
 }
+
+// A replace is several step events; the diff of the first is kept when a
+// later one carries none.
+func TestEnrichMergesTheStepsOfAReplace(t *testing.T) {
+	s := &plan.Summary{Changes: []plan.Change{{Address: "lockstep:index:Thing::swapped", Action: plan.ActionReplace}}}
+	evs := decodeLines(t,
+		`{"resourcePreEvent": {"metadata": {"op": "create-replacement", "urn": "urn:pulumi:dev::demo::lockstep:index:Thing::swapped", "type": "lockstep:index:Thing", "keys": ["key"], "detailedDiff": {"key": {"diffKind": "update-replace"}}}}}`,
+		`{"resourcePreEvent": {"metadata": {"op": "replace", "urn": "urn:pulumi:dev::demo::lockstep:index:Thing::swapped", "type": "lockstep:index:Thing"}}}`,
+		`{"resourcePreEvent": {"metadata": {"op": "delete-replaced", "urn": "urn:pulumi:dev::demo::lockstep:index:Thing::swapped", "type": "lockstep:index:Thing", "diffs": ["size"]}}}`,
+	)
+	enrich(s, evs)
+	assert.Equal(t, []string{"key", "size"}, s.Changes[0].ChangedAttributes)
+	assert.Equal(t, []string{"key"}, s.Changes[0].ReplacePaths)
+}
