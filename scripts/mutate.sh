@@ -24,13 +24,40 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/.bin:$PATH"
 
-DEFAULT_PACKAGES=(pkg/binding pkg/policy pkg/gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan)
+DEFAULT_PACKAGES=(pkg/binding pkg/policy pkg/gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan
+  pkg/detect pkg/engine pkg/engine/terraform pkg/engine/install pkg/engine/pulumi pkg/engine/cloudformation)
 WORKERS="${MUTATE_WORKERS:-1}"
 TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
 OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
 
 log() { printf 'mutate: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
+
+# scope PKG prints the extra gremlins arguments for PKG, one per line, and
+# sets SCOPE_GOFLAGS (the go test flags of the coverage run and of every
+# mutant's run) for the packages measured on part of their code (see
+# test/README.md for why):
+#   pkg/engine          its own files, not the adapters under it;
+#   pkg/engine/install  version resolution, with its fast tests (the download
+#                       side's tests take ~25 s a run against loopback servers);
+#   pkg/engine/pulumi   decoding (plan, events, outputs, the scanner, drift's
+#                       comparisons), with the tests that do not run the real
+#                       Pulumi CLI; pulumi.go only runs the CLI.
+SCOPE_GOFLAGS=
+scope() {
+  SCOPE_GOFLAGS=
+  case "$1" in
+    pkg/engine)
+      printf '%s\n' -E '^(cloudformation|install|pulumi|terraform)/' ;;
+    pkg/engine/install)
+      SCOPE_GOFLAGS='-run=^Test(Parse|Request|Resolve|ResolutionString|Quote|VersionFile|DefaultCacheDir)'
+      printf '%s\n' -E '^(ensure|releases|binary|opentofu|terraform)\.go$' ;;
+    pkg/engine/pulumi)
+      SCOPE_GOFLAGS="-skip=^Test($(grep -h '^func Test' pkg/engine/pulumi/engine_test.go pkg/engine/pulumi/drift_test.go |
+        sed 's/^func Test\([A-Za-z0-9_]*\).*/\1/' | paste -sd '|'))\$"
+      printf '%s\n' -E '^pulumi\.go$' ;;
+  esac
+}
 
 target() {
   case "$1" in
@@ -45,7 +72,7 @@ main() {
   [ "$#" -gt 0 ] || set -- "${DEFAULT_PACKAGES[@]}"
   mkdir -p "$OUT"
 
-  local rows=() below=() pkg dir name args json
+  local rows=() below=() pkg dir name args json extra
   for pkg in "$@"; do
     args=(unleash --workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFFICIENT")
     [ "$pkg" = gate ] && pkg=pkg/gate
@@ -53,8 +80,13 @@ main() {
     [ -d "$dir" ] || die "no package directory $dir"
     name="${pkg//\//_}"
     json="$OUT/$name.json"
-    log "$pkg: gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"
-    gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
+    # scope prints the arguments and sets SCOPE_GOFLAGS: the first call
+    # runs in a subshell, the second sets it here.
+    mapfile -t extra < <(scope "$dir")
+    scope "$dir" >/dev/null
+    args+=("${extra[@]}")
+    log "$pkg: ${SCOPE_GOFLAGS:+GOFLAGS=\"$SCOPE_GOFLAGS\" }gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"
+    GOFLAGS="$SCOPE_GOFLAGS" gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
       die "gremlins failed on $pkg; see $OUT/$name.log"
 
     local killed lived uncovered timedout efficacy want
