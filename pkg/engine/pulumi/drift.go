@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"fmt"
 	"maps"
 	"os"
 	"reflect"
@@ -30,20 +29,11 @@ import (
 // it would take a second preview, and a second refresh, to get the
 // Changes.
 func (a *Adapter) driftPlan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
-	args := a.stackArgs("preview", "--refresh", "--save-plan", o.Out, "--diff")
-	switch len(o.VarFiles) {
-	case 0:
-	case 1:
-		args = append(args, "--config-file", o.VarFiles[0])
-	default:
-		return nil, fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(o.VarFiles))
-	}
-	events, cleanup, err := a.eventLog()
+	args, events, cleanup, err := a.previewArgs(o, "--refresh")
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	args = append(args, "--event-log", events)
 
 	var text bytes.Buffer
 	_, runErr := a.run(ctx, &text, args...)

@@ -200,20 +200,11 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	if o.Scratch {
 		return a.driftPlan(ctx, o) // drift.go: a refreshing preview
 	}
-	args := a.stackArgs("preview", "--save-plan", o.Out, "--diff")
-	switch len(o.VarFiles) {
-	case 0:
-	case 1:
-		args = append(args, "--config-file", o.VarFiles[0])
-	default:
-		return nil, fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(o.VarFiles))
-	}
-	events, cleanup, err := a.eventLog()
+	args, events, cleanup, err := a.previewArgs(o)
 	if err != nil {
 		return nil, err
 	}
 	defer cleanup()
-	args = append(args, "--event-log", events)
 
 	// What the plan needs besides the preview only reads the config and
 	// the state, which a preview does not write: each is a pulumi start of
@@ -331,6 +322,25 @@ func holdsSecrets(export []byte) bool { return bytes.Contains(export, []byte(sec
 func (bg *background) wait() ([]byte, error) {
 	<-bg.done
 	return bg.out, bg.err
+}
+
+// previewArgs are the arguments of a preview that saves its plan to o.Out
+// and its events to a fresh log (events), removed by cleanup; extra go
+// before the plan's own flags.
+func (a *Adapter) previewArgs(o engine.PlanOptions, extra ...string) (args []string, events string, cleanup func(), err error) {
+	args = a.stackArgs(append(append([]string{"preview"}, extra...), "--save-plan", o.Out, "--diff")...)
+	switch len(o.VarFiles) {
+	case 0:
+	case 1:
+		args = append(args, "--config-file", o.VarFiles[0])
+	default:
+		return nil, "", nil, fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(o.VarFiles))
+	}
+	events, cleanup, err = a.eventLog()
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return append(args, "--event-log", events), events, cleanup, nil
 }
 
 // ReadPlan summarises a saved plan file. Its secrets are the stack
