@@ -68,6 +68,7 @@ func TestPulumiPreviewCommentApplyAndStaleState(t *testing.T) {
 	assert.Contains(t, body, "Pulumi")
 	assert.Contains(t, body, "lockstep:index:Thing::first")
 	assert.Contains(t, body, "4 to add, 0 to change, 0 to destroy", "Pulumi's own count: the stack and three things")
+	assert.Contains(t, body, "\n+ lockstep:index:Thing::first (create)\n", "the preview's text, written from its events")
 	assert.NotContains(t, body, pulumiSecret)
 	for _, req := range gh.Requests() {
 		assert.NotContains(t, string(req.Body), pulumiSecret, "%s %s", req.Method, req.Path)

@@ -18,8 +18,8 @@ import (
 // benchResources is the size of the preview benchmarked.
 const benchResources = 10000
 
-// benchFiles are a saved plan, a preview's event log and the preview's
-// --diff text of n resources, in the shapes Pulumi 3.274 writes them
+// benchFiles are a saved plan and a preview's event log of n resources,
+// in the shapes Pulumi 3.274 writes them
 // (taken from a real preview of the test provider's resources): per 10
 // resources 1 create, 3 updates, 1 replace, 1 delete and 4 unchanged, each
 // with a handful of inputs. The event log has, as Pulumi's does, a
@@ -28,7 +28,6 @@ const benchResources = 10000
 // prelude, a warning per 100 resources and the summary.
 type benchFiles struct {
 	plan, events string
-	text         string
 }
 
 func benchInput(tb testing.TB, n int) benchFiles {
@@ -40,7 +39,7 @@ func benchInput(tb testing.TB, n int) benchFiles {
 	)
 	ops := []string{"create", "update", "update", "update", "replace", "delete", "same", "same", "same", "same"}
 	plans := map[string]any{}
-	var events, text strings.Builder
+	var events strings.Builder
 	seq := 0
 	line := func(kind string, body any) {
 		b, err := json.Marshal(map[string]any{"sequence": seq, "timestamp": 1796299494, kind: body})
@@ -60,7 +59,6 @@ func benchInput(tb testing.TB, n int) benchFiles {
 	line("preludeEvent", map[string]any{"config": map[string]any{"shop:password": "[secret]", "aws:region": "eu-west-1"}})
 	line("resourcePreEvent", map[string]any{"metadata": map[string]any{"op": "same", "urn": stack, "type": "pulumi:pulumi:Stack",
 		"old": map[string]any{"type": "pulumi:pulumi:Stack", "urn": stack, "outputs": stackOutputs("v1")}, "new": map[string]any{"type": "pulumi:pulumi:Stack", "urn": stack}, "provider": ""}, "planning": true})
-	text.WriteString("Previewing update (prod):\n  pulumi:pulumi:Stack: (same)\n    [urn=" + stack + "]\n")
 	for i := range n {
 		op := ops[i%len(ops)]
 		name := fmt.Sprintf("web-%05d", i)
@@ -115,21 +113,10 @@ func benchInput(tb testing.TB, n int) benchFiles {
 		if i%100 == 0 {
 			line("diagnosticEvent", map[string]any{"prefix": "warning: ", "message": "instance type t3.micro is deprecated in this region\n", "color": "never", "severity": "warning", "urn": urn})
 		}
-		switch op {
-		case "create":
-			fmt.Fprintf(&text, "    + %s: (create)\n        [urn=%s]\n        ami         : \"ami-0123456789abcdef0\"\n        instanceType: \"t3.micro\"\n", typ, urn)
-		case "update":
-			fmt.Fprintf(&text, "    ~ %s: (update)\n        [id=i-%s]\n        [urn=%s]\n      ~ instanceType: \"t3.micro\" => \"t3.small\"\n", typ, name, urn)
-		case "replace":
-			fmt.Fprintf(&text, "    +-%s: (replace)\n        [id=i-%s]\n        [urn=%s]\n      ~ ami: \"ami-0123456789abcdef0\" => \"ami-0fedcba9876543210\"\n", typ, name, urn)
-		case "delete":
-			fmt.Fprintf(&text, "    - %s: (delete)\n        [id=i-%s]\n        [urn=%s]\n", typ, name, urn)
-		}
 	}
 	line("resOutputsEvent", map[string]any{"metadata": map[string]any{"op": "same", "urn": stack, "type": "pulumi:pulumi:Stack",
 		"old": map[string]any{"type": "pulumi:pulumi:Stack", "urn": stack, "outputs": stackOutputs("v1")}, "new": map[string]any{"type": "pulumi:pulumi:Stack", "urn": stack, "outputs": stackOutputs("v2")}, "provider": ""}, "planning": true})
 	line("summaryEvent", map[string]any{"maybeCorrupt": false, "durationSeconds": 22, "resourceChanges": map[string]int{"create": n / 10, "update": n / 10 * 3, "replace": n / 10, "delete": n / 10, "same": n / 10 * 4}, "PolicyPacks": map[string]any{}, "isPreview": true, "result": "succeeded"})
-	fmt.Fprintf(&text, "Resources:\n    + %d to create\n    ~ %d to update\n    - %d to delete\n    +-%d to replace\n", n/10, n/10*3, n/10, n/10)
 
 	planJSON, err := json.Marshal(map[string]any{
 		"manifest":      map[string]any{"time": "2026-12-03T12:04:54.270086222Z", "magic": "bb3fbdb2b325804cfc8732e3b9b0faa48cee23731c0a0233d2c5c32fdb6b20e5", "version": "3.274.1"},
@@ -140,7 +127,7 @@ func benchInput(tb testing.TB, n int) benchFiles {
 		tb.Fatal(err)
 	}
 	dir := tb.TempDir()
-	f := benchFiles{plan: filepath.Join(dir, "plan.json"), events: filepath.Join(dir, "events.jsonl"), text: text.String()}
+	f := benchFiles{plan: filepath.Join(dir, "plan.json"), events: filepath.Join(dir, "events.jsonl")}
 	if err := os.WriteFile(f.plan, planJSON, 0o600); err != nil {
 		tb.Fatal(err)
 	}
@@ -160,7 +147,8 @@ var benchMeta = comment.Meta{
 
 // lockstepPath is what the plan command does with a preview's files:
 // read and decode the saved plan, summarise and fingerprint it, read the
-// event log and enrich the summary with it, render the comment.
+// event log and enrich the summary with it, write the text, render the
+// comment.
 func lockstepPath(tb testing.TB, f benchFiles) (*plan.Summary, string) {
 	raw, err := os.ReadFile(f.plan)
 	if err != nil {
@@ -178,7 +166,7 @@ func lockstepPath(tb testing.TB, f benchFiles) (*plan.Summary, string) {
 		tb.Fatal(err)
 	}
 	enrich(s, evs)
-	return s, comment.Render(s, f.text, m, comment.Options{Marker: true})
+	return s, comment.Render(s, previewText("prod", s, evs), m, comment.Options{Marker: true})
 }
 
 // plainDecode is the reference: encoding/json of the same two files into

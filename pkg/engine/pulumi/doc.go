@@ -2,18 +2,21 @@
 // `pulumi` CLI (found on PATH or given) in the stack's project directory and
 // reads its machine formats, never its human output:
 //
-//   - plan is `pulumi preview --save-plan <file> --event-log <events>`: the
-//     saved plan file (Pulumi's apitype.DeploymentPlanV1, JSON) gives the
-//     actions and the fingerprint; the engine events (apitype.EngineEvent,
-//     one JSON object a line) give the changed and replace-causing
-//     properties and the stack's outputs; the CLI's own text, in which
-//     Pulumi shows secrets as [secret], is the plan text;
+//   - plan is `pulumi preview --json --save-plan <file> --event-log
+//     <events>`: the saved plan file (Pulumi's apitype.DeploymentPlanV1,
+//     JSON) gives the actions and the fingerprint; the engine events
+//     (apitype.EngineEvent, one JSON object a line) give the changed and
+//     replace-causing properties, the inputs before and after, the
+//     diagnostics and the stack's outputs, from which lockstep writes the
+//     plan text (text.go; the events show secrets as [secret]). --json is
+//     the cheapest of Pulumi's displays (it only gathers the steps); its
+//     output is not read;
 //   - apply is `pulumi up --plan <file> --skip-preview --yes --event-log
 //     <events>`: exactly the reviewed plan, with Pulumi itself refusing any
 //     operation the plan does not allow, and the events saying per resource
 //     what was applied and what failed;
-//   - the drift command's plan (PlanOptions.Scratch) is `pulumi preview
-//     --refresh`: the refresh's steps in the events are the Summary's Drift
+//   - the drift command's plan (PlanOptions.Scratch) is the same preview
+//     with --refresh: the refresh's steps in the events are the Summary's Drift
 //     (resources changed or deleted outside Pulumi), the saved plan what
 //     applying would do to the real resources; a preview never writes the
 //     state (drift.go);
@@ -28,11 +31,11 @@
 //     engine.ErrStalePlan only when the state did not move: Pulumi still
 //     writes the stack's outputs after refusing a resource.
 //
-// Secrets: Pulumi shows them as [secret] in its text and events; the
-// config's secret values and every secret in the state (`pulumi config
+// Secrets: Pulumi shows them as [secret] in its events; the config's
+// secret values and every secret in the state (`pulumi config
 // --show-secrets`, `pulumi stack export --show-secrets`, read in memory)
 // are the Summary's Secrets for the caller to mask; secret outputs are
-// Sensitive, without a value.
+// Sensitive, without a value. Those reads run beside the preview.
 //
 // The adapter execs the CLI rather than using Pulumi's Automation API
 // (sdk/v3/go/auto), which execs the same CLI but would add about a hundred

@@ -1,9 +1,9 @@
 package pulumi
 
 import (
-	"bytes"
 	"cmp"
 	"context"
+	"io"
 	"maps"
 	"os"
 	"reflect"
@@ -35,11 +35,10 @@ func (a *Adapter) driftPlan(ctx context.Context, o engine.PlanOptions) (*engine.
 	}
 	defer cleanup()
 
-	var text bytes.Buffer
-	_, runErr := a.run(ctx, &text, args...)
+	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
 	if runErr != nil {
-		return failedPlan(a.stack, text.String()+errorText(evs), runErr, a.configSecrets(ctx))
+		return failedPlan(a.stack, failedText(a.stack, evs), runErr, a.configSecrets(ctx))
 	}
 	if evErr != nil {
 		return nil, evErr
@@ -55,7 +54,7 @@ func (a *Adapter) driftPlan(ctx context.Context, o engine.PlanOptions) (*engine.
 	}
 	p.Summary.Drift = drift(refreshed)
 	p.HasChanges = hasChanges(p.Summary)
-	p.Text = text.String()
+	p.Text = previewText(a.stack, p.Summary, previewed)
 	return p, nil
 }
 

@@ -59,8 +59,12 @@ type stepMetadata struct {
 	DetailedDiff []string
 }
 
-// stepState is apitype.StepEventStateMetadata's outputs, undecoded.
+// stepState is apitype.StepEventStateMetadata's inputs and outputs,
+// undecoded.
 type stepState struct {
+	// Inputs are kept for the steps that change a resource, for the
+	// preview's text (see previewText).
+	Inputs  json.RawMessage
 	Outputs json.RawMessage
 }
 
@@ -79,11 +83,11 @@ func (ev *event) scan(s *scanner) error {
 	return s.object(func(name string) error {
 		switch name {
 		case "resourcePreEvent":
-			return scanStep(s, &ev.ResourcePreEvent)
+			return scanStep(s, &ev.ResourcePreEvent, true)
 		case "resOutputsEvent":
-			return scanStep(s, &ev.ResOutputsEvent)
+			return scanStep(s, &ev.ResOutputsEvent, false)
 		case "resOpFailedEvent":
-			return scanStep(s, &ev.ResOpFailedEvent)
+			return scanStep(s, &ev.ResOpFailedEvent, false)
 		case "diagnosticEvent":
 			if isNull, err := s.null(); isNull || err != nil {
 				ev.DiagnosticEvent = nil
@@ -121,8 +125,10 @@ func (ev *event) scan(s *scanner) error {
 	})
 }
 
-// scanStep decodes a step event ({"metadata": stepMetadata}) into *dst.
-func scanStep(s *scanner, dst **stepEvent) error {
+// scanStep decodes a step event ({"metadata": stepMetadata}) into *dst,
+// keeping the inputs of a step that changes a resource if keepInputs is
+// set (the resourcePreEvent's, for the text).
+func scanStep(s *scanner, dst **stepEvent, keepInputs bool) error {
 	if isNull, err := s.null(); isNull || err != nil {
 		*dst = nil
 		return err
@@ -161,8 +167,9 @@ func scanStep(s *scanner, dst **stepEvent) error {
 		if err != nil {
 			return err
 		}
-		// The outputs point into the line; only the stack's are kept, and a
-		// refresh's (the drift check compares them).
+		// The states point into the line. Only the stack's outputs are
+		// kept, and a refresh's (the drift check compares them), and, if
+		// asked for, the inputs of a step that changes a resource.
 		for _, st := range []*stepState{m.Old, m.New} {
 			if st == nil {
 				continue
@@ -172,25 +179,45 @@ func scanStep(s *scanner, dst **stepEvent) error {
 			} else {
 				st.Outputs = nil
 			}
+			if keepInputs && m.Type != stackType && changesResource(m.Op) {
+				st.Inputs = bytes.Clone(st.Inputs)
+			} else {
+				st.Inputs = nil
+			}
 		}
 		return nil
 	})
 }
 
-// scanState reads a step's state: its outputs, as a slice of the input.
+// scanState reads a step's state: its inputs and outputs, as slices of the
+// input.
 func scanState(s *scanner) (*stepState, error) {
 	if isNull, err := s.null(); isNull || err != nil {
 		return nil, err
 	}
 	st := &stepState{}
 	err := s.object(func(name string) (err error) {
-		if name == "outputs" {
+		switch name {
+		case "inputs":
+			st.Inputs, err = s.raw()
+		case "outputs":
 			st.Outputs, err = s.raw()
-			return err
+		default:
+			err = s.skip()
 		}
-		return s.skip()
+		return err
 	})
 	return st, err
+}
+
+// changesResource is whether a step op (apitype.OpType) creates, updates,
+// replaces or deletes a resource.
+func changesResource(op string) bool {
+	switch op {
+	case "create", "update", "replace", "create-replacement", "delete-replaced", "delete", "discard-replaced":
+		return true
+	}
+	return false
 }
 
 // readEvents reads an event log, one event a line. A missing log (pulumi
@@ -229,17 +256,6 @@ func readEvents(path string) ([]event, error) {
 var colorTags = regexp.MustCompile(`<\{%[^%]*%\}>`)
 
 func clean(msg string) string { return strings.TrimSpace(colorTags.ReplaceAllString(msg, "")) }
-
-// errorText is the error diagnostics of a failed preview, for its text.
-func errorText(evs []event) string {
-	var b strings.Builder
-	for _, ev := range evs {
-		if d := ev.DiagnosticEvent; d != nil && d.Severity == "error" {
-			fmt.Fprintf(&b, "\nerror: %s", clean(d.Message))
-		}
-	}
-	return b.String()
-}
 
 // PlanConstraintError is Pulumi refusing an operation the saved plan does
 // not allow ("violates plan", "is not allowed by the plan"): the program,

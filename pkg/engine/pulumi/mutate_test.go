@@ -97,7 +97,7 @@ func TestReadEvents(t *testing.T) {
 	require.Len(t, evs, 2)
 	assert.Equal(t, "one", evs[0].ErrorEvent.Error)
 	assert.Equal(t, "two", evs[1].DiagnosticEvent.Message)
-	assert.Equal(t, "\nerror: two", errorText(evs))
+	assert.Equal(t, "  error: two\n", diagnosticsText(evs))
 
 	require.NoError(t, os.WriteFile(p, []byte(`{"errorEvent": {"error": "one"}}`+"\nnot json\n"), 0o644))
 	evs, err = readEvents(p)
@@ -110,13 +110,17 @@ func TestReadEvents(t *testing.T) {
 	assert.True(t, strings.HasPrefix(err.Error(), "reading pulumi's event log: "), err.Error())
 }
 
-// A warning is not a preview's error text.
-func TestErrorTextKeepsOnlyErrors(t *testing.T) {
+// The diagnostics of the text: warnings and errors in order, colour tags
+// gone, each once, a resource's with its address, nothing else (info,
+// debug).
+func TestDiagnosticsText(t *testing.T) {
 	evs := decodeLines(t,
 		`{"diagnosticEvent": {"message": "<{%reset%}>careful<{%reset%}>\n", "severity": "warning"}}`,
-		`{"diagnosticEvent": {"message": "<{%fg 1%}>boom<{%reset%}>\n", "severity": "error"}}`,
+		`{"diagnosticEvent": {"message": "chatter\n", "severity": "info"}}`,
+		`{"diagnosticEvent": {"message": "careful\n", "severity": "warning"}}`,
+		`{"diagnosticEvent": {"urn": "urn:pulumi:dev::shop::lockstep:index:Thing::a", "message": "<{%fg 1%}>boom<{%reset%}>\nat line 3\n", "severity": "error"}}`,
 	)
-	assert.Equal(t, "\nerror: boom", errorText(evs))
+	assert.Equal(t, "  warning: careful\n  error: lockstep:index:Thing::a: boom\n    at line 3\n", diagnosticsText(evs))
 }
 
 // A replace is several step events; the diff of the first is kept when a

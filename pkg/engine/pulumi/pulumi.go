@@ -219,8 +219,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	secretState := a.after(side, state, holdsSecrets, a.stackArgs("stack", "export", "--show-secrets")...)
 	defer func() { cancel(); cfg.wait(); secretState.wait(); state.wait() }()
 
-	var text bytes.Buffer
-	_, runErr := a.run(ctx, &text, args...)
+	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
 	if runErr != nil {
 		// The caller logs a failed plan's text without masking it first:
@@ -230,7 +229,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		if out, err := cfg.wait(); err == nil {
 			secrets, _ = collectSecrets(out, []byte("{}"))
 		}
-		p, err := failedPlan(a.stack, text.String()+errorText(evs), runErr, secrets)
+		p, err := failedPlan(a.stack, failedText(a.stack, evs), runErr, secrets)
 		return p, err
 	}
 	if evErr != nil {
@@ -270,7 +269,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	// really change.
 	p.Summary.Outputs = keepChangedSecretsOf(p.Summary.Outputs, dp)
 	p.HasChanges = hasChanges(p.Summary)
-	p.Text = text.String()
+	p.Text = previewText(a.stack, p.Summary, evs)
 	a.mu.Lock()
 	a.planState = fp
 	a.mu.Unlock()
@@ -326,9 +325,11 @@ func (bg *background) wait() ([]byte, error) {
 
 // previewArgs are the arguments of a preview that saves its plan to o.Out
 // and its events to a fresh log (events), removed by cleanup; extra go
-// before the plan's own flags.
+// before the plan's own flags. Its display is --json, the cheapest of
+// Pulumi's (it only gathers the steps, for one document at the end, which
+// lockstep does not read): the text comes from the events (previewText).
 func (a *Adapter) previewArgs(o engine.PlanOptions, extra ...string) (args []string, events string, cleanup func(), err error) {
-	args = a.stackArgs(append(append([]string{"preview"}, extra...), "--save-plan", o.Out, "--diff")...)
+	args = a.stackArgs(append(append([]string{"preview"}, extra...), "--save-plan", o.Out, "--json")...)
 	switch len(o.VarFiles) {
 	case 0:
 	case 1:
