@@ -6,7 +6,9 @@
 #
 # Usage: scripts/mutate.sh [PACKAGE...]
 #   PACKAGE is a directory such as pkg/policy ("gate" is pkg/gate, the
-#   approval gate). With no PACKAGE it runs the list in DEFAULT_PACKAGES below.
+#   approval gate), or DIR:PART for a package measured in parts (see scope
+#   below: pkg/engine/install:download, pkg/engine/pulumi:cli). With no
+#   PACKAGE it runs the list in DEFAULT_PACKAGES below.
 #
 # Environment:
 #   MUTATE_WORKERS  mutants tested at once (default 1: the machines are small)
@@ -25,7 +27,8 @@ cd "$ROOT"
 export PATH="$ROOT/.bin:$PATH"
 
 DEFAULT_PACKAGES=(pkg/binding pkg/policy pkg/gate pkg/pipeline pkg/trace pkg/deploy pkg/github pkg/comment pkg/plan
-  pkg/detect pkg/engine pkg/engine/terraform pkg/engine/install pkg/engine/pulumi pkg/engine/cloudformation)
+  pkg/detect pkg/engine pkg/engine/terraform pkg/engine/install pkg/engine/install:download
+  pkg/engine/pulumi pkg/engine/pulumi:cli pkg/engine/cloudformation)
 WORKERS="${MUTATE_WORKERS:-1}"
 TIMEOUT_COEFFICIENT="${MUTATE_TIMEOUT_COEFFICIENT:-10}"
 OUT="${MUTATE_OUT:-$ROOT/.lockstep/mutate}"
@@ -35,15 +38,24 @@ die() { log "error: $*"; exit 1; }
 
 # scope PKG prints the extra gremlins arguments for PKG, one per line, and
 # sets SCOPE_GOFLAGS (the go test flags of the coverage run and of every
-# mutant's run) for the packages measured on part of their code (see
-# test/README.md for why):
+# mutant's run) for the packages measured in parts (see test/README.md for
+# why):
 #   pkg/engine          its own files, not the adapters under it;
-#   pkg/engine/install  version resolution, with its fast tests (the download
-#                       side's tests take ~25 s a run against loopback servers);
-#   pkg/engine/pulumi   decoding (plan, events, outputs, the scanner, drift's
-#                       comparisons), with the tests that do not run the real
-#                       Pulumi CLI; pulumi.go only runs the CLI.
+#   pkg/engine/install  version resolution, with its fast tests;
+#   pkg/engine/install:download
+#                       the rest (ensure, releases, binary, opentofu,
+#                       terraform), with every test of the package: the
+#                       download tests serve signed releases from loopback
+#                       servers, ~25 s a run;
+#   pkg/engine/pulumi   decoding (plan, events, outputs, the scanner, the text,
+#                       drift's comparisons), with the tests that do not run
+#                       the real Pulumi CLI;
+#   pkg/engine/pulumi:cli
+#                       pulumi.go, which runs the CLI, with every test of the
+#                       package (the real Pulumi CLI: a minute or more a run).
 SCOPE_GOFLAGS=
+install_resolution='^(engine|request|required|resolve|versionfile)\.go$'
+pulumi_decoding='^(plan|events|outputs|jsonscan|drift|text)\.go$'
 scope() {
   SCOPE_GOFLAGS=
   case "$1" in
@@ -52,10 +64,14 @@ scope() {
     pkg/engine/install)
       SCOPE_GOFLAGS='-run=^Test(Parse|Request|Resolve|ResolutionString|Quote|VersionFile|DefaultCacheDir)'
       printf '%s\n' -E '^(ensure|releases|binary|opentofu|terraform)\.go$' ;;
+    pkg/engine/install:download)
+      printf '%s\n' -E "$install_resolution" ;;
     pkg/engine/pulumi)
       SCOPE_GOFLAGS="-skip=^Test($(grep -h '^func Test' pkg/engine/pulumi/engine_test.go pkg/engine/pulumi/drift_test.go |
         sed 's/^func Test\([A-Za-z0-9_]*\).*/\1/' | paste -sd '|'))\$"
       printf '%s\n' -E '^pulumi\.go$' ;;
+    pkg/engine/pulumi:cli)
+      printf '%s\n' -E "$pulumi_decoding" ;;
   esac
 }
 
@@ -76,14 +92,16 @@ main() {
   for pkg in "$@"; do
     args=(unleash --workers "$WORKERS" --timeout-coefficient "$TIMEOUT_COEFFICIENT")
     [ "$pkg" = gate ] && pkg=pkg/gate
-    dir="${pkg%/}"
+    pkg="${pkg%/}"
+    dir="${pkg%%:*}"
     [ -d "$dir" ] || die "no package directory $dir"
-    name="${pkg//\//_}"
+    [ "$dir" = "$pkg" ] || [ -n "$(scope "$pkg")" ] || die "no part ${pkg#*:} of $dir (see scope in $0)"
+    name="${pkg//[\/:]/_}"
     json="$OUT/$name.json"
     # scope prints the arguments and sets SCOPE_GOFLAGS: the first call
     # runs in a subshell, the second sets it here.
-    mapfile -t extra < <(scope "$dir")
-    scope "$dir" >/dev/null
+    mapfile -t extra < <(scope "$pkg")
+    scope "$pkg" >/dev/null
     args+=("${extra[@]}")
     log "$pkg: ${SCOPE_GOFLAGS:+GOFLAGS=\"$SCOPE_GOFLAGS\" }gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"
     GOFLAGS="$SCOPE_GOFLAGS" gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
