@@ -6,8 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -122,16 +124,23 @@ func (s *pulumiStack) bare() error {
 }
 
 // previewOnly is the preview command lockstep's Plan runs, alone: the part
-// of lockstep's cost that is Pulumi's own work for the saved plan, the
-// --diff text and the event log.
+// of lockstep's cost that is Pulumi's own work for the saved plan and the
+// event log.
 func (s *pulumiStack) previewOnly(dir string) error {
-	return s.pulumi("preview", "--save-plan", filepath.Join(dir, "only.json"), "--diff", "--event-log", filepath.Join(dir, "only.jsonl"),
+	return s.pulumi("preview", "--json", "--save-plan", filepath.Join(dir, "only.json"), "--event-log", filepath.Join(dir, "only.jsonl"),
 		"--stack", "dev", "--non-interactive", "--color", "never")
 }
 
-// serial is the commands Plan and StateFingerprint ran one after the other
-// before they overlapped (the adapter's decoding left out: milliseconds):
-// the reference for what the overlap saves.
+// diffPreview is the preview Plan ran before lockstep wrote the text
+// itself: Pulumi's --diff display instead of --json.
+func (s *pulumiStack) diffPreview(dir string) error {
+	return s.pulumi("preview", "--save-plan", filepath.Join(dir, "diff.json"), "--diff", "--event-log", filepath.Join(dir, "diff.jsonl"),
+		"--stack", "dev", "--non-interactive", "--color", "never")
+}
+
+// serial is the commands Plan and StateFingerprint run, one after the
+// other (the adapter's decoding left out: milliseconds): the reference for
+// what running them beside the preview saves.
 func (s *pulumiStack) serial(dir string) error {
 	if err := s.previewOnly(dir); err != nil {
 		return err
@@ -176,11 +185,13 @@ func (s *pulumiStack) lockstep(ctx context.Context, a *pulumi.Adapter, out strin
 // BenchmarkPulumiPreview is lockstep's own cost on a 500-resource Pulumi
 // preview: "bare" is `pulumi preview --json`; "lockstep" the adapter's
 // Plan and StateFingerprint as the plan pipeline calls them;
-// "preview-only" the one pulumi preview command Plan runs, alone; "serial"
-// the commands Plan ran before they overlapped. Each iteration runs all
-// four, reversing their order every other time, so that the machine's load
-// falls on all alike; it reports each side's median and its ratio to
-// bare's (see README.md).
+// "preview-only" the one pulumi preview command Plan runs, alone;
+// "diff-preview" the preview with --diff that Plan ran before; "serial"
+// Plan's commands one after the other. Each iteration runs all five,
+// reversing their order every other time, so that the machine's load falls
+// on all alike; it reports each side's median wall and CPU time and their
+// ratios to bare's, and the quartiles of lockstep's paired ratio (see
+// README.md).
 func BenchmarkPulumiPreview(b *testing.B) {
 	s := pulumiStackFor(b)
 	ctx := context.Background()
@@ -212,36 +223,72 @@ func BenchmarkPulumiPreview(b *testing.B) {
 		}
 		return nil
 	}
-	var bareTimes, lockstepTimes, onlyTimes, serialTimes []time.Duration
-	timed := func(f func() error, into *[]time.Duration) {
+	// Each side's wall time and CPU time: the CPU (user and system) of
+	// the processes it started, pulumi's plugins included, read from the
+	// kernel's account of this process's finished children.
+	type side struct{ wall, cpu []time.Duration }
+	var bareSide, lockstepSide, onlySide, serialSide, diffSide side
+	diff := func() error {
+		_ = os.Remove(filepath.Join(tmp, "diff.jsonl"))
+		return s.diffPreview(tmp)
+	}
+	timed := func(f func() error, into *side) {
+		cpu := childrenCPU(b)
 		start := time.Now()
 		if err := f(); err != nil {
 			b.Fatal(err)
 		}
-		*into = append(*into, time.Since(start))
+		into.wall = append(into.wall, time.Since(start))
+		into.cpu = append(into.cpu, childrenCPU(b)-cpu)
 	}
 	i := 0
 	for b.Loop() {
 		if i%2 == 0 {
-			timed(bare, &bareTimes)
-			timed(lockstep, &lockstepTimes)
-			timed(only, &onlyTimes)
-			timed(serial, &serialTimes)
+			timed(bare, &bareSide)
+			timed(lockstep, &lockstepSide)
+			timed(only, &onlySide)
+			timed(diff, &diffSide)
+			timed(serial, &serialSide)
 		} else {
-			timed(serial, &serialTimes)
-			timed(only, &onlyTimes)
-			timed(lockstep, &lockstepTimes)
-			timed(bare, &bareTimes)
+			timed(serial, &serialSide)
+			timed(diff, &diffSide)
+			timed(only, &onlySide)
+			timed(lockstep, &lockstepSide)
+			timed(bare, &bareSide)
 		}
 		i++
 	}
-	bm, lm, om := median(bareTimes), median(lockstepTimes), median(onlyTimes)
+	bm := median(bareSide.wall)
+	bc := median(bareSide.cpu)
 	b.ReportMetric(float64(bm.Milliseconds()), "bare-ms")
-	b.ReportMetric(float64(lm.Milliseconds()), "lockstep-ms")
-	b.ReportMetric(float64(om.Milliseconds()), "preview-only-ms")
-	b.ReportMetric(float64(lm)/float64(bm), "lockstep/bare")
-	b.ReportMetric(float64(om)/float64(bm), "preview-only/bare")
-	sm := median(serialTimes)
-	b.ReportMetric(float64(sm.Milliseconds()), "serial-ms")
-	b.ReportMetric(float64(sm)/float64(bm), "serial/bare")
+	for _, s := range []struct {
+		name string
+		side side
+	}{{"lockstep", lockstepSide}, {"preview-only", onlySide}, {"diff-preview", diffSide}, {"serial", serialSide}} {
+		m := median(s.side.wall)
+		b.ReportMetric(float64(m.Milliseconds()), s.name+"-ms")
+		b.ReportMetric(float64(m)/float64(bm), s.name+"/bare")
+		b.ReportMetric(float64(median(s.side.cpu))/float64(bc), s.name+"-cpu/bare-cpu")
+	}
+	b.ReportMetric(float64(bc.Milliseconds()), "bare-cpu-ms")
+	// The spread of the wall ratio: lockstep's and bare's times of the
+	// same iteration, paired, give one ratio each; their quartiles say how
+	// far one run of ten can be trusted.
+	ratios := make([]float64, len(bareSide.wall))
+	for i := range ratios {
+		ratios[i] = float64(lockstepSide.wall[i]) / float64(bareSide.wall[i])
+	}
+	slices.Sort(ratios)
+	b.ReportMetric(ratios[len(ratios)/4], "lockstep/bare-q1")
+	b.ReportMetric(ratios[len(ratios)*3/4], "lockstep/bare-q3")
+}
+
+// childrenCPU is the user and system CPU time of this process's finished
+// (waited-for) children and theirs.
+func childrenCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
