@@ -32,10 +32,13 @@
 //     writes the stack's outputs after refusing a resource.
 //
 // Secrets: Pulumi shows them as [secret] in its events; the config's
-// secret values and every secret in the state (`pulumi config
-// --show-secrets`, `pulumi stack export --show-secrets`, read in memory)
-// are the Summary's Secrets for the caller to mask; secret outputs are
-// Sensitive, without a value. Those reads run beside the preview.
+// secret values and every secret in the state are the Summary's Secrets
+// for the caller to mask; secret outputs are Sensitive, without a value.
+// For a stack on the passphrase provider lockstep decrypts them itself,
+// from the stack file and the encrypted export (passphrase.go); for any
+// other, it reads them with `pulumi config --show-secrets` and `pulumi
+// stack export --show-secrets`. Either way they are read beside the
+// preview and kept in memory only.
 //
 // The adapter execs the CLI rather than using Pulumi's Automation API
 // (sdk/v3/go/auto), which execs the same CLI but would add about a hundred

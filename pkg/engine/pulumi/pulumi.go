@@ -213,11 +213,13 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	// so that it is the state the preview reads (see StateFingerprint).
 	side, cancel := context.WithCancel(ctx)
 	defer cancel()
-	cfg := a.start(side, a.stackArgs("config", "--json", "--show-secrets")...)
 	state := a.start(side, a.stackArgs("stack", "export")...)
-	// The decrypted state is exported only when the state holds secrets.
-	secretState := a.after(side, state, holdsSecrets, a.stackArgs("stack", "export", "--show-secrets")...)
-	defer func() { cancel(); cfg.wait(); secretState.wait(); state.wait() }()
+	var configFile string
+	if len(o.VarFiles) == 1 {
+		configFile = o.VarFiles[0]
+	}
+	reads := a.secretReads(side, state, configFile)
+	defer func() { cancel(); reads.wait(); state.wait() }()
 
 	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
@@ -226,8 +228,8 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		// Pulumi shows secrets as [secret], but a program's own error may
 		// quote a config value, so the config's secrets are taken out here.
 		var secrets []string
-		if out, err := cfg.wait(); err == nil {
-			secrets, _ = collectSecrets(out, []byte("{}"))
+		if reads.wait(); reads.configErr == nil {
+			secrets, _ = collectSecrets(reads.config, []byte("{}"))
 		}
 		p, err := failedPlan(a.stack, failedText(a.stack, evs), runErr, secrets)
 		return p, err
@@ -243,24 +245,22 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	if err != nil {
 		return nil, err
 	}
-	cfgOut, err := cfg.wait()
-	if err != nil {
-		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
-	}
 	stateOut, err := state.wait()
 	if err != nil {
 		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
 	}
-	secretOut, err := secretState.wait()
-	if err != nil {
-		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	if reads.wait(); reads.configErr != nil {
+		return nil, reads.configErr
+	}
+	if reads.stateErr != nil {
+		return nil, reads.stateErr
 	}
 	fp, err := stateFingerprint(stateOut)
 	if err != nil {
 		return nil, err
 	}
 	p := &engine.Plan{Summary: summarize(dp), Fingerprint: fingerprint(dp)}
-	if p.Summary.Secrets, err = collectSecrets(cfgOut, secretOut); err != nil {
+	if p.Summary.Secrets, err = collectSecrets(reads.config, reads.export); err != nil {
 		return nil, err
 	}
 	enrich(p.Summary, evs)
@@ -293,25 +293,61 @@ func (a *Adapter) start(ctx context.Context, args ...string) *background {
 	return bg
 }
 
-// after runs pulumi with args in the background once first has finished,
-// if need says so of first's output; else its output is "{}" (no state).
-func (a *Adapter) after(ctx context.Context, first *background, need func([]byte) bool, args ...string) *background {
-	bg := &background{done: make(chan struct{})}
-	go func() {
-		defer close(bg.done)
-		out, err := first.wait()
-		if err != nil {
-			bg.err = err
-			return
-		}
-		if !need(out) {
-			bg.out = []byte("{}")
-			return
-		}
-		bg.out, bg.err = a.run(ctx, nil, args...)
-	}()
-	return bg
+// reads are the config's secret values and the state's secrets, as
+// collectSecrets takes them, read in the background.
+type reads struct {
+	done chan struct{}
+	// config is `pulumi config --json --show-secrets`, or what lockstep
+	// decrypted in-process in its shape.
+	config    []byte
+	configErr error
+	// export is `pulumi stack export --show-secrets` ("{}" when the state
+	// holds no secret), or what lockstep decrypted in-process in its
+	// shape.
+	export   []byte
+	stateErr error
 }
+
+// secretReads reads, once state (the encrypted export) is in, the
+// config's secret values (of configFile when given) and the state's
+// secrets: in-process for a stack on the passphrase provider
+// (localSecrets), else with the CLI, both commands at once, the decrypted
+// export only when the state holds secrets.
+func (a *Adapter) secretReads(ctx context.Context, state *background, configFile string) *reads {
+	r := &reads{done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		export, exportErr := state.wait()
+		if exportErr == nil {
+			if cfg, plain, err := a.localSecrets(export, configFile); err == nil {
+				r.config, r.export = cfg, plain
+				return
+			}
+		}
+		cfgArgs := a.stackArgs("config", "--json", "--show-secrets")
+		if configFile != "" {
+			cfgArgs = append(cfgArgs, "--config-file", configFile)
+		}
+		cfg := a.start(ctx, cfgArgs...)
+		switch {
+		case exportErr != nil:
+			r.stateErr = fmt.Errorf("exporting the state of stack %s: %w", a.stack, exportErr)
+		case !holdsSecrets(export):
+			r.export = []byte("{}")
+		default:
+			if r.export, r.stateErr = a.run(ctx, nil, a.stackArgs("stack", "export", "--show-secrets")...); r.stateErr != nil {
+				r.stateErr = fmt.Errorf("exporting the state of stack %s: %w", a.stack, r.stateErr)
+			}
+		}
+		if r.config, r.configErr = cfg.wait(); r.configErr != nil {
+			r.configErr = fmt.Errorf("reading the config of stack %s: %w", a.stack, r.configErr)
+		}
+	}()
+	return r
+}
+
+// wait waits for the reads to finish.
+func (r *reads) wait() { <-r.done }
 
 // holdsSecrets is whether a state export (encrypted) holds a secret:
 // Pulumi stores every secret as an object marked with secretSigKey.
@@ -461,17 +497,17 @@ func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
 }
 
 // secrets are the config's secret values and the secrets in the state,
-// for masking. The decrypted state does not outlive the call.
+// for masking (see secretReads). The decrypted state does not outlive the
+// call.
 func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
-	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
-	if err != nil {
-		return nil, fmt.Errorf("reading the config of stack %s: %w", a.stack, err)
+	r := a.secretReads(ctx, a.start(ctx, a.stackArgs("stack", "export")...), "")
+	if r.wait(); r.configErr != nil {
+		return nil, r.configErr
 	}
-	state, err := a.run(ctx, nil, a.stackArgs("stack", "export", "--show-secrets")...)
-	if err != nil {
-		return nil, fmt.Errorf("exporting the state of stack %s: %w", a.stack, err)
+	if r.stateErr != nil {
+		return nil, r.stateErr
 	}
-	return collectSecrets(cfg, state)
+	return collectSecrets(r.config, r.export)
 }
 
 // failedPlan is a failed preview's text and error with the secrets taken
