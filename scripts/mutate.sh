@@ -51,8 +51,9 @@ die() { log "error: $*"; exit 1; }
 #                       drift's comparisons), with the tests that do not run
 #                       the real Pulumi CLI;
 #   pkg/engine/pulumi:cli
-#                       pulumi.go, which runs the CLI, with every test of the
-#                       package (the real Pulumi CLI: a minute or more a run).
+#                       pulumi.go, which runs the CLI, and passphrase.go,
+#                       tested against it, with every test of the package
+#                       (the real Pulumi CLI: a minute or more a run).
 SCOPE_GOFLAGS=
 install_resolution='^(engine|request|required|resolve|versionfile)\.go$'
 pulumi_decoding='^(plan|events|outputs|jsonscan|drift|text)\.go$'
@@ -67,9 +68,9 @@ scope() {
     pkg/engine/install:download)
       printf '%s\n' -E "$install_resolution" ;;
     pkg/engine/pulumi)
-      SCOPE_GOFLAGS="-skip=^Test($(grep -h '^func Test' pkg/engine/pulumi/engine_test.go pkg/engine/pulumi/drift_test.go |
-        sed 's/^func Test\([A-Za-z0-9_]*\).*/\1/' | paste -sd '|'))\$"
-      printf '%s\n' -E '^pulumi\.go$' ;;
+      SCOPE_GOFLAGS="-skip=^Test($(grep -h '^func Test' pkg/engine/pulumi/engine_test.go pkg/engine/pulumi/drift_test.go \
+        pkg/engine/pulumi/passphrase_test.go | sed 's/^func Test\([A-Za-z0-9_]*\).*/\1/' | paste -sd '|'))\$"
+      printf '%s\n' -E '^(pulumi|passphrase)\.go$' ;;
     pkg/engine/pulumi:cli)
       printf '%s\n' -E "$pulumi_decoding" ;;
   esac

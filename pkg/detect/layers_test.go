@@ -76,6 +76,12 @@ func TestLayers(t *testing.T) {
 			wantErr:   "depends-on has a cycle: b -> c -> b (each stack depends on the next); remove one of these dependencies",
 		},
 		{
+			name:      "a stack of the cycle that also depends on a placed stack: the walk follows the cycle",
+			stacks:    []string{"a", "m", "n"},
+			dependsOn: map[string][]string{"m": {"a", "n"}, "n": {"m"}},
+			wantErr:   "depends-on has a cycle: m -> n -> m (each stack depends on the next); remove one of these dependencies",
+		},
+		{
 			name:      "a stack depending on itself",
 			stacks:    []string{"a", "b"},
 			dependsOn: map[string][]string{"b": {"b"}},

@@ -17,6 +17,35 @@ var scannerSeeds = []string{
 	`01`, `1.`, `.5`, `-`, `1e`, `+1`, `tru`, `nul`, `"\x"`, `"\u12"`, "\"a\tb\"", `"abc`,
 	`{"a" 1}`, `{"a":1,}`, `[1,]`, `[1 2]`, `{1:2}`, `{"a":1}}`, `{"a":1} x`, ``, ` `, `[`, `{"a":`,
 	"\"\xff\"", `"é"`, `"<&>"`, `"\ud800"`, `{"a":{"b":{"c":[[[[]]]]}}}`,
+	// Literals cut short at the end, or misspelt.
+	`t`, `[tru`, `fals`, `[nul]`, `nulL`, `truex`,
+	// \u escapes: every edge of the hex digits' ranges, in and out, and cut
+	// short.
+	`"\u0009"`, `"\u00af"`, `"\u00AF"`, `"\u09fA"`, `"\u00/0"`, `"\u00:0"`, `"\u00@0"`, `"\u00G0"`,
+	"\"\\u00`0\"", `"\u00g0"`, `"\u"`, `"\u1"`, `"\u123"`, `"\u1234"`, `"\u123`, `"\u1234`,
+	// A backslash at the very end.
+	`"\`, `["a\`,
+	// Numbers' signs and ends.
+	`-a`, `[-]`, `0-`, `-01`, `[-0]`,
+}
+
+// The nesting limit, as encoding/json's: 10000 levels open, not one more.
+func TestScannerDepthIsEncodingJSONs(t *testing.T) {
+	for _, depth := range []int{maxDepth - 1, maxDepth, maxDepth + 1} {
+		for _, open := range []string{"[", `{"a":`} {
+			closing := "]"
+			if open != "[" {
+				closing = "}"
+			}
+			b := []byte(strings.Repeat(open, depth) + "1" + strings.Repeat(closing, depth))
+			s := &scanner{b: b}
+			err := s.skip()
+			if err == nil {
+				err = s.end()
+			}
+			assert.Equal(t, json.Valid(b), err == nil, "%d levels of %s: %v", depth, open, err)
+		}
+	}
 }
 
 // FuzzScannerValidatesLikeEncodingJSON: the scanner accepts exactly what
@@ -26,6 +55,7 @@ func FuzzScannerValidatesLikeEncodingJSON(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		b = b[:len(b):len(b)] // a read past the end panics
 		s := &scanner{b: b}
 		err := s.skip()
 		if err == nil {
@@ -46,7 +76,9 @@ func FuzzScannerValidatesLikeEncodingJSON(f *testing.F) {
 
 func TestScannerSeeds(t *testing.T) {
 	for _, seed := range scannerSeeds {
-		s := &scanner{b: []byte(seed)}
+		// Capacity cut to the length: a read past the end panics.
+		b := []byte(seed)
+		s := &scanner{b: b[:len(b):len(b)]}
 		err := s.skip()
 		if err == nil {
 			err = s.end()
@@ -183,4 +215,15 @@ func TestEventsKeepOnlyTheStacksStates(t *testing.T) {
 	var ev event
 	assert.Error(t, json.Unmarshal([]byte(`{"resourcePreEvent": {"metadata": {"op": 1}}}`), &ev))
 	assert.Error(t, ev.UnmarshalJSON([]byte(`{"diagnosticEvent": {}} {}`)))
+}
+
+// appendJSONString writes what json.Marshal writes, for every character at
+// the edge of its fast path: controls, space, ~ and DEL, the quote, the
+// backslash, HTML's <, > and & (escaped by json.Marshal), and beyond ASCII.
+func TestAppendJSONStringIsJSONMarshals(t *testing.T) {
+	for _, s := range []string{"", "plain", "\x00", "\x1f", " ", "~", "\x7f", `"`, `\`, "<", ">", "&", "é", "a<b", "x\ny", "\xff"} {
+		want, err := json.Marshal(s)
+		require.NoError(t, err)
+		assert.Equal(t, string(want), string(appendJSONString(nil, s)), "%q", s)
+	}
 }

@@ -37,7 +37,10 @@ func TestPreviewText(t *testing.T) {
 		{Address: "lockstep:index:Thing::edited", Action: plan.ActionUpdate, ChangedAttributes: []string{"added", "dropped", "tags", "value"}},
 	}}
 	enrich(s, evs)
-	s.Drift = []plan.Change{{Address: "lockstep:index:Thing::moved", Action: plan.ActionUpdate, ChangedAttributes: []string{"value"}}}
+	s.Drift = []plan.Change{
+		{Address: "lockstep:index:Thing::moved", Action: plan.ActionUpdate, ChangedAttributes: []string{"value"}},
+		{Address: "lockstep:index:Thing::lost", Action: plan.ActionDelete},
+	}
 	s.Outputs = []plan.OutputChange{
 		{Name: "url", Action: plan.ActionUpdate, Before: `"a"`, After: `"b"`},
 		{Name: "token", Action: plan.ActionCreate, Before: plan.ValueAbsent, After: plan.ValueSensitive, Sensitive: true},
@@ -60,6 +63,7 @@ func TestPreviewText(t *testing.T) {
 
 Changed outside Pulumi (found by the refresh):
   ~ lockstep:index:Thing::moved (update): value
+  - lockstep:index:Thing::lost (delete)
 
 Outputs:
   ~ url: "a" => "b"
@@ -94,5 +98,6 @@ func TestPreviewTextWithoutValues(t *testing.T) {
 	assert.NotContains(t, text, "p20")
 	assert.NotContains(t, text, "Diagnostics")
 	assert.NotContains(t, text, "Outputs")
+	assert.NotContains(t, text, "Changed outside Pulumi")
 	assert.True(t, strings.HasSuffix(text, "\nResources: 1 to create, 1 to update, 1 to replace, 0 to delete\n"), text)
 }
