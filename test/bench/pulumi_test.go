@@ -138,9 +138,11 @@ func (s *pulumiStack) diffPreview(dir string) error {
 		"--stack", "dev", "--non-interactive", "--color", "never")
 }
 
-// serial is the commands Plan and StateFingerprint run, one after the
-// other (the adapter's decoding left out: milliseconds): the reference for
-// what running them beside the preview saves.
+// serial is the preview and the CLI reads Plan falls back to for a stack
+// not on the passphrase provider, one after the other (the adapter's
+// decoding left out: milliseconds): the reference for what running them
+// beside the preview, and reading a passphrase stack's secrets in-process,
+// saves.
 func (s *pulumiStack) serial(dir string) error {
 	if err := s.previewOnly(dir); err != nil {
 		return err
@@ -187,7 +189,7 @@ func (s *pulumiStack) lockstep(ctx context.Context, a *pulumi.Adapter, out strin
 // Plan and StateFingerprint as the plan pipeline calls them;
 // "preview-only" the one pulumi preview command Plan runs, alone;
 // "diff-preview" the preview with --diff that Plan ran before; "serial"
-// Plan's commands one after the other. Each iteration runs all five,
+// the preview and the CLI reads one after the other. Each iteration runs all five,
 // reversing their order every other time, so that the machine's load falls
 // on all alike; it reports each side's median wall and CPU time and their
 // ratios to bare's, and the quartiles of lockstep's paired ratio (see

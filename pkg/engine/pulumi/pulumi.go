@@ -192,10 +192,11 @@ func (a *Adapter) Validate(context.Context) ([]engine.Diagnostic, error) {
 	}}, nil
 }
 
-// Plan runs `pulumi preview --save-plan` and summarises the saved plan
-// with the preview's events. Its Text is Pulumi's own output, secrets
-// shown as [secret]; the config's secret values and the state's secrets
-// are in the Summary's Secrets for the caller to mask.
+// Plan runs `pulumi preview --json --save-plan --event-log` and summarises
+// the saved plan with the preview's events. Its Text is written from the
+// events (previewText), secrets shown as [secret]; the config's secret
+// values and the state's secrets are in the Summary's Secrets for the
+// caller to mask.
 func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan, error) {
 	if o.Scratch {
 		return a.driftPlan(ctx, o) // drift.go: a refreshing preview
@@ -207,10 +208,11 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	defer cleanup()
 
 	// What the plan needs besides the preview only reads the config and
-	// the state, which a preview does not write: each is a pulumi start of
-	// half a second or more, run beside the preview instead of after it.
-	// The state's export for the binding is taken as the preview starts,
-	// so that it is the state the preview reads (see StateFingerprint).
+	// the state, which a preview does not write: the state's export (a
+	// pulumi start), then the secrets to mask (secretReads), beside the
+	// preview instead of after it. The export for the binding is taken as
+	// the preview starts, so that it is the state the preview reads (see
+	// StateFingerprint).
 	side, cancel := context.WithCancel(ctx)
 	defer cancel()
 	state := a.start(side, a.stackArgs("stack", "export")...)

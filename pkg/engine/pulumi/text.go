@@ -23,7 +23,7 @@ const maxCreatedInputs = 20
 // counts. Lines start with Pulumi's own symbols (+ create, ~ update,
 // +- replace, - delete), which the comment's diff block colours.
 func previewText(stack string, s *plan.Summary, evs []event) string {
-	old, new := inputsByAddress(evs)
+	olds, news := inputsByAddress(evs)
 	var b strings.Builder
 	fmt.Fprintf(&b, "Pulumi preview of stack %s\n\n", stack)
 	for _, c := range s.Changes {
@@ -34,7 +34,7 @@ func previewText(stack string, s *plan.Summary, evs []event) string {
 		if other := slices.DeleteFunc(slices.Clone(c.ReplacePaths), func(p string) bool { return slices.Contains(c.ChangedAttributes, p) }); c.Action == plan.ActionReplace && len(other) > 0 {
 			fmt.Fprintf(&b, "    replaced because of: %s\n", strings.Join(other, ", "))
 		}
-		before, after := old[c.Address], new[c.Address]
+		before, after := olds[c.Address], news[c.Address]
 		switch c.Action {
 		case plan.ActionCreate:
 			names := slices.Sorted(maps.Keys(after))
@@ -123,8 +123,8 @@ func changeSymbol(a plan.Action) (symbol, verb string) {
 // inputsByAddress are the old and new inputs of every resource a step
 // changes, by address, decoded. Of a replace's steps, the first to carry a
 // state gives it.
-func inputsByAddress(evs []event) (old, new map[string]map[string]any) {
-	old, new = map[string]map[string]any{}, map[string]map[string]any{}
+func inputsByAddress(evs []event) (olds, news map[string]map[string]any) {
+	olds, news = map[string]map[string]any{}, map[string]map[string]any{}
 	keep := func(into map[string]map[string]any, addr string, st *stepState) {
 		if st == nil || len(st.Inputs) == 0 {
 			return
@@ -143,10 +143,10 @@ func inputsByAddress(evs []event) (old, new map[string]map[string]any) {
 		}
 		m := ev.ResourcePreEvent.Metadata
 		addr, _, _ := splitURN(m.URN)
-		keep(old, addr, m.Old)
-		keep(new, addr, m.New)
+		keep(olds, addr, m.Old)
+		keep(news, addr, m.New)
 	}
-	return old, new
+	return olds, news
 }
 
 // diagnosticsText is the preview's warnings and errors, one a line, in
