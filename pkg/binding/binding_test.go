@@ -92,3 +92,56 @@ func TestCheckCorruptRecord(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "decoding the binding record")
 }
+
+// A var-file may sit outside the working directory but never outside the
+// repository; only an engine that reads var-files at apply checks them.
+func TestCheckVarFilePaths(t *testing.T) {
+	repo := t.TempDir()
+	root := filepath.Join(repo, "infra")
+	require.NoError(t, os.MkdirAll(filepath.Join(repo, "shared"), 0o755))
+	require.NoError(t, os.MkdirAll(root, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(repo, "shared", "prod.yaml"), []byte("config: {}\n"), 0o644))
+	files, err := HashVarFiles(root, []string{"../shared/prod.yaml"})
+	require.NoError(t, err)
+	require.Equal(t, []VarFile{{Path: "../shared/prod.yaml", SHA256: "009c4672fda30d3313d1e114efe92407bd27fdbf08ca7f85b781afacad87e96a"}}, files)
+	for _, tt := range []struct {
+		path, dir string
+		outside   bool
+	}{
+		{"../shared/prod.yaml", "infra", false},
+		{"prod.yaml", ".", false},
+		{"../../prod.yaml", "infra", true},
+		{"../prod.yaml", ".", true},
+		{"/etc/prod.yaml", "infra", true},
+	} {
+		err := checkVarFiles(root, tt.dir, []VarFile{{Path: tt.path, SHA256: files[0].SHA256}})
+		var mm *MismatchError
+		if tt.outside {
+			require.ErrorAs(t, err, &mm, tt.path)
+			assert.Equal(t, "outside", mm.Actual, tt.path)
+			continue
+		}
+		if tt.path == "prod.yaml" {
+			require.ErrorAs(t, err, &mm, "inside, but not in the working directory")
+			assert.Empty(t, mm.Actual)
+			continue
+		}
+		assert.NoError(t, err, tt.path)
+	}
+
+	// Terraform's record lists var-files without Check reading them.
+	plan, rec := writePlan(t, "plan bytes")
+	rec.VarFiles = []VarFile{{Path: "gone.tfvars", SHA256: "00"}}
+	require.NoError(t, Write(Path(plan), rec))
+	_, err = Check(plan, run)
+	assert.NoError(t, err)
+	rec.Engine, rec.EngineVersion = "pulumi", "3.274.1"
+	require.NoError(t, Write(Path(plan), rec))
+	r := run
+	r.Engine, r.EngineVersion, r.Root = "pulumi", "3.274.1", filepath.Dir(plan)
+	_, err = Check(plan, r)
+	var mm *MismatchError
+	require.ErrorAs(t, err, &mm)
+	assert.Equal(t, "var-files", mm.Field)
+	assert.Equal(t, "var-file gone.tfvars, which the plan read, is missing: the apply reads it again (the saved plan does not hold it); re-run the plan with the var-files it should read", err.Error())
+}

@@ -45,12 +45,23 @@ type Record struct {
 	// StateFingerprint is the engine's state identity at plan time, for
 	// engines that do not refuse a stale plan themselves (see
 	// engine.Engine.StateFingerprint); empty otherwise.
-	StateFingerprint string    `json:"state_fingerprint,omitempty"`
-	CreatedAt        time.Time `json:"created_at"`
+	StateFingerprint string `json:"state_fingerprint,omitempty"`
+	// VarFiles are the var-files the plan read, as given (relative to the
+	// working directory), with their SHA-256 then. An engine whose saved
+	// plan does not carry them (engine.Traits.VarFilesAtApply) reads them
+	// again at apply: Check refuses one that changed.
+	VarFiles  []VarFile `json:"var_files,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 	// History lists the earlier applies of this commit to this stack and
 	// environment that failed part way, oldest first: this plan is the
 	// retry of what they left (see Attempt).
 	History []Attempt `json:"history,omitempty"`
+}
+
+// VarFile is one var-file of the plan.
+type VarFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
 }
 
 // Path is where the record for planFile lives.

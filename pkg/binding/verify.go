@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/lockstep-ci/lockstep/pkg/engine"
 )
@@ -15,6 +16,8 @@ type Run struct {
 	Environment   string
 	Engine        string // as the `engine` input spells it
 	EngineVersion string
+	// Root is the working directory, where the record's var-files are.
+	Root string
 }
 
 // MissingError: there is no record beside the plan, so nothing proves the
@@ -28,9 +31,13 @@ func (e *MissingError) Error() string {
 // MismatchError: the record says the plan was made for something else than
 // this run. Field names what differs.
 type MismatchError struct {
-	Field    string // "plan-sha256", "commit", "directory", "environment", "engine", "schema"
+	Field    string // "plan-sha256", "commit", "directory", "environment", "engine", "schema", "var-files"
 	Recorded string
 	Actual   string
+	// File is, for "var-files", the file as recorded; Actual is then its
+	// SHA-256 now, "" when it is missing, "outside" when the path leaves
+	// the repository.
+	File string
 }
 
 func (e *MismatchError) Error() string {
@@ -45,6 +52,14 @@ func (e *MismatchError) Error() string {
 		return fmt.Sprintf("the plan was made for environment %q, not %q: re-run the plan for %q", e.Recorded, e.Actual, e.Actual)
 	case "engine":
 		return fmt.Sprintf("the plan was made with %s, but this run has %s: use the same engine and version for plan and apply (engine, terraform-version), then re-run the plan", e.Recorded, e.Actual)
+	case "var-files":
+		switch {
+		case e.Actual == "outside":
+			return fmt.Sprintf("the binding record names var-file %q, which is not a path inside the repository: only a plan made by lockstep plan can be applied; re-run the plan", e.File)
+		case e.Actual == "":
+			return fmt.Sprintf("var-file %s, which the plan read, is missing: the apply reads it again (the saved plan does not hold it); re-run the plan with the var-files it should read", e.File)
+		}
+		return fmt.Sprintf("var-file %s changed since the plan (its SHA-256 is %s, the plan read %s): the apply would read another config than the reviewed one; re-run the plan and review it again", e.File, abbrev(e.Actual, 12), abbrev(e.Recorded, 12))
 	case "schema":
 		return fmt.Sprintf("the binding record has format %s, this lockstep reads format %s: re-run the plan with this version of lockstep", e.Recorded, e.Actual)
 	}
@@ -82,7 +97,59 @@ func Check(planFile string, run Run) (Record, error) {
 			return rec, &c
 		}
 	}
+	if engine.TraitsOf(rec.Engine).VarFilesAtApply {
+		if err := checkVarFiles(run.Root, run.Directory, rec.VarFiles); err != nil {
+			return rec, err
+		}
+	}
 	return rec, nil
+}
+
+// checkVarFiles compares the record's var-files with the files in root
+// (the working directory dir of the repository) now, for an engine that
+// reads them again at apply. A var-file may be outside the working
+// directory (../shared/prod.yaml), never outside the repository.
+func checkVarFiles(root, dir string, files []VarFile) error {
+	for _, vf := range files {
+		rel := filepath.FromSlash(vf.Path)
+		if filepath.IsAbs(rel) || !filepath.IsLocal(filepath.Join(filepath.FromSlash(dir), rel)) {
+			return &MismatchError{Field: "var-files", File: vf.Path, Recorded: vf.SHA256, Actual: "outside"}
+		}
+		sum, err := FileSHA256(filepath.Join(root, rel))
+		if errors.Is(err, os.ErrNotExist) {
+			return &MismatchError{Field: "var-files", File: vf.Path, Recorded: vf.SHA256}
+		}
+		if err != nil {
+			return err
+		}
+		if sum != vf.SHA256 {
+			return &MismatchError{Field: "var-files", File: vf.Path, Recorded: vf.SHA256, Actual: sum}
+		}
+	}
+	return nil
+}
+
+// HashVarFiles is the record's VarFiles for the var-files paths (relative
+// to root) a plan reads.
+func HashVarFiles(root string, paths []string) ([]VarFile, error) {
+	var files []VarFile
+	for _, p := range paths {
+		sum, err := FileSHA256(filepath.Join(root, filepath.FromSlash(p)))
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, VarFile{Path: p, SHA256: sum})
+	}
+	return files, nil
+}
+
+// VarFilePaths are the record's var-files as the engine takes them.
+func (r Record) VarFilePaths() []string {
+	var paths []string
+	for _, vf := range r.VarFiles {
+		paths = append(paths, vf.Path)
+	}
+	return paths
 }
 
 // engineString is "Terraform 1.11.4", "OpenTofu 1.12.6"; an empty engine is

@@ -40,7 +40,7 @@ type Engine interface {
 	// logged: the caller masks the plan's secrets first.
 	Plan(ctx context.Context, o PlanOptions) (*Plan, error)
 	// ReadPlan summarises a saved plan without re-planning, for apply.
-	ReadPlan(ctx context.Context, planFile string) (*Plan, error)
+	ReadPlan(ctx context.Context, o ReadOptions) (*Plan, error)
 	// Apply applies exactly the saved plan, reporting per resource what was
 	// applied, what failed and what was never reached. A plan the engine
 	// refuses because the state moved on is ErrStalePlan.
@@ -84,6 +84,10 @@ type Traits struct {
 	// ValidMarkdown is validate's verdict when nothing was found, saying
 	// what the check covered.
 	ValidMarkdown string
+	// VarFilesAtApply means the saved plan does not carry what var-files
+	// gave the plan (Pulumi's stack config file): apply reads the files
+	// the binding record names again, and refuses when one changed.
+	VarFilesAtApply bool
 }
 
 var traits = map[string]Traits{
@@ -91,7 +95,7 @@ var traits = map[string]Traits{
 		ValidMarkdown: "✅ **Valid and formatted.** `terraform fmt -check` and `terraform validate` found nothing."},
 	OpenTofu: {Display: "OpenTofu", Command: "tofu", PlanNoun: "plan",
 		ValidMarkdown: "✅ **Valid and formatted.** `tofu fmt -check` and `tofu validate` found nothing."},
-	Pulumi: {Display: "Pulumi", Command: "pulumi", PlanNoun: "preview", WholeDirectory: true,
+	Pulumi: {Display: "Pulumi", Command: "pulumi", PlanNoun: "preview", WholeDirectory: true, VarFilesAtApply: true,
 		ValidMarkdown: "✅ **A Pulumi project.** Pulumi has no check cheaper than the preview, which plan runs."},
 	CloudFormation: {Display: "CloudFormation", Command: "cloudformation", PlanNoun: "plan", WholeDirectory: true,
 		ValidMarkdown: "✅ **A valid template.** Its sections, resource types, properties and references match CloudFormation's resource schema, the parameters file names only declared parameters, and the template passes the cfn-guard rules in `.cfn-guard/`, when the stack has them."},
@@ -172,10 +176,21 @@ type Plan struct {
 	Text string
 }
 
+// ReadOptions configure ReadPlan.
+type ReadOptions struct {
+	PlanFile string // relative to the stack
+	// VarFiles are the plan's var-files, for an engine that reads them
+	// again at apply (Traits.VarFilesAtApply); the others ignore them.
+	VarFiles []string
+}
+
 // ApplyOptions configure Apply.
 type ApplyOptions struct {
 	PlanFile    string // relative to the stack
 	LockTimeout time.Duration
+	// VarFiles are the plan's var-files, unchanged since the plan, for an
+	// engine that reads them again at apply (Traits.VarFilesAtApply).
+	VarFiles []string
 }
 
 // ResourceResult is what happened to one resource during apply.

@@ -61,7 +61,8 @@ type Applied struct {
 // Apply applies exactly the stack's saved plan. In order, before the
 // engine changes anything: a sealed plan is opened; the binding record
 // must match the plan file and this run (commit, directory, environment,
-// engine and version); the saved plan's changes must be the fingerprinted
+// engine and version, and the var-files for an engine that reads them
+// again); the saved plan's changes must be the fingerprinted
 // ones; the policy (or AllowDestroys) must allow its deletes and replaces;
 // Approve must say yes. Every refusal is a *Refusal and leaves the state
 // untouched. Infrastructure is never rolled back.
@@ -75,7 +76,7 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 	}
 
 	// 1. The binding: exactly the plan that was made for this run.
-	record, err := binding.Check(planPath, binding.Run{Commit: o.Commit, Directory: s.Dir, Environment: o.Environment, Engine: s.Identity.Name, EngineVersion: s.Identity.Version})
+	record, err := binding.Check(planPath, binding.Run{Commit: o.Commit, Directory: s.Dir, Environment: o.Environment, Engine: s.Identity.Name, EngineVersion: s.Identity.Version, Root: s.Root})
 	if err != nil {
 		var mm *binding.MismatchError
 		var missing *binding.MissingError
@@ -97,7 +98,13 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 	if err != nil {
 		return nil, Fail("init-failed", err)
 	}
-	saved, err := s.Engine.ReadPlan(ctx, o.PlanFile)
+	// An engine that reads the var-files again gets the plan's, which
+	// the binding check found unchanged; the others never read them.
+	var varFiles []string
+	if engine.TraitsOf(s.Identity.Name).VarFilesAtApply {
+		varFiles = record.VarFilePaths()
+	}
+	saved, err := s.Engine.ReadPlan(ctx, engine.ReadOptions{PlanFile: o.PlanFile, VarFiles: varFiles})
 	if err != nil {
 		return nil, Refuse("plan-unreadable", err)
 	}
@@ -149,7 +156,7 @@ func Apply(ctx context.Context, r Reporter, s Stack, o ApplyOptions) (*Applied, 
 
 	// 6. Apply the saved plan.
 	end = r.Group(cmd + " apply in " + s.Dir)
-	report, applyErr := s.Engine.Apply(ctx, engine.ApplyOptions{PlanFile: o.PlanFile, LockTimeout: o.LockTimeout})
+	report, applyErr := s.Engine.Apply(ctx, engine.ApplyOptions{PlanFile: o.PlanFile, LockTimeout: o.LockTimeout, VarFiles: varFiles})
 	end()
 	if report != nil {
 		applied.Report = report

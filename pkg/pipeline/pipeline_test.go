@@ -37,6 +37,10 @@ type recorder struct {
 	root     string // where Plan writes the saved plan
 	state    string // StateFingerprint's answer
 	readFP   string // ReadPlan's fingerprint; "" means Plan's ("f1")
+	name     string // the engine's name; "" is Terraform
+	// readVarFiles and applyVarFiles are the var-files ReadPlan and Apply
+	// were given.
+	readVarFiles, applyVarFiles []string
 }
 
 func (e *recorder) Identity(context.Context) (engine.Identity, error) {
@@ -59,16 +63,18 @@ func (e *recorder) Plan(_ context.Context, o engine.PlanOptions) (*engine.Plan, 
 	}
 	return &engine.Plan{Summary: e.summary, Fingerprint: "f1", HasChanges: e.changes, Text: e.text}, nil
 }
-func (e *recorder) ReadPlan(context.Context, string) (*engine.Plan, error) {
+func (e *recorder) ReadPlan(_ context.Context, o engine.ReadOptions) (*engine.Plan, error) {
 	e.calls = append(e.calls, "read-plan")
+	e.readVarFiles = o.VarFiles
 	fp := e.readFP
 	if fp == "" {
 		fp = "f1"
 	}
 	return &engine.Plan{Summary: e.summary, Fingerprint: fp}, nil
 }
-func (e *recorder) Apply(context.Context, engine.ApplyOptions) (*engine.ApplyReport, error) {
+func (e *recorder) Apply(_ context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
 	e.calls = append(e.calls, "apply")
+	e.applyVarFiles = o.VarFiles
 	return e.report, e.applyErr
 }
 func (e *recorder) Outputs(context.Context) (map[string]engine.Output, error) { return nil, nil }
@@ -99,7 +105,11 @@ func (l *log) Mask(secrets ...string) {
 func stack(t *testing.T, e *recorder) Stack {
 	root := t.TempDir()
 	e.root = root
-	return Stack{Dir: "infra", Root: root, Engine: e, Identity: engine.Identity{Name: engine.Terraform, Version: "1.11.4"}}
+	name := e.name
+	if name == "" {
+		name = engine.Terraform
+	}
+	return Stack{Dir: "infra", Root: root, Engine: e, Identity: engine.Identity{Name: name, Version: "1.11.4"}}
 }
 
 var deletes = &plan.Summary{Destroy: 1, Changes: []plan.Change{{Address: "aws_db_instance.main", Action: plan.ActionDelete}}, Secrets: []string{"hunter2"}}
@@ -229,6 +239,84 @@ func TestApplyOrderAndRefusals(t *testing.T) {
 			assert.Nil(t, applied)
 		})
 	}
+}
+
+// An engine whose saved plan does not carry the var-files (Pulumi's stack
+// config file) reads them again at apply: the record binds their content,
+// apply hands the recorded ones to the engine, and a file changed, gone or
+// outside the repository is refused before the engine runs.
+func TestVarFilesAreBoundForAnEngineThatReadsThemAtApply(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		edit   func(t *testing.T, s Stack)
+		reason string // "" applies
+		msg    string
+	}{
+		{"unchanged", nil, "", ""},
+		{"changed", func(t *testing.T, s Stack) {
+			require.NoError(t, os.WriteFile(filepath.Join(s.Root, "prod.yaml"), []byte("value: two\n"), 0o600))
+		}, "binding-var-files", "var-file prod.yaml changed since the plan (its SHA-256 is 9ecf182eaa00, the plan read 549aa4d1f177)"},
+		{"gone", func(t *testing.T, s Stack) {
+			require.NoError(t, os.Remove(filepath.Join(s.Root, "prod.yaml")))
+		}, "binding-var-files", "var-file prod.yaml, which the plan read, is missing"},
+		{"a record naming a file outside the repository", func(t *testing.T, s Stack) {
+			path := binding.Path(filepath.Join(s.Root, "tfplan"))
+			rec, err := binding.Read(path)
+			require.NoError(t, err)
+			rec.VarFiles[0].Path = "../../prod.yaml"
+			require.NoError(t, binding.Write(path, rec))
+		}, "binding-var-files", `names var-file "../../prod.yaml", which is not a path inside the repository`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &recorder{summary: &plan.Summary{Add: 1}, changes: true, name: engine.Pulumi}
+			s := stack(t, e)
+			require.NoError(t, os.WriteFile(filepath.Join(s.Root, "prod.yaml"), []byte("value: one\n"), 0o600))
+			o := planOpts()
+			o.VarFiles = []string{"prod.yaml"}
+			p, err := Plan(context.Background(), &log{}, s, o)
+			require.NoError(t, err)
+			assert.Equal(t, []binding.VarFile{{Path: "prod.yaml", SHA256: "549aa4d1f1772ca92d96a87e26660b2674dfaa167b926d9ce38a6f3a8d37b853"}}, p.Record.VarFiles)
+			e.calls = nil
+			if tt.edit != nil {
+				tt.edit(t, s)
+			}
+			_, err = Apply(context.Background(), &log{}, s, applyOpts())
+			if tt.reason == "" {
+				require.NoError(t, err)
+				assert.Equal(t, []string{"init", "read-plan", "apply"}, e.calls)
+				assert.Equal(t, []string{"prod.yaml"}, e.readVarFiles)
+				assert.Equal(t, []string{"prod.yaml"}, e.applyVarFiles)
+				return
+			}
+			var r *Refusal
+			require.ErrorAs(t, err, &r)
+			assert.Equal(t, tt.reason, r.Reason)
+			assert.Contains(t, err.Error(), tt.msg)
+			assert.Empty(t, e.calls, "refused before the engine runs")
+		})
+	}
+}
+
+// Terraform's saved plan holds its variables: the record lists the
+// var-files, and apply neither reads them nor minds that they changed (a
+// var-file the plan job wrote need not exist at apply).
+func TestVarFilesAreNotReadAgainForTerraform(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true}
+	s := stack(t, e)
+	require.NoError(t, os.WriteFile(filepath.Join(s.Root, "prod.tfvars"), []byte("value = \"one\"\n"), 0o600))
+	o := planOpts()
+	o.VarFiles = []string{"prod.tfvars"}
+	p, err := Plan(context.Background(), &log{}, s, o)
+	require.NoError(t, err)
+	require.Len(t, p.Record.VarFiles, 1)
+	assert.Equal(t, "prod.tfvars", p.Record.VarFiles[0].Path)
+	require.NoError(t, os.Remove(filepath.Join(s.Root, "prod.tfvars")))
+	e.calls = nil
+	_, err = Apply(context.Background(), &log{}, s, applyOpts())
+	require.NoError(t, err)
+	assert.Equal(t, []string{"init", "read-plan", "apply"}, e.calls)
+	assert.Nil(t, e.readVarFiles)
+	assert.Nil(t, e.applyVarFiles)
 }
 
 func TestApplyFailureKeepsTheReport(t *testing.T) {

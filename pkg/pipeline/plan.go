@@ -64,6 +64,12 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 		return nil, Fail("init-failed", err)
 	}
 
+	// The var-files as the plan reads them: an engine that reads them
+	// again at apply gets them only unchanged.
+	varFiles, err := binding.HashVarFiles(s.Root, o.VarFiles)
+	if err != nil {
+		return nil, Fail("plan-failed", err)
+	}
 	r.Printf("Running %s plan in %s…", cmd, s.Dir)
 	p, err := s.Engine.Plan(ctx, engine.PlanOptions{Out: o.PlanFile, VarFiles: o.VarFiles, LockTimeout: o.LockTimeout})
 	if err != nil {
@@ -110,6 +116,7 @@ func Plan(ctx context.Context, r Reporter, s Stack, o PlanOptions) (*Planned, er
 		HasChanges:       p.HasChanges,
 		Fingerprint:      p.Fingerprint,
 		StateFingerprint: state,
+		VarFiles:         varFiles,
 		CreatedAt:        o.Now.UTC(),
 		History:          history,
 	}

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -140,4 +142,56 @@ func TestPulumiPartialFailureReport(t *testing.T) {
 	requireBefore(t, r.summary, "Applied (1)", "`lockstep:index:Thing::first` | ✏️ update")
 	requireBefore(t, r.summary, "Not reached (1)", "`lockstep:index:Thing::third` | ✏️ update")
 	assert.Contains(t, r.summary, "**Error:** pulumi up of stack dev failed at lockstep:index:Thing::second: failing on purpose")
+}
+
+// A stack config file in var-files is the config of the plan and of its
+// apply. The apply job's inputs carry no var-files (pipeline.yml passes
+// them to plan only, as Terraform's saved plan holds its variables): apply
+// runs pulumi up with the file the binding record names, masks that file's
+// secrets, and refuses, with nothing applied, when the file changed since
+// the plan.
+func TestPulumiVarFileIsThePlansConfigAtApply(t *testing.T) {
+	const prodSecret = "pul-Pr0d-S3cret-varfile"
+	w, _ := pushWorkspace(t)
+	pulumi := pulumiStack(t, w)
+	// prod.yaml: the stack's file (its encryption salt) with another value
+	// and another secret.
+	infra := filepath.Join(w.root, "infra")
+	dev, err := os.ReadFile(filepath.Join(infra, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(infra, "prod.yaml"), dev, 0o644))
+	pulumi("config", "set", "--stack", "dev", "--config-file", "prod.yaml", "value", "two")
+	pulumi("config", "set", "--stack", "dev", "--config-file", "prod.yaml", "--secret", "password", prodSecret)
+	in := map[string]string{"working-directory": "infra", "environment": "staging", "engine": "pulumi", "stack": "dev", "plan-file": "plan.json"}
+
+	r := w.action(with(with(in, "var-files", "prod.yaml"), "command", "plan"))
+	requireCode(t, 0, r)
+	assert.Contains(t, r.stdout, "::add-mask::"+prodSecret)
+	assert.Contains(t, r.stdout, `value: "two"`, "the preview is of the file's config")
+
+	r = w.action(with(in, "command", "apply"))
+	requireCode(t, 0, r)
+	assert.Equal(t, "success", r.outputs["result"])
+	assert.Contains(t, r.stdout, "::add-mask::"+prodSecret, "apply masks the recorded file's secrets")
+	for i, line := range strings.Split(r.stdout, "\n") {
+		if !strings.HasPrefix(line, "::add-mask::") {
+			assert.NotContains(t, line, prodSecret, "stdout line %d", i+1)
+		}
+	}
+	assert.NotContains(t, r.outputs["outputs-json"], prodSecret)
+	var outputs map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.outputs["outputs-json"]), &outputs), r.outputs["outputs-json"])
+	assert.Equal(t, "hello-two", outputs["greeting"], "applied with the file's config")
+
+	// The file changes between plan and apply: refused, nothing applied.
+	pulumi("config", "set", "--stack", "dev", "--config-file", "prod.yaml", "value", "four")
+	r = w.action(with(with(in, "var-files", "prod.yaml"), "command", "plan"))
+	requireCode(t, 0, r)
+	pulumi("config", "set", "--stack", "dev", "--config-file", "prod.yaml", "value", "five")
+	r = w.action(with(in, "command", "apply"))
+	requireCode(t, 1, r)
+	assert.Equal(t, "refused", r.outputs["result"])
+	assert.Equal(t, "binding-var-files", r.outputs["failure-reason"])
+	assert.Contains(t, r.stdout, "prod.yaml")
+	assert.Contains(t, pulumi("stack", "output", "greeting", "--stack", "dev"), "hello-two", "nothing applied")
 }

@@ -152,7 +152,7 @@ func TestANewStackIsPlannedAndApplied(t *testing.T) {
 	require.True(t, ok)
 	assert.Equal(t, "REVIEW_IN_PROGRESS", st.Status, "a plan creates nothing but the empty stack CloudFormation makes for a CREATE change set")
 
-	read, err := f.a.ReadPlan(ctx, "plan.json")
+	read, err := f.a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "plan.json"})
 	require.NoError(t, err)
 	assert.Equal(t, p.Summary, read.Summary)
 	assert.Equal(t, p.Fingerprint, read.Fingerprint)

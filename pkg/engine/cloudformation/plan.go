@@ -260,8 +260,8 @@ func topProperty(path string) string {
 }
 
 // ReadPlan summarises a saved plan from its own file, without AWS.
-func (a *Adapter) ReadPlan(_ context.Context, planFile string) (*engine.Plan, error) {
-	sp, err := readPlanFile(a.abs(planFile))
+func (a *Adapter) ReadPlan(_ context.Context, o engine.ReadOptions) (*engine.Plan, error) {
+	sp, err := readPlanFile(a.abs(o.PlanFile))
 	if err != nil {
 		return nil, err
 	}

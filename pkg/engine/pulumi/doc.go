@@ -15,6 +15,10 @@
 //     <events>`: exactly the reviewed plan, with Pulumi itself refusing any
 //     operation the plan does not allow, and the events saying per resource
 //     what was applied and what failed;
+//   - a stack config file in var-files is --config-file of the preview, of
+//     the config reads and of the apply: a saved plan does not hold its
+//     config, and up reads it again (the pipeline hands apply the file the
+//     binding record names, unchanged since the plan);
 //   - the drift command's plan (PlanOptions.Scratch) is the same preview
 //     with --refresh: the refresh's steps in the events are the Summary's Drift
 //     (resources changed or deleted outside Pulumi), the saved plan what

@@ -38,12 +38,12 @@ func (a *Adapter) driftPlan(ctx context.Context, o engine.PlanOptions) (*engine.
 	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
 	if runErr != nil {
-		return failedPlan(a.stack, failedText(a.stack, evs), runErr, a.configSecrets(ctx))
+		return failedPlan(a.stack, failedText(a.stack, evs), runErr, a.configSecrets(ctx, o.VarFiles))
 	}
 	if evErr != nil {
 		return nil, evErr
 	}
-	p, err := a.ReadPlan(ctx, o.Out)
+	p, err := a.ReadPlan(ctx, engine.ReadOptions{PlanFile: o.Out, VarFiles: o.VarFiles})
 	if err != nil {
 		return nil, err
 	}
@@ -169,10 +169,15 @@ func keepChangedSecretsOf(outs []plan.OutputChange, dp *deploymentPlan) []plan.O
 	return kept
 }
 
-// configSecrets are the config's secret values, or none when they cannot
-// be read (the plan already failed; its error says why).
-func (a *Adapter) configSecrets(ctx context.Context) []string {
-	cfg, err := a.run(ctx, nil, a.stackArgs("config", "--json", "--show-secrets")...)
+// configSecrets are the secret values of the config (varFiles' file, when
+// given), or none when they cannot be read (the plan already failed; its
+// error says why).
+func (a *Adapter) configSecrets(ctx context.Context, varFiles []string) []string {
+	configFile, err := stackConfigFile(varFiles)
+	if err != nil {
+		return nil
+	}
+	cfg, err := a.run(ctx, nil, withConfigFile(a.stackArgs("config", "--json", "--show-secrets"), configFile)...)
 	if err != nil {
 		return nil
 	}

@@ -117,7 +117,7 @@ func TestPlanThenApplyExactlyThatPlan(t *testing.T) {
 	again, err := p.a.Plan(ctx, engine.PlanOptions{Out: "again.json"})
 	require.NoError(t, err)
 	assert.Equal(t, planned.Fingerprint, again.Fingerprint)
-	read, err := p.a.ReadPlan(ctx, "plan.json")
+	read, err := p.a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "plan.json"})
 	require.NoError(t, err)
 	assert.Equal(t, planned.Fingerprint, read.Fingerprint)
 	assert.Equal(t, planned.Summary.Changes, read.Summary.Changes)
@@ -393,4 +393,43 @@ func TestInitNeverCreatesAStack(t *testing.T) {
 	require.ErrorContains(t, err, "the Pulumi stack prdo does not exist in the backend: create it once with `pulumi stack init prdo` (lockstep never creates a stack)")
 	out := pulumitest.Run(t, bin, dir, env, "stack", "ls", "--json")
 	assert.NotContains(t, out, "prdo", "no stack was created")
+}
+
+// var-files' stack config file is the config of the preview, of ReadPlan's
+// secrets and of the apply: up without it reads Pulumi.dev.yaml, whose
+// other value Pulumi refuses as beyond the plan.
+func TestAConfigFileIsThePlansConfigThroughApply(t *testing.T) {
+	const prodSecret = "prod-only-secret-value"
+	ctx := context.Background()
+	p := newProject(t)
+	dev, err := os.ReadFile(filepath.Join(p.dir, "Pulumi.dev.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(p.dir, "prod.yaml"), dev, 0o600))
+	p.config(t, "value", "two", "--config-file", "prod.yaml")
+	p.config(t, "password", prodSecret, "--secret", "--config-file", "prod.yaml")
+	varFiles := []string{"prod.yaml"}
+
+	planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json", VarFiles: varFiles})
+	require.NoError(t, err)
+	assert.Contains(t, planned.Summary.Secrets, prodSecret)
+	assert.NotContains(t, planned.Summary.Secrets, secret, "Pulumi.dev.yaml is not the config")
+	read, err := p.a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "plan.json", VarFiles: varFiles})
+	require.NoError(t, err)
+	assert.Contains(t, read.Summary.Secrets, prodSecret, "apply masks the file's secrets")
+	_, err = p.a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "plan.json", VarFiles: []string{"a.yaml", "b.yaml"}})
+	assert.EqualError(t, err, "var-files names 2 files: Pulumi takes one stack config file")
+	_, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json", VarFiles: []string{"a.yaml", "b.yaml"}})
+	assert.EqualError(t, err, "var-files names 2 files: Pulumi takes one stack config file")
+
+	// Without the file, the apply is of another config: refused.
+	_, err = p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	var refused *pulumi.PlanConstraintError
+	require.ErrorAs(t, err, &refused, "%v", err)
+
+	planned, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json", VarFiles: varFiles})
+	require.NoError(t, err)
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json", VarFiles: varFiles})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"create first", "create second", "create third"}, addresses(report.Applied))
+	assert.Equal(t, json.RawMessage(`"hello-two"`), report.Outputs["greeting"].Value)
 }

@@ -59,7 +59,7 @@ func TestLocalSecretsAreTheCLIs(t *testing.T) {
 	assert.NotContains(t, got, "plain-value")
 
 	// secrets, which apply and ReadPlan use, takes the same way.
-	got, err = a.secrets(context.Background())
+	got, err = a.secrets(context.Background(), "")
 	require.NoError(t, err)
 	assert.Equal(t, want, got)
 

@@ -216,10 +216,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 	side, cancel := context.WithCancel(ctx)
 	defer cancel()
 	state := a.start(side, a.stackArgs("stack", "export")...)
-	var configFile string
-	if len(o.VarFiles) == 1 {
-		configFile = o.VarFiles[0]
-	}
+	configFile, _ := stackConfigFile(o.VarFiles) // previewArgs refused more than one
 	reads := a.secretReads(side, state, configFile)
 	defer func() { cancel(); reads.wait(); state.wait() }()
 
@@ -326,11 +323,7 @@ func (a *Adapter) secretReads(ctx context.Context, state *background, configFile
 				return
 			}
 		}
-		cfgArgs := a.stackArgs("config", "--json", "--show-secrets")
-		if configFile != "" {
-			cfgArgs = append(cfgArgs, "--config-file", configFile)
-		}
-		cfg := a.start(ctx, cfgArgs...)
+		cfg := a.start(ctx, withConfigFile(a.stackArgs("config", "--json", "--show-secrets"), configFile)...)
 		switch {
 		case exportErr != nil:
 			r.stateErr = fmt.Errorf("exporting the state of stack %s: %w", a.stack, exportErr)
@@ -367,14 +360,11 @@ func (bg *background) wait() ([]byte, error) {
 // Pulumi's (it only gathers the steps, for one document at the end, which
 // lockstep does not read): the text comes from the events (previewText).
 func (a *Adapter) previewArgs(o engine.PlanOptions, extra ...string) (args []string, events string, cleanup func(), err error) {
-	args = a.stackArgs(append(append([]string{"preview"}, extra...), "--save-plan", o.Out, "--json")...)
-	switch len(o.VarFiles) {
-	case 0:
-	case 1:
-		args = append(args, "--config-file", o.VarFiles[0])
-	default:
-		return nil, "", nil, fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(o.VarFiles))
+	configFile, err := stackConfigFile(o.VarFiles)
+	if err != nil {
+		return nil, "", nil, err
 	}
+	args = withConfigFile(a.stackArgs(append(append([]string{"preview"}, extra...), "--save-plan", o.Out, "--json")...), configFile)
 	events, cleanup, err = a.eventLog()
 	if err != nil {
 		return nil, "", nil, err
@@ -382,12 +372,36 @@ func (a *Adapter) previewArgs(o engine.PlanOptions, extra ...string) (args []str
 	return append(args, "--event-log", events), events, cleanup, nil
 }
 
-// ReadPlan summarises a saved plan file. Its secrets are the stack
-// config's secret values and every secret in the state (the plan file
-// holds its own secrets encrypted, and they are the config's or the
-// state's).
-func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, error) {
-	raw, err := os.ReadFile(a.abs(planFile))
+// stackConfigFile is the stack config file var-files names, "" for the
+// stack's own (Pulumi.<stack>.yaml). Pulumi takes one.
+func stackConfigFile(varFiles []string) (string, error) {
+	switch len(varFiles) {
+	case 0:
+		return "", nil
+	case 1:
+		return varFiles[0], nil
+	}
+	return "", fmt.Errorf("var-files names %d files: Pulumi takes one stack config file", len(varFiles))
+}
+
+// withConfigFile adds --config-file file to args, when file is set.
+func withConfigFile(args []string, file string) []string {
+	if file == "" {
+		return args
+	}
+	return append(args, "--config-file", file)
+}
+
+// ReadPlan summarises a saved plan file. Its secrets are the secret values
+// of the stack config (o.VarFiles' file, when the plan had one) and every
+// secret in the state (the plan file holds its own secrets encrypted, and
+// they are the config's or the state's).
+func (a *Adapter) ReadPlan(ctx context.Context, o engine.ReadOptions) (*engine.Plan, error) {
+	configFile, err := stackConfigFile(o.VarFiles)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := os.ReadFile(a.abs(o.PlanFile))
 	if err != nil {
 		return nil, fmt.Errorf("reading the saved Pulumi plan: %w", err)
 	}
@@ -396,19 +410,24 @@ func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, 
 		return nil, err
 	}
 	summary := summarize(dp)
-	summary.Secrets, err = a.secrets(ctx)
+	summary.Secrets, err = a.secrets(ctx, configFile)
 	if err != nil {
 		return nil, err
 	}
 	return &engine.Plan{Summary: summary, Fingerprint: fingerprint(dp)}, nil
 }
 
-// Apply runs `pulumi up --plan` of exactly the saved plan and reports per
-// resource from the engine events. Pulumi's refusals of operations the plan
+// Apply runs `pulumi up --plan` of exactly the saved plan, with the plan's
+// stack config file (o.VarFiles), and reports per resource from the engine
+// events. Pulumi's refusals of operations the plan
 // does not allow are a *PlanConstraintError; when the state did not move
 // (Pulumi may still have written the stack's outputs, or applied steps
 // before the refused one), it is also engine.ErrStalePlan.
 func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
+	configFile, err := stackConfigFile(o.VarFiles)
+	if err != nil {
+		return &engine.ApplyReport{}, err
+	}
 	a.mu.Lock()
 	a.planState = "" // the state before this update is exported anew
 	a.mu.Unlock()
@@ -431,7 +450,7 @@ func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.App
 	if err != nil {
 		return &engine.ApplyReport{}, err
 	}
-	_, runErr := a.run(ctx, a.log, a.stackArgs("up", "--plan", o.PlanFile, "--skip-preview", "--yes", "--event-log", events)...)
+	_, runErr := a.run(ctx, a.log, withConfigFile(a.stackArgs("up", "--plan", o.PlanFile, "--skip-preview", "--yes", "--event-log", events), configFile)...)
 	evs, evErr := readEvents(events)
 	report := applyReport(summarize(dp).Changes, evs)
 	if runErr == nil && evErr != nil {
@@ -498,11 +517,11 @@ func (a *Adapter) StateFingerprint(ctx context.Context) (string, error) {
 	return stateFingerprint(out)
 }
 
-// secrets are the config's secret values and the secrets in the state,
-// for masking (see secretReads). The decrypted state does not outlive the
-// call.
-func (a *Adapter) secrets(ctx context.Context) ([]string, error) {
-	r := a.secretReads(ctx, a.start(ctx, a.stackArgs("stack", "export")...), "")
+// secrets are the secret values of the config (of configFile, when set)
+// and the secrets in the state, for masking (see secretReads). The
+// decrypted state does not outlive the call.
+func (a *Adapter) secrets(ctx context.Context, configFile string) ([]string, error) {
+	r := a.secretReads(ctx, a.start(ctx, a.stackArgs("stack", "export")...), configFile)
 	if r.wait(); r.configErr != nil {
 		return nil, r.configErr
 	}

@@ -163,7 +163,7 @@ func TestPlanApplyOutputs(t *testing.T) {
 	assert.Equal(t, 2, p.Summary.Add)
 	assert.Len(t, p.Fingerprint, 64)
 
-	read, err := a.ReadPlan(ctx, "tfplan")
+	read, err := a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "tfplan"})
 	require.NoError(t, err)
 	assert.False(t, read.HasChanges, "only plan's exit code says it")
 	assert.Equal(t, "", read.Text)
@@ -171,7 +171,7 @@ func TestPlanApplyOutputs(t *testing.T) {
 	assert.Equal(t, "terraform", read.Summary.Engine)
 	assert.Equal(t, 2, read.Summary.Add)
 
-	_, err = a.ReadPlan(ctx, "no-such-plan")
+	_, err = a.ReadPlan(ctx, engine.ReadOptions{PlanFile: "no-such-plan"})
 	require.Error(t, err)
 
 	report, err := a.Apply(ctx, engine.ApplyOptions{PlanFile: "tfplan"})

@@ -105,7 +105,7 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 		// Terraform's own diagnostics say why; they hide sensitive values.
 		return &engine.Plan{Text: res.Text}, locked(err, err.Error())
 	}
-	p, err := a.ReadPlan(ctx, o.Out)
+	p, err := a.ReadPlan(ctx, engine.ReadOptions{PlanFile: o.Out})
 	if err != nil {
 		return nil, err
 	}
@@ -117,9 +117,10 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 // ReadPlan decodes a saved plan with show -json and summarises it. The
 // decoded plan (with its secrets in clear text) does not outlive the call.
 // HasChanges stays false: only plan's exit code says it, and the binding
-// record keeps that answer.
-func (a *Adapter) ReadPlan(ctx context.Context, planFile string) (*engine.Plan, error) {
-	tfPlan, err := a.tf.ShowPlan(ctx, planFile)
+// record keeps that answer. The plan holds its variables: o.VarFiles
+// are not read.
+func (a *Adapter) ReadPlan(ctx context.Context, o engine.ReadOptions) (*engine.Plan, error) {
+	tfPlan, err := a.tf.ShowPlan(ctx, o.PlanFile)
 	if err != nil {
 		return nil, err
 	}
