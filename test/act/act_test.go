@@ -305,6 +305,8 @@ type world struct {
 	// and cloudformation; template and parametersFile are CloudFormation's
 	// (the TEMPLATE and PARAMETERS_FILE vars).
 	pulumiStack, template, parametersFile string
+	// varFiles is the var-files input (the VAR_FILES var).
+	varFiles string
 	// terraformEnv are more NAME=value lines of the TERRAFORM_ENV secret.
 	terraformEnv []string
 	// inputLog is where every lockstep step records its engine inputs
@@ -602,6 +604,7 @@ func (w *world) act(event string) result {
 		"STACK":             w.pulumiStack,
 		"TEMPLATE":          w.template,
 		"PARAMETERS_FILE":   w.parametersFile,
+		"VAR_FILES":         w.varFiles,
 		"DEPLOY_COMMAND":    cmp.Or(w.deployCommand, `printf '%s\n' "$DEPLOY_TARGET" >> '`+w.deployLog+`'`),
 		"DEPLOY_ENV_NAME":   w.deployEnvironment,
 		"SMOKE_URLS":        w.smoke.URL + "/healthz",

@@ -31,8 +31,10 @@ runs:
 
 // engine: pulumi through the reusable workflow, in host mode: the setup
 // hook puts the Pulumi CLI on the runner's PATH, the plan job previews and
-// saves the plan, apply runs pulumi up of exactly that plan, and the app
-// deploys; no secret reaches the log.
+// saves the plan with the stack config file of var-files, apply (whose
+// step pipeline.yml gives no var-files) runs pulumi up of exactly that
+// plan with the file the binding record names, and the app deploys; no
+// secret reaches the log.
 func TestPulumiInHostModeAppliesThenDeploys(t *testing.T) {
 	t.Parallel()
 	bin := pulumitest.Path(t)
@@ -57,7 +59,13 @@ func TestPulumiInHostModeAppliesThenDeploys(t *testing.T) {
 	pulumitest.Run(t, bin, project, env, "config", "set", "--stack", "dev", "--secret", "password", pulumiSecret)
 	settings, err := os.ReadFile(filepath.Join(project, "Pulumi.dev.yaml"))
 	require.NoError(t, err)
-	w.commit(map[string]string{"pulumi/Pulumi.dev.yaml": string(settings)})
+	// staging.yaml: the stack's settings with another value.
+	require.NoError(t, os.WriteFile(filepath.Join(project, "staging.yaml"), settings, 0o644))
+	pulumitest.Run(t, bin, project, env, "config", "set", "--stack", "dev", "--config-file", "staging.yaml", "value", "two")
+	staging, err := os.ReadFile(filepath.Join(project, "staging.yaml"))
+	require.NoError(t, err)
+	w.commit(map[string]string{"pulumi/Pulumi.dev.yaml": string(settings), "pulumi/staging.yaml": string(staging)})
+	w.varFiles = "staging.yaml"
 	w.terraformEnv = env
 	w.seedPlanArtifacts()
 
@@ -69,7 +77,7 @@ func TestPulumiInHostModeAppliesThenDeploys(t *testing.T) {
 	require.Equal(t, "4", res.steps["plan"]["add"], "Pulumi's own count: the stack and first, second and third")
 	// The workflow's outputs (a host action reports every output of
 	// action.yml, so the job's later lockstep steps log empty ones).
-	require.Contains(t, res.outputs["outputs-json"], `"greeting":"hello-one"`, "outputs: %v", res.outputs)
+	require.Contains(t, res.outputs["outputs-json"], `"greeting":"hello-two"`, "applied with staging.yaml's config: %v", res.outputs)
 	require.NotContains(t, res.outputs["outputs-json"], "token", "a secret output never reaches outputs-json")
 
 	hook, err := os.ReadFile(filepath.Join(filepath.Dir(w.state), "hook.log"))
