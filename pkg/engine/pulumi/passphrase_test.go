@@ -14,15 +14,24 @@ import (
 	"github.com/lockstep-ci/lockstep/test/tftest"
 )
 
+// stateOnlySecret is a secret of the program that no config value holds:
+// only decrypting the state finds it.
+const stateOnlySecret = "state-only-secret-4711"
+
 // passphraseStack is the test program's stack dev, applied, with a secret
 // config value (a secret output of the state too), a structured one and a
-// plain one; a is its adapter.
+// plain one, and a fourth thing whose value is a secret of the program's
+// own (stateOnlySecret); a is its adapter.
 func passphraseStack(t *testing.T) (a *Adapter, bin, dir string, env []string) {
 	t.Helper()
 	bin = pulumitest.Path(t)
 	dir, env = t.TempDir(), pulumitest.Env(t, bin)
 	program, err := os.ReadFile(filepath.Join(tftest.RepoRoot(), "test", "fixtures", "pulumi", "Pulumi.yaml"))
 	require.NoError(t, err)
+	// A fourth thing whose value is that secret: it is in a resource after
+	// the stack's (which holds the secret outputs) in the export.
+	program = []byte(strings.Replace(string(program), "\noutputs:\n",
+		"\n  fourth:\n    type: lockstep:index:Thing\n    properties:\n      value:\n        fn::secret: "+stateOnlySecret+"\noutputs:\n", 1))
 	tftest.WriteFiles(t, dir, map[string]string{"Pulumi.yaml": string(program)})
 	run := func(args ...string) string { return pulumitest.Run(t, bin, dir, env, args...) }
 	run("stack", "init", "dev", "--non-interactive")
@@ -50,6 +59,7 @@ func TestLocalSecretsAreTheCLIs(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, want, "hunter2-very-secret")
 	require.Contains(t, want, "db-pass-0123456789")
+	require.Contains(t, want, stateOnlySecret, "the state's own secret")
 
 	cfg, plain, err := a.localSecrets(export, "")
 	require.NoError(t, err)
