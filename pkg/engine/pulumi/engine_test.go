@@ -426,10 +426,36 @@ func TestAConfigFileIsThePlansConfigThroughApply(t *testing.T) {
 	var refused *pulumi.PlanConstraintError
 	require.ErrorAs(t, err, &refused, "%v", err)
 
-	planned, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json", VarFiles: varFiles})
+	_, err = p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json", VarFiles: varFiles})
 	require.NoError(t, err)
-	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json", VarFiles: varFiles})
+	// Options.Log gets what pulumi up prints.
+	var log strings.Builder
+	logged, err := pulumi.New(pulumi.Options{ExecPath: p.bin, Dir: p.dir, Stack: "dev", Env: p.env, Log: &log})
+	require.NoError(t, err)
+	report, err := logged.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json", VarFiles: varFiles})
 	require.NoError(t, err)
 	assert.Equal(t, []string{"create first", "create second", "create third"}, addresses(report.Applied))
 	assert.Equal(t, json.RawMessage(`"hello-two"`), report.Outputs["greeting"].Value)
+	assert.Contains(t, log.String(), "lockstep:index:Thing", "the update's display")
+	assert.NotContains(t, log.String(), prodSecret)
+}
+
+// The adapter runs the binary it is given; the pulumi on PATH only when it
+// is given none.
+func TestTheAdapterRunsThePulumiItIsGiven(t *testing.T) {
+	ctx := context.Background()
+	bin := pulumitest.Path(t)
+	missing := filepath.Join(t.TempDir(), "pulumi")
+	a, err := pulumi.New(pulumi.Options{ExecPath: missing, Dir: t.TempDir(), Stack: "dev"})
+	require.NoError(t, err)
+	_, err = a.Identity(ctx)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), missing)
+
+	t.Setenv("PATH", filepath.Dir(bin)+string(os.PathListSeparator)+os.Getenv("PATH"))
+	a, err = pulumi.New(pulumi.Options{Dir: t.TempDir(), Stack: "dev"})
+	require.NoError(t, err)
+	id, err := a.Identity(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, engine.Identity{Name: engine.Pulumi, Version: "3.274.1"}, id)
 }
