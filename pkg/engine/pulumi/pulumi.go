@@ -419,10 +419,10 @@ func (a *Adapter) ReadPlan(ctx context.Context, o engine.ReadOptions) (*engine.P
 
 // Apply runs `pulumi up --plan` of exactly the saved plan, with the plan's
 // stack config file (o.VarFiles), and reports per resource from the engine
-// events. Pulumi's refusals of operations the plan
-// does not allow are a *PlanConstraintError; when the state did not move
-// (Pulumi may still have written the stack's outputs, or applied steps
-// before the refused one), it is also engine.ErrStalePlan.
+// events. Pulumi's refusals of operations the plan does not allow are a
+// *PlanConstraintError; when the state did not move (Pulumi may still have
+// written the stack's outputs, or applied steps before the refused one),
+// it is also engine.ErrStalePlan.
 func (a *Adapter) Apply(ctx context.Context, o engine.ApplyOptions) (*engine.ApplyReport, error) {
 	configFile, err := stackConfigFile(o.VarFiles)
 	if err != nil {
