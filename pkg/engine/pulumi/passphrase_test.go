@@ -144,3 +144,28 @@ func tamper(t *testing.T, stackFile string) string {
 	}
 	return stackFile[:j] + string(c) + stackFile[j+1:]
 }
+
+// A stack lockstep leaves to the CLI (its stack file in a stackConfigDir)
+// still has every secret found, the CLI reading them: the same as the
+// in-process read of the same stack.
+func TestSecretsTheCLIReads(t *testing.T) {
+	ctx := context.Background()
+	a, bin, dir, env := passphraseStack(t)
+	want, err := a.secrets(ctx, "")
+	require.NoError(t, err)
+	require.Contains(t, want, stateOnlySecret)
+	require.Contains(t, want, "hunter2-very-secret")
+
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "stacks"), 0o755))
+	require.NoError(t, os.Rename(filepath.Join(dir, "Pulumi.dev.yaml"), filepath.Join(dir, "stacks", "Pulumi.dev.yaml")))
+	project, err := os.ReadFile(filepath.Join(dir, "Pulumi.yaml"))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi.yaml"), append(project, []byte("stackConfigDir: stacks\n")...), 0o600))
+	export := []byte(pulumitest.Run(t, bin, dir, env, "stack", "export", "--stack", "dev"))
+	_, _, err = a.localSecrets(export, "")
+	require.ErrorIs(t, err, errNotLocal, "left to the CLI")
+
+	got, err := a.secrets(ctx, "")
+	require.NoError(t, err)
+	assert.Equal(t, want, got)
+}
