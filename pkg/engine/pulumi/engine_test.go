@@ -212,6 +212,27 @@ func TestPulumiRefusesAnOperationThePlanDoesNotAllow(t *testing.T) {
 	assert.False(t, errors.Is(err, engine.ErrStalePlan), "the state moved: not a clean refusal")
 }
 
+// A refusal that leaves the state as it was (no secret in it to
+// re-encrypt, the outputs unchanged) is a clean one: a
+// *PlanConstraintError that is also engine.ErrStalePlan.
+func TestARefusalThatLeavesTheStateIsAStalePlan(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	p.config(t, "password", "not-secret-here") // no secret: an update re-encrypts none
+	p.up(t)
+
+	p.config(t, "key", "k2") // replaces first; no output changes
+	_, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	p.config(t, "key", "k3")
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	var constraint *pulumi.PlanConstraintError
+	require.ErrorAs(t, err, &constraint, "%v", err)
+	assert.False(t, constraint.StateChanged)
+	assert.ErrorIs(t, err, engine.ErrStalePlan)
+	assert.Equal(t, []string{"replace first"}, addresses(report.Failed))
+}
+
 // A provider failing with a config secret in its error (the test provider
 // quotes a value starting with "invalid"): the failed plan's text and
 // error, which the pipeline logs as they are, do not hold it. Pulumi hides
