@@ -129,6 +129,13 @@ func TestCheckVarFilePaths(t *testing.T) {
 		assert.NoError(t, err, tt.path)
 	}
 
+	// The same file with other content: the SHA-256s differ.
+	err = checkVarFiles(root, "infra", []VarFile{{Path: "../shared/prod.yaml", SHA256: "9ecf182eaa00ba3af66a1901d47fbba7648a314cd36b0e63b3ae699b22700a0b"}})
+	var changed *MismatchError
+	require.ErrorAs(t, err, &changed)
+	assert.Equal(t, MismatchError{Field: "var-files", File: "../shared/prod.yaml", Recorded: "9ecf182eaa00ba3af66a1901d47fbba7648a314cd36b0e63b3ae699b22700a0b", Actual: files[0].SHA256}, *changed)
+	assert.Equal(t, "var-file ../shared/prod.yaml changed since the plan (its SHA-256 is 009c4672fda3, the plan read 9ecf182eaa00): the apply would read another config than the reviewed one; re-run the plan and review it again", err.Error())
+
 	// Terraform's record lists var-files without Check reading them.
 	plan, rec := writePlan(t, "plan bytes")
 	rec.VarFiles = []VarFile{{Path: "gone.tfvars", SHA256: "00"}}

@@ -32,8 +32,10 @@ func TestFailedApplyIsFoldedIntoTheRetrysRecord(t *testing.T) {
 	o.RunAttempt = 3
 	o.Now = time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
 	o.Redact = func(s string) string { return strings.ReplaceAll(s, "hunter2", "***") }
-	_, err := Apply(context.Background(), &log{}, s, o)
+	l := &log{}
+	_, err := Apply(context.Background(), l, s, o)
 	require.Error(t, err)
+	assert.NotContains(t, strings.Join(l.events, "\n"), "Could not record")
 
 	planPath := filepath.Join(s.Root, "tfplan")
 	first, err := binding.Read(binding.Path(planPath))
@@ -50,8 +52,10 @@ func TestFailedApplyIsFoldedIntoTheRetrysRecord(t *testing.T) {
 
 	// The retry's plan of the same commit carries the attempt.
 	e.calls = nil
-	retry, err := Plan(context.Background(), &log{}, s, planOpts())
+	l = &log{}
+	retry, err := Plan(context.Background(), l, s, planOpts())
 	require.NoError(t, err)
+	assert.NotContains(t, strings.Join(l.events, "\n"), "Ignoring", "no attempt of another commit")
 	assert.Equal(t, attempts, retry.Record.History)
 	onDisk, err := binding.Read(binding.Path(planPath))
 	require.NoError(t, err)
@@ -71,11 +75,63 @@ func TestFailedApplyIsFoldedIntoTheRetrysRecord(t *testing.T) {
 	// A plan of another commit does not claim them.
 	other := planOpts()
 	other.Commit = "def5678"
-	l := &log{}
+	l = &log{}
 	p, err := Plan(context.Background(), l, s, other)
 	require.NoError(t, err)
 	assert.Empty(t, p.Record.History)
 	assert.Contains(t, strings.Join(l.events, "\n"), "Ignoring 2 earlier apply attempt(s) of another commit.")
+}
+
+// An attempt that cannot be written is said, and the apply still fails
+// as it did.
+func TestAnAttemptThatCannotBeRecordedIsSaid(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true, applyErr: errors.New("exit status 1"), report: &engine.ApplyReport{}}
+	s := planned(t, e)
+	// A directory where the attempts file goes: it cannot be written.
+	require.NoError(t, os.MkdirAll(filepath.Join(binding.AttemptsPath(filepath.Join(s.Root, "tfplan")), "x"), 0o755))
+	l := &log{}
+	_, err := Apply(context.Background(), l, s, applyOpts())
+	var f *Failure
+	require.ErrorAs(t, err, &f)
+	assert.Equal(t, "apply-failed", f.Reason)
+	assert.Contains(t, strings.Join(l.events, "\n"), "Could not record this failed attempt for the retry: ")
+}
+
+// Of attempts of several commits, a plan takes its commit's and says how
+// many it ignores.
+func TestAttemptsOfAnotherCommitAreCounted(t *testing.T) {
+	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true}
+	s := stack(t, e)
+	at := time.Date(2026, 12, 3, 8, 0, 0, 0, time.UTC)
+	require.NoError(t, binding.WriteAttempts(binding.AttemptsPath(filepath.Join(s.Root, "tfplan")), []binding.Attempt{
+		{Number: 1, At: at, Commit: "def5678", Error: "boom"},
+		{Number: 2, At: at.Add(time.Minute), Commit: "abc1234", Error: "boom"},
+		{Number: 3, At: at.Add(2 * time.Minute), Commit: "def5678", Error: "boom"},
+	}))
+	l := &log{}
+	p, err := Plan(context.Background(), l, s, planOpts())
+	require.NoError(t, err)
+	require.Len(t, p.Record.History, 1)
+	assert.Equal(t, "abc1234", p.Record.History[0].Commit)
+	assert.Contains(t, l.events, "printf Ignoring 2 earlier apply attempt(s) of another commit.")
+}
+
+// An attempt's error is its first line, at most n bytes, cut on a rune
+// boundary.
+func TestFirstLine(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		n    int
+		want string
+	}{
+		{"one\ntwo", 300, "one"},
+		{"\nafter an empty first line", 300, ""},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven char", 10, "eleven cha…"},
+		{"ab€", 3, "ab…"}, // the euro sign's three bytes do not fit
+	} {
+		assert.Equal(t, tt.want, firstLine(tt.in, tt.n), "%q", tt.in)
+	}
 }
 
 // Unreadable attempts never stop a plan: they are reported and ignored.
