@@ -105,7 +105,10 @@ main() {
     scope "$pkg" >/dev/null
     args+=("${extra[@]}")
     log "$pkg: ${SCOPE_GOFLAGS:+GOFLAGS=\"$SCOPE_GOFLAGS\" }gremlins ${args[*]} ./$dir (log in $OUT/$name.log)"
-    GOFLAGS="$SCOPE_GOFLAGS" gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
+    # -count=1: the coverage run's time sets every mutant's timeout, and a
+    # cached result (pkg/engine's run tests the packages under it) takes
+    # milliseconds, which would time every mutant out.
+    GOFLAGS="-count=1${SCOPE_GOFLAGS:+ $SCOPE_GOFLAGS}" gremlins "${args[@]}" -o "$json" "./$dir" >"$OUT/$name.log" 2>&1 ||
       die "gremlins failed on $pkg; see $OUT/$name.log"
 
     local killed lived uncovered timedout efficacy want
