@@ -241,6 +241,20 @@ func TestApplyOrderAndRefusals(t *testing.T) {
 	}
 }
 
+// plannedWithVarFile plans the recorder's stack with one var-file of that
+// content, then forgets the plan's calls.
+func plannedWithVarFile(t *testing.T, e *recorder, name, content string) (Stack, *Planned) {
+	t.Helper()
+	s := stack(t, e)
+	require.NoError(t, os.WriteFile(filepath.Join(s.Root, name), []byte(content), 0o600))
+	o := planOpts()
+	o.VarFiles = []string{name}
+	p, err := Plan(context.Background(), &log{}, s, o)
+	require.NoError(t, err)
+	e.calls = nil
+	return s, p
+}
+
 // An engine whose saved plan does not carry the var-files (Pulumi's stack
 // config file) reads them again at apply: the record binds their content,
 // apply hands the recorded ones to the engine, and a file changed, gone or
@@ -269,18 +283,12 @@ func TestVarFilesAreBoundForAnEngineThatReadsThemAtApply(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e := &recorder{summary: &plan.Summary{Add: 1}, changes: true, name: engine.Pulumi}
-			s := stack(t, e)
-			require.NoError(t, os.WriteFile(filepath.Join(s.Root, "prod.yaml"), []byte("value: one\n"), 0o600))
-			o := planOpts()
-			o.VarFiles = []string{"prod.yaml"}
-			p, err := Plan(context.Background(), &log{}, s, o)
-			require.NoError(t, err)
+			s, p := plannedWithVarFile(t, e, "prod.yaml", "value: one\n")
 			assert.Equal(t, []binding.VarFile{{Path: "prod.yaml", SHA256: "549aa4d1f1772ca92d96a87e26660b2674dfaa167b926d9ce38a6f3a8d37b853"}}, p.Record.VarFiles)
-			e.calls = nil
 			if tt.edit != nil {
 				tt.edit(t, s)
 			}
-			_, err = Apply(context.Background(), &log{}, s, applyOpts())
+			_, err := Apply(context.Background(), &log{}, s, applyOpts())
 			if tt.reason == "" {
 				require.NoError(t, err)
 				assert.Equal(t, []string{"init", "read-plan", "apply"}, e.calls)
@@ -302,17 +310,11 @@ func TestVarFilesAreBoundForAnEngineThatReadsThemAtApply(t *testing.T) {
 // var-file the plan job wrote need not exist at apply).
 func TestVarFilesAreNotReadAgainForTerraform(t *testing.T) {
 	e := &recorder{summary: &plan.Summary{Add: 1}, changes: true}
-	s := stack(t, e)
-	require.NoError(t, os.WriteFile(filepath.Join(s.Root, "prod.tfvars"), []byte("value = \"one\"\n"), 0o600))
-	o := planOpts()
-	o.VarFiles = []string{"prod.tfvars"}
-	p, err := Plan(context.Background(), &log{}, s, o)
-	require.NoError(t, err)
+	s, p := plannedWithVarFile(t, e, "prod.tfvars", "value = \"one\"\n")
 	require.Len(t, p.Record.VarFiles, 1)
 	assert.Equal(t, "prod.tfvars", p.Record.VarFiles[0].Path)
 	require.NoError(t, os.Remove(filepath.Join(s.Root, "prod.tfvars")))
-	e.calls = nil
-	_, err = Apply(context.Background(), &log{}, s, applyOpts())
+	_, err := Apply(context.Background(), &log{}, s, applyOpts())
 	require.NoError(t, err)
 	assert.Equal(t, []string{"init", "read-plan", "apply"}, e.calls)
 	assert.Nil(t, e.readVarFiles)

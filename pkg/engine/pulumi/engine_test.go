@@ -63,6 +63,20 @@ func (p *project) up(t *testing.T) {
 	pulumitest.Run(t, p.bin, p.dir, p.env, "up", "--yes", "--stack", "dev", "--non-interactive", "--skip-preview")
 }
 
+// refusedApply plans, sets the config key to value (a change after
+// review) and applies the plan, which Pulumi must refuse.
+func (p *project) refusedApply(t *testing.T, key, value string) (*engine.ApplyReport, *pulumi.PlanConstraintError, error) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+	require.NoError(t, err)
+	p.config(t, key, value)
+	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
+	var constraint *pulumi.PlanConstraintError
+	require.ErrorAs(t, err, &constraint, "%v", err)
+	return report, constraint, err
+}
+
 func actions(s *plan.Summary) []string {
 	var out []string
 	for _, c := range s.Changes {
@@ -189,14 +203,9 @@ func TestPulumiRefusesAnOperationThePlanDoesNotAllow(t *testing.T) {
 	p.up(t)
 
 	p.config(t, "value", "two")
-	_, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
-	require.NoError(t, err)
 	// The program's config changes after review: the state does not, so
 	// only Pulumi's own plan constraints can catch it.
-	p.config(t, "key", "k9")
-	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
-	var constraint *pulumi.PlanConstraintError
-	require.ErrorAs(t, err, &constraint, "%v", err)
+	report, constraint, err := p.refusedApply(t, "key", "k9")
 	assert.Contains(t, err.Error(), "violates plan")
 	assert.Empty(t, report.Applied)
 	assert.Equal(t, []string{"update first"}, addresses(report.Failed), "the refused resource")
@@ -216,18 +225,12 @@ func TestPulumiRefusesAnOperationThePlanDoesNotAllow(t *testing.T) {
 // re-encrypt, the outputs unchanged) is a clean one: a
 // *PlanConstraintError that is also engine.ErrStalePlan.
 func TestARefusalThatLeavesTheStateIsAStalePlan(t *testing.T) {
-	ctx := context.Background()
 	p := newProject(t)
 	p.config(t, "password", "not-secret-here") // no secret: an update re-encrypts none
 	p.up(t)
 
 	p.config(t, "key", "k2") // replaces first; no output changes
-	_, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
-	require.NoError(t, err)
-	p.config(t, "key", "k3")
-	report, err := p.a.Apply(ctx, engine.ApplyOptions{PlanFile: "plan.json"})
-	var constraint *pulumi.PlanConstraintError
-	require.ErrorAs(t, err, &constraint, "%v", err)
+	report, constraint, err := p.refusedApply(t, "key", "k3")
 	assert.False(t, constraint.StateChanged)
 	assert.ErrorIs(t, err, engine.ErrStalePlan)
 	assert.Equal(t, []string{"replace first"}, addresses(report.Failed))
