@@ -37,6 +37,9 @@ func (a *Adapter) driftPlan(ctx context.Context, o engine.PlanOptions) (*engine.
 
 	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
+	if runErr == nil && evErr == nil {
+		runErr = reportedError(evs)
+	}
 	if runErr != nil {
 		return failedPlan(a.stack, failedText(a.stack, evs), runErr, a.configSecrets(ctx, o.VarFiles))
 	}

@@ -262,6 +262,37 @@ resources:
 	assert.Contains(t, planned.Text+err.Error(), `"invalid-[secret]" is not a valid value`, "Pulumi printed the provider's error, the secret hidden")
 }
 
+// A preview that reports an error is a failed plan even when pulumi exits
+// 0, which it does in about half the runs of this program (a fn::readFile
+// of a secret path that does not exist): four plans, four failures.
+func TestAPreviewReportingAnErrorFailsWhateverItsExitStatus(t *testing.T) {
+	ctx := context.Background()
+	p := newProject(t)
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": `name: demo
+runtime: yaml
+config:
+  password:
+    type: string
+variables:
+  content:
+    fn::readFile: ${password}
+resources:
+  broken:
+    type: lockstep:index:Thing
+    properties:
+      value: ${content}
+`})
+	for i := 0; i < 4; i++ {
+		planned, err := p.a.Plan(ctx, engine.PlanOptions{Out: "plan.json"})
+		require.Error(t, err, "plan %d", i+1)
+		assert.NotContains(t, err.Error(), secret)
+		require.NotNil(t, planned)
+		assert.True(t, strings.HasPrefix(planned.Text, "Pulumi preview of stack dev failed\n"), planned.Text)
+		assert.Contains(t, planned.Text, "\n  error: Error reading file at path [secret]")
+		assert.NotContains(t, planned.Text, secret)
+	}
+}
+
 // A cancelled apply interrupts pulumi, which stops cleanly: it releases
 // the stack's lock and leaves no pending operation, so the next plan runs.
 func TestACancelledApplyLeavesTheStackUsable(t *testing.T) {

@@ -277,6 +277,22 @@ func (e *PlanConstraintError) Error() string {
 	return msg + "; re-run the plan and review it again"
 }
 
+// reportedError is the first error diagnostic among a preview's events as
+// an error, or nil. A preview that reports an error failed, whatever its
+// exit status: Pulumi's races its language host's report (measured with
+// Pulumi YAML, a failing fn::readFile of a secret path exits 0 in about
+// half the runs), and a plan holding an error would be reviewed, approved
+// and then fail to apply.
+func reportedError(evs []event) error {
+	for _, ev := range evs {
+		if d := ev.DiagnosticEvent; d != nil && d.Severity == "error" {
+			msg, _, _ := strings.Cut(clean(d.Message), "\n")
+			return fmt.Errorf("it reported an error (though it exited 0): %s", msg)
+		}
+	}
+	return nil
+}
+
 // constraintError is the *PlanConstraintError among the events, or nil.
 func constraintError(evs []event) *PlanConstraintError {
 	var msgs []string

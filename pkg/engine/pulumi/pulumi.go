@@ -222,6 +222,9 @@ func (a *Adapter) Plan(ctx context.Context, o engine.PlanOptions) (*engine.Plan,
 
 	_, runErr := a.run(ctx, io.Discard, args...)
 	evs, evErr := readEvents(events)
+	if runErr == nil && evErr == nil {
+		runErr = reportedError(evs)
+	}
 	if runErr != nil {
 		// The caller logs a failed plan's text without masking it first:
 		// Pulumi shows secrets as [secret], but a program's own error may

@@ -101,3 +101,16 @@ func TestPreviewTextWithoutValues(t *testing.T) {
 	assert.NotContains(t, text, "Changed outside Pulumi")
 	assert.True(t, strings.HasSuffix(text, "\nResources: 1 to create, 1 to update, 1 to replace, 0 to delete\n"), text)
 }
+
+// A preview's first error diagnostic is its failure, on its first line;
+// warnings are not.
+func TestReportedError(t *testing.T) {
+	assert.NoError(t, reportedError(nil))
+	assert.NoError(t, reportedError([]event{{DiagnosticEvent: &diagnosticEvent{Severity: "warning", Message: "using a provider from $PATH"}}}))
+	err := reportedError([]event{
+		{DiagnosticEvent: &diagnosticEvent{Severity: "info", Message: "hello"}},
+		{DiagnosticEvent: &diagnosticEvent{Severity: "error", Message: "<{%reset%}>Error reading file at path [secret]\non Pulumi.yaml line 8<{%reset%}>"}},
+		{DiagnosticEvent: &diagnosticEvent{Severity: "error", Message: "Error registering resource [broken]"}},
+	})
+	assert.EqualError(t, err, "it reported an error (though it exited 0): Error reading file at path [secret]")
+}
