@@ -236,6 +236,16 @@ func TestARefusalThatLeavesTheStateIsAStalePlan(t *testing.T) {
 	assert.Equal(t, []string{"replace first"}, addresses(report.Failed))
 }
 
+// passwordProgram is the head of a program of the stack dev's project
+// (newProject) with only its secret config, password; a test adds the
+// rest.
+const passwordProgram = `name: demo
+runtime: yaml
+config:
+  password:
+    type: string
+`
+
 // A provider failing with a config secret in its error (the test provider
 // quotes a value starting with "invalid"): the failed plan's text and
 // error, which the pipeline logs as they are, do not hold it. Pulumi hides
@@ -243,12 +253,7 @@ func TestARefusalThatLeavesTheStateIsAStalePlan(t *testing.T) {
 func TestAFailedPreviewHidesTheConfigSecrets(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t)
-	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": `name: demo
-runtime: yaml
-config:
-  password:
-    type: string
-resources:
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": passwordProgram + `resources:
   broken:
     type: lockstep:index:Thing
     properties:
@@ -268,12 +273,7 @@ resources:
 func TestAPreviewReportingAnErrorFailsWhateverItsExitStatus(t *testing.T) {
 	ctx := context.Background()
 	p := newProject(t)
-	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": `name: demo
-runtime: yaml
-config:
-  password:
-    type: string
-variables:
+	tftest.WriteFiles(t, p.dir, map[string]string{"Pulumi.yaml": passwordProgram + `variables:
   content:
     fn::readFile: ${password}
 resources:
